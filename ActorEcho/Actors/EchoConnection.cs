@@ -1,0 +1,238 @@
+using System.Net;
+using ActorEcho.Hosting;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+
+namespace ActorEcho.Actors;
+
+/// <summary>
+/// Echoes one accepted TCP connection. The connection is bound in pull mode: Akka.IO reads from the socket only
+/// when asked (<see cref="Tcp.ResumeReading"/>), once per request. That request is the server's only
+/// backpressure towards the client, so it is sent only while the bytes written but not yet acknowledged by
+/// Akka.IO stay under the high watermark; above it, reading waits until acknowledgements bring them under the
+/// low watermark. Memory per connection is therefore bounded by the high watermark plus one frame, whatever
+/// the client sends and however slowly it reads.
+/// </summary>
+/// <remarks>
+/// States: <see cref="Echoing"/> until the connection is to end, then <see cref="Closing"/> until Akka.IO
+/// confirms it closed. The actor never stops while its connection is open, because Akka.IO answers a handler's
+/// death with a reset that throws away echo bytes not yet sent.
+/// </remarks>
+public sealed class EchoConnection : ReceiveActor
+{
+    /// <summary>Sent by the listener at shutdown: echo what was already received, then close with FIN.</summary>
+    public sealed class Drain
+    {
+        public static readonly Drain Instance = new();
+        private Drain() { }
+    }
+
+    /// <summary>The ack event carried by every echo write. Akka.IO acks writes in order, so the lengths they
+    /// stand for are kept in a queue and one shared event serves them all.</summary>
+    internal sealed class WriteAck : Tcp.Event
+    {
+        public static readonly WriteAck Instance = new();
+        private WriteAck() { }
+    }
+
+    private readonly IActorRef _connection;
+    private readonly EndPoint _remote;
+    private readonly EchoSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Queue<int> _unackedWrites = new();
+
+    private long _unackedBytes;
+    private bool _readRequested;
+    private bool _pausedByBackpressure;
+    private bool _peerClosed;
+    private bool _draining;
+    private bool _connectionClosed;
+
+    public EchoConnection(IActorRef connection, EndPoint remote, EchoSettings settings)
+    {
+        _connection = connection;
+        _remote = remote;
+        _settings = settings;
+        Echoing();
+    }
+
+    public static Props Props(IActorRef connection, EndPoint remote, EchoSettings settings) =>
+        Akka.Actor.Props.Create(() => new EchoConnection(connection, remote, settings));
+
+    /// <summary>Bytes written to Akka.IO whose acknowledgement has not arrived (exposed for specs).</summary>
+    internal long UnackedBytes => _unackedBytes;
+
+    protected override void PreStart()
+    {
+        Context.Watch(_connection);
+        _connection.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: true, useResumeWriting: false));
+        if (_settings.IdleTimeout is { } idle)
+            Context.SetReceiveTimeout(idle);
+        RequestReadIfAllowed();
+    }
+
+    protected override void PostStop()
+    {
+        // Only reached with the connection still open after a failure or a drain timeout: say so explicitly
+        // rather than rely on Akka.IO noticing the handler's death.
+        if (!_connectionClosed)
+            _connection.Tell(Tcp.Abort.Instance);
+    }
+
+    private void Echoing()
+    {
+        Receive<Tcp.Received>(received =>
+        {
+            _readRequested = false;
+            var data = received.Data;
+            if (data.Count > 0)
+            {
+                _unackedWrites.Enqueue(data.Count);
+                _unackedBytes += data.Count;
+                _connection.Tell(Tcp.Write.Create(data, WriteAck.Instance));
+            }
+            RequestReadIfAllowed();
+        });
+
+        Receive<WriteAck>(_ =>
+        {
+            _unackedBytes -= _unackedWrites.Dequeue();
+            RequestReadIfAllowed();
+            CloseIfFinished();
+        });
+
+        Receive<Tcp.PeerClosed>(_ =>
+        {
+            _log.Debug("Peer {0} half-closed; finishing {1} echo bytes", Remote, _unackedBytes);
+            _peerClosed = true;
+            CloseIfFinished();
+        });
+
+        Receive<Drain>(_ =>
+        {
+            _draining = true;
+            CloseIfFinished();
+        });
+
+        Receive<ReceiveTimeout>(_ => OnIdle());
+        Receive<Tcp.ConnectionClosed>(OnConnectionClosed);
+        Receive<Tcp.CommandFailed>(OnCommandFailed);
+        Receive<Terminated>(t => t.ActorRef.Equals(_connection), _ => OnConnectionActorDied());
+    }
+
+    /// <summary>Waits for Akka.IO to report the close it was asked for.</summary>
+    private void Closing()
+    {
+        // Pull mode: reading must go on after a ConfirmedClose so that the peer's FIN is seen; what the peer
+        // sends after our FIN is discarded, as there is no way left to echo it.
+        Receive<Tcp.Received>(_ => _connection.Tell(Tcp.ResumeReading.Instance));
+        Receive<WriteAck>(_ => { });
+        Receive<Tcp.PeerClosed>(_ => { });
+        Receive<Drain>(_ => { });
+        Receive<ReceiveTimeout>(_ =>
+        {
+            _log.Debug("Connection from {0} did not finish closing within the idle timeout; aborting", Remote);
+            _connection.Tell(Tcp.Abort.Instance);
+        });
+        Receive<Tcp.ConnectionClosed>(OnConnectionClosed);
+        Receive<Tcp.CommandFailed>(OnCommandFailed);
+        Receive<Terminated>(t => t.ActorRef.Equals(_connection), _ => OnConnectionActorDied());
+    }
+
+    private string Remote => EndpointParser.Format(_remote);
+
+    private void RequestReadIfAllowed()
+    {
+        if (_readRequested || _peerClosed || _draining)
+            return;
+
+        if (_pausedByBackpressure)
+        {
+            if (_unackedBytes > _settings.WriteLowWatermark)
+                return;
+            _pausedByBackpressure = false;
+            _log.Debug("Resuming reads from {0}: {1} unacked bytes", Remote, _unackedBytes);
+        }
+        else if (_unackedBytes >= _settings.WriteHighWatermark)
+        {
+            _pausedByBackpressure = true;
+            _log.Debug("Pausing reads from {0}: {1} unacked bytes", Remote, _unackedBytes);
+            return;
+        }
+
+        _readRequested = true;
+        _connection.Tell(Tcp.ResumeReading.Instance);
+    }
+
+    private void CloseIfFinished()
+    {
+        if (_unackedBytes != 0)
+            return;
+
+        if (_peerClosed)
+        {
+            // The client sent its FIN and everything it sent has been echoed: a plain close ends both sides.
+            _connection.Tell(Tcp.Close.Instance);
+            Become(Closing);
+        }
+        else if (_draining)
+        {
+            // The client may still be sending. Half-close so it reads our FIN after the last echo byte, and keep
+            // reading until its own FIN: closing a socket with unread input would send a reset instead, and a
+            // reset can destroy echo bytes the client has not read yet.
+            _connection.Tell(Tcp.ConfirmedClose.Instance);
+            if (!_readRequested)
+                _connection.Tell(Tcp.ResumeReading.Instance);
+            Become(Closing);
+        }
+    }
+
+    private void OnIdle()
+    {
+        if (_unackedBytes == 0)
+        {
+            _log.Debug("Connection from {0} idle for {1}; closing", Remote, _settings.IdleTimeout);
+            _connection.Tell(Tcp.Close.Instance);
+            Become(Closing);
+        }
+        else
+        {
+            // Nothing was acknowledged for a whole idle period: the client stopped reading its echo.
+            _log.Debug("Connection from {0} read nothing for {1} with {2} echo bytes pending; aborting",
+                Remote, _settings.IdleTimeout, _unackedBytes);
+            _connection.Tell(Tcp.Abort.Instance);
+            Become(Closing);
+        }
+    }
+
+    private void OnConnectionClosed(Tcp.ConnectionClosed closed)
+    {
+        _connectionClosed = true;
+        var reason = closed switch
+        {
+            Tcp.ErrorClosed error => $"error: {error.Cause}",
+            Tcp.Aborted => "aborted",
+            Tcp.ConfirmedClosed => "closed (confirmed)",
+            Tcp.PeerClosed => "peer closed",
+            _ => "closed",
+        };
+        _log.Debug("Connection from {0} ended: {1}", Remote, reason);
+        Context.Stop(Self);
+    }
+
+    private void OnCommandFailed(Tcp.CommandFailed failed)
+    {
+        _log.Warning("Connection from {0}: {1} failed ({2}); aborting", Remote, failed.Cmd.GetType().Name,
+            failed.Cause.HasValue ? failed.Cause.Value.Message : "no cause given");
+        _connection.Tell(Tcp.Abort.Instance);
+        Become(Closing);
+    }
+
+    private void OnConnectionActorDied()
+    {
+        _connectionClosed = true;
+        _log.Debug("Connection actor for {0} stopped", Remote);
+        Context.Stop(Self);
+    }
+}

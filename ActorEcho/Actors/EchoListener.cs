@@ -1,0 +1,242 @@
+using System.Net;
+using ActorEcho.Hosting;
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+
+namespace ActorEcho.Actors;
+
+/// <summary>
+/// Binds the listening socket through Akka.IO and gives every accepted client an <see cref="EchoConnection"/>
+/// child. It accepts in pull mode (<see cref="Tcp.ResumeAccepting"/>), counts its children to enforce
+/// <c>max-connections</c> (Akka.IO's own <c>max-channels</c> is not enforced), and at shutdown stops accepting,
+/// drains its children and only then lets the listening socket go: an unbind, or this actor's death, would
+/// abort every connection still open.
+/// </summary>
+/// <remarks>States: <see cref="Binding"/> → <see cref="Accepting"/> → <see cref="Draining"/>.</remarks>
+public sealed class EchoListener : ReceiveActor, IWithTimers
+{
+    /// <summary>Asks for the outcome of the bind; answered with <see cref="BindSucceeded"/> or <see cref="BindFailed"/>.</summary>
+    public sealed class GetBindResult
+    {
+        public static readonly GetBindResult Instance = new();
+        private GetBindResult() { }
+    }
+
+    public sealed record BindSucceeded(EndPoint LocalAddress);
+
+    public sealed record BindFailed(string Reason);
+
+    /// <summary>Shutdown, first phase: accept no more clients. Answered with <see cref="Akka.Done"/>.</summary>
+    public sealed class StopAccepting
+    {
+        public static readonly StopAccepting Instance = new();
+        private StopAccepting() { }
+    }
+
+    /// <summary>Shutdown, second phase: let every connection finish and close; connections still open after
+    /// <c>drain-timeout</c> are aborted. Answered with <see cref="Akka.Done"/> once no connection is left.</summary>
+    public sealed class DrainConnections
+    {
+        public static readonly DrainConnections Instance = new();
+        private DrainConnections() { }
+    }
+
+    /// <summary>Asks for a snapshot of the counters; answered with <see cref="ListenerStats"/>.</summary>
+    public sealed class GetStats
+    {
+        public static readonly GetStats Instance = new();
+        private GetStats() { }
+    }
+
+    public sealed record ListenerStats(int Active, long Accepted, long Rejected, long Closed);
+
+    private sealed class DrainTimedOut
+    {
+        public static readonly DrainTimedOut Instance = new();
+        private DrainTimedOut() { }
+    }
+
+    private readonly EchoSettings _settings;
+    private readonly IPEndPoint _endpoint;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _bindWaiters = [];
+    private readonly List<IActorRef> _drainWaiters = [];
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private object? _bindResult;
+    private IActorRef _tcpListener = ActorRefs.Nobody;
+    private int _acceptsLeftInBatch;
+    private int _active;
+    private long _accepted;
+    private long _rejected;
+    private long _closed;
+    private long _nextChildId;
+    private bool _drainStarted;
+
+    public EchoListener(EchoSettings settings, IPEndPoint endpoint)
+    {
+        _settings = settings;
+        _endpoint = endpoint;
+        Binding();
+    }
+
+    public static Props Props(EchoSettings settings, IPEndPoint endpoint) =>
+        Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint));
+
+    /// <summary>A connection actor that throws is stopped, never restarted: its stream position and
+    /// acknowledgement count cannot be rebuilt, and stopping it aborts just that one connection.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(_ => Directive.Stop);
+
+    protected override void PreStart()
+    {
+        var options = new List<Inet.SocketOption>();
+        if (_settings.SocketReceiveBufferSize is { } receive)
+            options.Add(new Inet.SO.ReceiveBufferSize(receive));
+        if (_settings.SocketSendBufferSize is { } send)
+            options.Add(new Inet.SO.SendBufferSize(send));
+        Context.System.Tcp().Tell(new Tcp.Bind(Self, _endpoint, _settings.Backlog, options, pullMode: true));
+    }
+
+    private void Binding()
+    {
+        Receive<Tcp.Bound>(bound =>
+        {
+            _tcpListener = Sender;
+            CompleteBind(new BindSucceeded(bound.LocalAddress));
+            ResumeAccepting();
+            Become(Accepting);
+        });
+        Receive<Tcp.CommandFailed>(failed =>
+        {
+            var cause = failed.Cause.HasValue ? failed.Cause.Value.Message : "the address is in use or not available";
+            CompleteBind(new BindFailed($"cannot listen on {EndpointParser.Format(_endpoint)}: {cause}"));
+            // Stay alive: a late GetBindResult still gets the answer; the host then terminates the system.
+        });
+        Receive<GetBindResult>(_ => _bindWaiters.Add(Sender));
+        CommonReceives();
+    }
+
+    private void Accepting()
+    {
+        Receive<Tcp.Connected>(connected =>
+        {
+            if (_active >= _settings.MaxConnections)
+            {
+                _log.Warning("Rejecting connection from {0}: max-connections ({1}) reached",
+                    EndpointParser.Format(connected.RemoteAddress), _settings.MaxConnections);
+                Reject(Sender);
+            }
+            else
+            {
+                Accept(Sender, connected);
+            }
+            if (--_acceptsLeftInBatch == 0)
+                ResumeAccepting();
+        });
+        Receive<StopAccepting>(_ =>
+        {
+            _log.Info("No longer accepting connections; {0} open", _active);
+            Become(Draining);
+            Sender.Tell(Akka.Done.Instance);
+        });
+        Receive<DrainConnections>(_ =>
+        {
+            Become(Draining);
+            StartDrain(Sender);
+        });
+        CommonReceives();
+    }
+
+    private void Draining()
+    {
+        // An accept batch granted before StopAccepting may still deliver clients: turn them away cleanly.
+        Receive<Tcp.Connected>(_ => Reject(Sender));
+        Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
+        Receive<DrainConnections>(_ => StartDrain(Sender));
+        Receive<DrainTimedOut>(_ =>
+        {
+            if (_active == 0)
+                return;
+            _log.Warning("Drain timeout ({0}) reached; aborting {1} connection(s)", _settings.DrainTimeout, _active);
+            foreach (var child in Context.GetChildren())
+                Context.Stop(child);
+        });
+        CommonReceives();
+    }
+
+    private void CommonReceives()
+    {
+        Receive<GetBindResult>(_ => Sender.Tell(_bindResult));
+        Receive<GetStats>(_ => Sender.Tell(new ListenerStats(_active, _accepted, _rejected, _closed)));
+        Receive<Terminated>(_ =>
+        {
+            _active--;
+            _closed++;
+            if (_active == 0 && _drainStarted)
+                CompleteDrain();
+        });
+        // Rejected connections have this actor as their handler; their end needs no action.
+        Receive<Tcp.ConnectionClosed>(_ => { });
+        Receive<Tcp.CommandFailed>(failed => _log.Warning("Listener command failed: {0}", failed));
+    }
+
+    private void Accept(IActorRef connection, Tcp.Connected connected)
+    {
+        _log.Info("Accepting connection from {0}", EndpointParser.Format(connected.RemoteAddress));
+        var child = Context.ActorOf(
+            EchoConnection.Props(connection, connected.RemoteAddress, _settings), $"connection-{++_nextChildId}");
+        Context.Watch(child);
+        _active++;
+        _accepted++;
+    }
+
+    private void Reject(IActorRef connection)
+    {
+        _rejected++;
+        // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
+        connection.Tell(new Tcp.Register(Self));
+        connection.Tell(Tcp.Close.Instance);
+    }
+
+    private void ResumeAccepting()
+    {
+        _acceptsLeftInBatch = _settings.AcceptBatchSize;
+        _tcpListener.Tell(new Tcp.ResumeAccepting(_settings.AcceptBatchSize));
+    }
+
+    private void CompleteBind(object result)
+    {
+        _bindResult = result;
+        foreach (var waiter in _bindWaiters)
+            waiter.Tell(result);
+        _bindWaiters.Clear();
+    }
+
+    private void StartDrain(IActorRef requester)
+    {
+        _drainWaiters.Add(requester);
+        if (_drainStarted)
+            return;
+        _drainStarted = true;
+        if (_active == 0)
+        {
+            CompleteDrain();
+            return;
+        }
+        _log.Info("Draining {0} connection(s), at most {1}", _active, _settings.DrainTimeout);
+        foreach (var child in Context.GetChildren())
+            child.Tell(EchoConnection.Drain.Instance);
+        Timers.StartSingleTimer(DrainTimedOut.Instance, DrainTimedOut.Instance, _settings.DrainTimeout);
+    }
+
+    private void CompleteDrain()
+    {
+        _log.Info("All connections closed");
+        foreach (var waiter in _drainWaiters)
+            waiter.Tell(Akka.Done.Instance);
+        _drainWaiters.Clear();
+    }
+}

@@ -1,0 +1,20 @@
+namespace ActorEcho.Cli;
+
+/// <summary>Process exit codes, documented in README.md.</summary>
+public static class ExitCodes
+{
+    /// <summary>Normal end, including a graceful shutdown on Ctrl-C or SIGTERM.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Unexpected failure.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Bad command line, address or configuration.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>Network error: cannot bind, connection refused, unreachable or timed out.</summary>
+    public const int NetworkError = 3;
+
+    /// <summary>The echo did not match what was sent (client and bench).</summary>
+    public const int EchoMismatch = 4;
+}

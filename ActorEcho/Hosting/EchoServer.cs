@@ -1,0 +1,109 @@
+using System.Net;
+using ActorEcho.Actors;
+using Akka;
+using Akka.Actor;
+using Akka.Configuration;
+
+namespace ActorEcho.Hosting;
+
+/// <summary>
+/// One running echo server: its actor system, its bound listener, and the shutdown sequence hooked into Akka's
+/// CoordinatedShutdown (which Akka itself also runs on SIGTERM/SIGINT and process exit): in
+/// <c>service-unbind</c> the listener stops accepting, in <c>service-requests-done</c> it drains its
+/// connections, and only when the actor system terminates is the listening socket released.
+/// </summary>
+public sealed class EchoServer : IAsyncDisposable
+{
+    /// <summary>Why a shutdown that the host started itself (signal, dispose) ran.</summary>
+    public sealed class ServerStopReason : CoordinatedShutdown.Reason
+    {
+        public static readonly ServerStopReason Instance = new();
+        private ServerStopReason() { }
+        public override int ExitCode => 0;
+    }
+
+    private EchoServer(ActorSystem system, IActorRef listener, IPEndPoint localEndpoint, EchoSettings settings)
+    {
+        System = system;
+        Listener = listener;
+        LocalEndpoint = localEndpoint;
+        Settings = settings;
+    }
+
+    public ActorSystem System { get; }
+    public IActorRef Listener { get; }
+    public IPEndPoint LocalEndpoint { get; }
+    public EchoSettings Settings { get; }
+
+    /// <summary>Completes once the actor system has terminated, whoever started the shutdown.</summary>
+    public Task WhenTerminated => System.WhenTerminated;
+
+    /// <summary>Starts an actor system from <paramref name="config"/> and binds the listener.</summary>
+    /// <exception cref="BindFailedException">the address could not be bound (in use, not local, no permission).</exception>
+    public static async Task<EchoServer> StartAsync(Config config, EchoSettings settings, IPEndPoint endpoint)
+    {
+        var system = ActorSystem.Create("actor-echo", ShutdownConfig(settings).WithFallback(config));
+        try
+        {
+            var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");
+            var result = await listener.Ask<object>(EchoListener.GetBindResult.Instance, TimeSpan.FromSeconds(30))
+                .ConfigureAwait(false);
+            switch (result)
+            {
+                case EchoListener.BindSucceeded bound:
+                    RegisterShutdownTasks(system, listener, settings);
+                    return new EchoServer(system, listener, (IPEndPoint)bound.LocalAddress, settings);
+                case EchoListener.BindFailed failed:
+                    throw new BindFailedException(failed.Reason);
+                default:
+                    throw new BindFailedException($"cannot listen on {EndpointParser.Format(endpoint)}: unexpected reply {result}");
+            }
+        }
+        catch
+        {
+            await system.Terminate().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it.</summary>
+    public Task StopAsync() => CoordinatedShutdown.Get(System).Run(ServerStopReason.Instance);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await WhenTerminated.ConfigureAwait(false);
+    }
+
+    /// <summary>Stretches the drain phase's timeout to the configured drain timeout (plus the time the listener
+    /// needs to abort stragglers), and leaves process exit to the host so that it can choose the exit code.</summary>
+    private static Config ShutdownConfig(EchoSettings settings)
+    {
+        var drainPhase = (long)(settings.DrainTimeout + TimeSpan.FromSeconds(5)).TotalMilliseconds;
+        return ConfigurationFactory.ParseString($$"""
+            akka.coordinated-shutdown {
+              exit-clr = off
+              phases.service-requests-done.timeout = {{drainPhase}}ms
+            }
+            """);
+    }
+
+    private static void RegisterShutdownTasks(ActorSystem system, IActorRef listener, EchoSettings settings)
+    {
+        var shutdown = CoordinatedShutdown.Get(system);
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-accepting", async () =>
+        {
+            await listener.Ask<Done>(EchoListener.StopAccepting.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            return Done.Instance;
+        });
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-connections", async () =>
+        {
+            await listener.Ask<Done>(EchoListener.DrainConnections.Instance, settings.DrainTimeout + TimeSpan.FromSeconds(4))
+                .ConfigureAwait(false);
+            return Done.Instance;
+        });
+    }
+}
+
+/// <summary>The listening socket could not be bound; the message is one line meant for the user.</summary>
+public sealed class BindFailedException(string message) : Exception(message);
