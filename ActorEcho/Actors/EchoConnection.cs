@@ -269,7 +269,8 @@ public sealed class EchoConnection : ReceiveActor
     {
         _log.Warning("Connection from {0}: {1} failed ({2}); aborting", Remote, failed.Cmd.GetType().Name,
             failed.Cause.HasValue ? failed.Cause.Value.Message : "no cause given");
-        _closeReason = EchoMetrics.Reasons.Aborted;
+        // After an abort of our own, the writes still queued fail too: the first reason stands.
+        _closeReason ??= EchoMetrics.Reasons.Aborted;
         _connection.Tell(Tcp.Abort.Instance);
         Become(Closing);
     }
