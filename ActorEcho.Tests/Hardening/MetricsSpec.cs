@@ -67,7 +67,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : HardeningKit(output)
     {
         using var metrics = new MetricsCapture();
         var ct = Deadline(TimeSpan.FromSeconds(30));
-        var idleTimeout = TimeSpan.FromMilliseconds(500);
+        var idleTimeout = TimeSpan.FromSeconds(1);
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = idleTimeout, SocketSendBufferSize = SmallSocketBuffer }));
 
         using var silent = await LoopbackClient.ConnectAsync(endpoint, ct);

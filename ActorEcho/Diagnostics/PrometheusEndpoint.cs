@@ -1,6 +1,7 @@
 using OpenTelemetry;
 using ActorEcho.Hosting;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace ActorEcho.Diagnostics;
 
@@ -22,6 +23,7 @@ public static class PrometheusEndpoint
         try
         {
             return Sdk.CreateMeterProviderBuilder()
+                .ConfigureResource(resource => resource.AddService("actor-echo"))
                 .AddMeter(EchoMetrics.MeterName)
                 .AddPrometheusHttpListener(options =>
                 {
