@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Akka.Actor;
 using ActorEcho.Actors;
 using Xunit.Abstractions;
 using Reasons = ActorEcho.Diagnostics.EchoMetrics.Reasons;
@@ -96,6 +97,27 @@ public sealed class MetricsSpec(ITestOutputHelper output) : HardeningKit(output)
         {
         }
         await AwaitStatsAsync(listener, stats => Assert.Equal(0, stats.Active));
+        Assert.Equal(0, metrics.ActiveConnections);
+    }
+
+    [Fact]
+    public async Task Connections_closed_by_a_graceful_drain_are_counted_as_drained()
+    {
+        using var metrics = new MetricsCapture();
+        var ct = Deadline(TimeSpan.FromSeconds(30));
+        var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = null }));
+        using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
+        var data = LoopbackClient.RandomBytes(1000, seed: 4);
+        Assert.Equal(data, await client.EchoAsync(data, ct));
+
+        var drained = listener.Ask<Akka.Done>(EchoListener.DrainConnections.Instance, Patience);
+        // The server half-closes after the last echo byte and waits for the client's FIN.
+        Assert.Equal((ConnectionEnd.Eof, 0L), await client.ReadToEndAsync(ct));
+        client.ShutdownSend();
+        await drained;
+
+        await metrics.WaitUntilAsync(m => m.ClosedTotal == 1, Patience, "the connection closed");
+        Assert.Equal(1, metrics.Closed(Reasons.Drained));
         Assert.Equal(0, metrics.ActiveConnections);
     }
 
