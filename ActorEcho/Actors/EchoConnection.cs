@@ -1,4 +1,5 @@
 using System.Net;
+using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
 using Akka.Actor;
 using Akka.Event;
@@ -48,6 +49,8 @@ public sealed class EchoConnection : ReceiveActor
     private bool _peerClosed;
     private bool _draining;
     private bool _connectionClosed;
+    private bool _failed;
+    private string? _closeReason;
 
     public EchoConnection(IActorRef connection, EndPoint remote, EchoSettings settings)
     {
@@ -74,10 +77,36 @@ public sealed class EchoConnection : ReceiveActor
 
     protected override void PostStop()
     {
-        // Only reached with the connection still open after a failure or a drain timeout: say so explicitly
-        // rather than rely on Akka.IO noticing the handler's death.
+        string reason;
         if (!_connectionClosed)
+        {
+            // Only reached with the connection still open after a failure or a drain timeout: say so explicitly
+            // rather than rely on Akka.IO noticing the handler's death.
             _connection.Tell(Tcp.Abort.Instance);
+            reason = _failed ? EchoMetrics.Reasons.Failed
+                : _draining ? EchoMetrics.Reasons.DrainTimeout
+                : EchoMetrics.Reasons.Stopped;
+        }
+        else
+        {
+            reason = _failed ? EchoMetrics.Reasons.Failed : _closeReason ?? EchoMetrics.Reasons.PeerClosed;
+        }
+        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(reason));
+    }
+
+    /// <summary>Notes that a handler threw, so that <see cref="PostStop"/> (run when supervision stops this actor)
+    /// reports the close as a failure. A try block costs nothing until something throws.</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch
+        {
+            _failed = true;
+            throw;
+        }
     }
 
     private void Echoing()
@@ -88,6 +117,7 @@ public sealed class EchoConnection : ReceiveActor
             var data = received.Data;
             if (data.Count > 0)
             {
+                EchoMetrics.BytesReceived.Add(data.Count);
                 _unackedWrites.Enqueue(data.Count);
                 _unackedBytes += data.Count;
                 _connection.Tell(Tcp.Write.Create(data, WriteAck.Instance));
@@ -97,7 +127,9 @@ public sealed class EchoConnection : ReceiveActor
 
         Receive<WriteAck>(_ =>
         {
-            _unackedBytes -= _unackedWrites.Dequeue();
+            var acked = _unackedWrites.Dequeue();
+            _unackedBytes -= acked;
+            EchoMetrics.BytesSent.Add(acked);
             RequestReadIfAllowed();
             CloseIfFinished();
         });
@@ -126,7 +158,11 @@ public sealed class EchoConnection : ReceiveActor
     {
         // Pull mode: reading must go on after a ConfirmedClose so that the peer's FIN is seen; what the peer
         // sends after our FIN is discarded, as there is no way left to echo it.
-        Receive<Tcp.Received>(_ => _connection.Tell(Tcp.ResumeReading.Instance));
+        Receive<Tcp.Received>(received =>
+        {
+            EchoMetrics.BytesReceived.Add(received.Data.Count);
+            _connection.Tell(Tcp.ResumeReading.Instance);
+        });
         Receive<WriteAck>(_ => { });
         Receive<Tcp.PeerClosed>(_ => { });
         Receive<Drain>(_ => { });
@@ -157,6 +193,7 @@ public sealed class EchoConnection : ReceiveActor
         else if (_unackedBytes >= _settings.WriteHighWatermark)
         {
             _pausedByBackpressure = true;
+            EchoMetrics.ReadsSuspended.Add(1);
             _log.Debug("Pausing reads from {0}: {1} unacked bytes", Remote, _unackedBytes);
             return;
         }
@@ -173,11 +210,13 @@ public sealed class EchoConnection : ReceiveActor
         if (_peerClosed)
         {
             // The client sent its FIN and everything it sent has been echoed: a plain close ends both sides.
+            _closeReason = EchoMetrics.Reasons.PeerClosed;
             _connection.Tell(Tcp.Close.Instance);
             Become(Closing);
         }
         else if (_draining)
         {
+            _closeReason = EchoMetrics.Reasons.Drained;
             // The client may still be sending. Half-close so it reads our FIN after the last echo byte, and keep
             // reading until its own FIN: closing a socket with unread input would send a reset instead, and a
             // reset can destroy echo bytes the client has not read yet.
@@ -193,6 +232,7 @@ public sealed class EchoConnection : ReceiveActor
         if (_unackedBytes == 0)
         {
             _log.Debug("Connection from {0} idle for {1}; closing", Remote, _settings.IdleTimeout);
+            _closeReason = EchoMetrics.Reasons.IdleTimeout;
             _connection.Tell(Tcp.Close.Instance);
             Become(Closing);
         }
@@ -201,6 +241,7 @@ public sealed class EchoConnection : ReceiveActor
             // Nothing was acknowledged for a whole idle period: the client stopped reading its echo.
             _log.Debug("Connection from {0} read nothing for {1} with {2} echo bytes pending; aborting",
                 Remote, _settings.IdleTimeout, _unackedBytes);
+            _closeReason = EchoMetrics.Reasons.SlowReader;
             _connection.Tell(Tcp.Abort.Instance);
             Become(Closing);
         }
@@ -218,6 +259,9 @@ public sealed class EchoConnection : ReceiveActor
             _ => "closed",
         };
         _log.Debug("Connection from {0} ended: {1}", Remote, reason);
+        // A close this actor did not start: the client reset the connection or the socket failed.
+        if (closed is Tcp.ErrorClosed or Tcp.Aborted)
+            _closeReason ??= EchoMetrics.Reasons.Error;
         Context.Stop(Self);
     }
 
@@ -225,6 +269,8 @@ public sealed class EchoConnection : ReceiveActor
     {
         _log.Warning("Connection from {0}: {1} failed ({2}); aborting", Remote, failed.Cmd.GetType().Name,
             failed.Cause.HasValue ? failed.Cause.Value.Message : "no cause given");
+        // After an abort of our own, the writes still queued fail too: the first reason stands.
+        _closeReason ??= EchoMetrics.Reasons.Aborted;
         _connection.Tell(Tcp.Abort.Instance);
         Become(Closing);
     }
@@ -232,6 +278,7 @@ public sealed class EchoConnection : ReceiveActor
     private void OnConnectionActorDied()
     {
         _connectionClosed = true;
+        _closeReason ??= EchoMetrics.Reasons.Error;
         _log.Debug("Connection actor for {0} stopped", Remote);
         Context.Stop(Self);
     }

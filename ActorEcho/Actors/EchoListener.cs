@@ -1,4 +1,5 @@
 using System.Net;
+using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
 using Akka.Actor;
 using Akka.Event;
@@ -175,6 +176,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         {
             _active--;
             _closed++;
+            EchoMetrics.ConnectionsActive.Add(-1);
             if (_active == 0 && _drainStarted)
                 CompleteDrain();
         });
@@ -191,11 +193,14 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Context.Watch(child);
         _active++;
         _accepted++;
+        EchoMetrics.ConnectionsActive.Add(1);
+        EchoMetrics.ConnectionsAccepted.Add(1);
     }
 
     private void Reject(IActorRef connection)
     {
         _rejected++;
+        EchoMetrics.ConnectionsRejected.Add(1);
         // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
         connection.Tell(new Tcp.Register(Self));
         connection.Tell(Tcp.Close.Instance);

@@ -1,5 +1,6 @@
 using System.Net;
 using ActorEcho.Actors;
+using ActorEcho.Diagnostics;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
@@ -38,11 +39,25 @@ public sealed class EchoServer : IAsyncDisposable
     /// <summary>Completes once the actor system has terminated, whoever started the shutdown.</summary>
     public Task WhenTerminated => System.WhenTerminated;
 
-    /// <summary>Starts an actor system from <paramref name="config"/> and binds the listener.</summary>
-    /// <exception cref="BindFailedException">the address could not be bound (in use, not local, no permission).</exception>
+    /// <summary>Starts an actor system from <paramref name="config"/> and binds the listener (and the Prometheus
+    /// endpoint, if configured; it stops when the actor system terminates).</summary>
+    /// <exception cref="BindFailedException">the address, or the metrics endpoint's, could not be bound (in use,
+    /// not local, no permission).</exception>
     public static async Task<EchoServer> StartAsync(Config config, EchoSettings settings, IPEndPoint endpoint)
     {
-        var system = ActorSystem.Create("actor-echo", ShutdownConfig(settings).WithFallback(config));
+        var metrics = settings.PrometheusEndpoint is { } url ? PrometheusEndpoint.Start(url) : null;
+        ActorSystem system;
+        try
+        {
+            system = ActorSystem.Create("actor-echo", ShutdownConfig(settings).WithFallback(config));
+        }
+        catch
+        {
+            metrics?.Dispose();
+            throw;
+        }
+        if (metrics is not null)
+            system.RegisterOnTermination(metrics.Dispose);
         try
         {
             var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");

@@ -40,6 +40,10 @@ public sealed record EchoSettings
     /// <summary>SO_SNDBUF for accepted sockets, or <c>null</c> to keep the kernel's (auto-tuned) default.</summary>
     public int? SocketSendBufferSize { get; init; }
 
+    /// <summary>Where the optional Prometheus scrape endpoint listens (<c>http://host:port/path</c>), or <c>null</c>
+    /// for none (<c>actor-echo.metrics.prometheus-endpoint = off</c>).</summary>
+    public Uri? PrometheusEndpoint { get; init; }
+
     /// <summary>Reads the <c>actor-echo</c> section of <paramref name="config"/>.</summary>
     /// <exception cref="SettingsException">a key is missing, malformed or out of range.</exception>
     public static EchoSettings Create(Config config)
@@ -62,6 +66,7 @@ public sealed record EchoSettings
                 DrainTimeout = Duration(section, "drain-timeout"),
                 SocketReceiveBufferSize = OptionalByteSize(section, "socket-receive-buffer-size"),
                 SocketSendBufferSize = OptionalByteSize(section, "socket-send-buffer-size"),
+                PrometheusEndpoint = OptionalHttpUrl(section, "metrics.prometheus-endpoint"),
             };
             if (settings.WriteLowWatermark >= settings.WriteHighWatermark)
                 throw new SettingsException(
@@ -118,6 +123,18 @@ public sealed record EchoSettings
 
     private static int? OptionalByteSize(Config section, string key) =>
         IsOff(section, key) ? null : ByteSize(section, key);
+
+    private static Uri? OptionalHttpUrl(Config section, string key)
+    {
+        if (IsOff(section, key))
+            return null;
+        var raw = section.GetString(key).Trim();
+        // HttpListener serves plain HTTP only; a query or fragment would never match a scrape request.
+        if (!Uri.TryCreate(raw, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp
+            || url.Query.Length > 0 || url.Fragment.Length > 0)
+            throw new SettingsException($"{SectionName}.{key} must be 'off' or a URL such as 'http://127.0.0.1:9464/metrics', got '{raw}'");
+        return url;
+    }
 
     private static bool IsOff(Config section, string key)
     {

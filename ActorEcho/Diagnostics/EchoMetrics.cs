@@ -1,0 +1,95 @@
+using System.Diagnostics.Metrics;
+
+namespace ActorEcho.Diagnostics;
+
+/// <summary>
+/// The server's instruments, on one process-wide <see cref="Meter"/> named <c>ActorEcho</c>: read them with
+/// <c>dotnet-counters monitor -n ActorEcho --counters ActorEcho</c>, or over HTTP with the optional Prometheus
+/// endpoint (<c>actor-echo.metrics.prometheus-endpoint</c>). An instrument nobody listens to costs one check per
+/// call, so the actors update them unconditionally.
+/// </summary>
+public static class EchoMetrics
+{
+    public const string MeterName = "ActorEcho";
+
+    /// <summary>The value of the <c>reason</c> tag on <see cref="ConnectionsClosed"/>.</summary>
+    public static class Reasons
+    {
+        /// <summary>The client closed its side (FIN); everything it sent was echoed, then the server closed.</summary>
+        public const string PeerClosed = "peer-closed";
+
+        /// <summary>No traffic either way for <c>idle-timeout</c>: the server closed the connection (FIN).</summary>
+        public const string IdleTimeout = "idle-timeout";
+
+        /// <summary>The client stopped reading its echo for <c>idle-timeout</c>: the server aborted (RST).</summary>
+        public const string SlowReader = "slow-reader";
+
+        /// <summary>Closed with FIN during a graceful shutdown.</summary>
+        public const string Drained = "drained";
+
+        /// <summary>Still open when <c>drain-timeout</c> ran out; aborted.</summary>
+        public const string DrainTimeout = "drain-timeout";
+
+        /// <summary>The client reset the connection (RST), or the socket failed.</summary>
+        public const string Error = "error";
+
+        /// <summary>The connection was aborted after Akka.IO refused a command.</summary>
+        public const string Aborted = "aborted";
+
+        /// <summary>The connection actor threw; supervision stopped it and its connection was aborted.</summary>
+        public const string Failed = "failed";
+
+        /// <summary>The connection actor was stopped from outside (e.g. the actor system shut down).</summary>
+        public const string Stopped = "stopped";
+    }
+
+    public static readonly Meter Meter = new(MeterName, typeof(EchoMetrics).Assembly.GetName().Version?.ToString());
+
+    public static readonly UpDownCounter<long> ConnectionsActive = Meter.CreateUpDownCounter<long>(
+        "actorecho.connections.active", "{connection}", "Connections being served now");
+
+    public static readonly Counter<long> ConnectionsAccepted = Meter.CreateCounter<long>(
+        "actorecho.connections.accepted", "{connection}", "Connections accepted and served");
+
+    public static readonly Counter<long> ConnectionsRejected = Meter.CreateCounter<long>(
+        "actorecho.connections.rejected", "{connection}", "Connections refused (max-connections reached, or shutting down)");
+
+    public static readonly Counter<long> ConnectionsClosed = Meter.CreateCounter<long>(
+        "actorecho.connections.closed", "{connection}", "Served connections that ended, by reason");
+
+    public static readonly Counter<long> BytesReceived = Meter.CreateCounter<long>(
+        "actorecho.bytes.received", "By", "Bytes read from clients (including any that arrive after the server closed its side, which are not echoed)");
+
+    public static readonly Counter<long> BytesSent = Meter.CreateCounter<long>(
+        "actorecho.bytes.sent", "By", "Echo bytes handed to the kernel (counted when Akka.IO acknowledges the write)");
+
+    public static readonly Counter<long> ReadsSuspended = Meter.CreateCounter<long>(
+        "actorecho.reads.suspended", "{pause}", "Times a connection stopped reading because its client was not reading the echo fast enough");
+
+    /// <summary>The <c>reason</c> tag for <paramref name="reason"/>, one of <see cref="Reasons"/>: cached, so that
+    /// recording a close allocates nothing.</summary>
+    public static KeyValuePair<string, object?> ReasonTag(string reason) => reason switch
+    {
+        Reasons.PeerClosed => PeerClosedTag,
+        Reasons.IdleTimeout => IdleTimeoutTag,
+        Reasons.SlowReader => SlowReaderTag,
+        Reasons.Drained => DrainedTag,
+        Reasons.DrainTimeout => DrainTimeoutTag,
+        Reasons.Error => ErrorTag,
+        Reasons.Aborted => AbortedTag,
+        Reasons.Failed => FailedTag,
+        Reasons.Stopped => StoppedTag,
+        _ => new KeyValuePair<string, object?>(ReasonKey, reason),
+    };
+
+    private const string ReasonKey = "reason";
+    private static readonly KeyValuePair<string, object?> PeerClosedTag = new(ReasonKey, Reasons.PeerClosed);
+    private static readonly KeyValuePair<string, object?> IdleTimeoutTag = new(ReasonKey, Reasons.IdleTimeout);
+    private static readonly KeyValuePair<string, object?> SlowReaderTag = new(ReasonKey, Reasons.SlowReader);
+    private static readonly KeyValuePair<string, object?> DrainedTag = new(ReasonKey, Reasons.Drained);
+    private static readonly KeyValuePair<string, object?> DrainTimeoutTag = new(ReasonKey, Reasons.DrainTimeout);
+    private static readonly KeyValuePair<string, object?> ErrorTag = new(ReasonKey, Reasons.Error);
+    private static readonly KeyValuePair<string, object?> AbortedTag = new(ReasonKey, Reasons.Aborted);
+    private static readonly KeyValuePair<string, object?> FailedTag = new(ReasonKey, Reasons.Failed);
+    private static readonly KeyValuePair<string, object?> StoppedTag = new(ReasonKey, Reasons.Stopped);
+}
