@@ -20,6 +20,11 @@ public sealed class EchoListenerSpec(ITestOutputHelper output)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Socket buffer size for the specs about backpressure: fixed buffers on both ends switch off the
+    /// kernel's auto-tuning, which could otherwise hide megabytes in loopback buffers and make the server's own
+    /// buffering impossible to observe from the client.</summary>
+    private const int SocketBufferSize = 64 * 1024;
+
     /// <summary>Idle timeout off so that only the specs about it see it; a short drain timeout so that a
     /// drain that hangs fails fast.</summary>
     private static readonly EchoSettings BaseSettings = new()
@@ -27,6 +32,12 @@ public sealed class EchoListenerSpec(ITestOutputHelper output)
         BindAddress = "127.0.0.1:0",
         IdleTimeout = null,
         DrainTimeout = TimeSpan.FromSeconds(5),
+    };
+
+    private static readonly EchoSettings SmallSocketBuffers = BaseSettings with
+    {
+        SocketReceiveBufferSize = SocketBufferSize,
+        SocketSendBufferSize = SocketBufferSize,
     };
 
     [Fact]
@@ -86,21 +97,15 @@ public sealed class EchoListenerSpec(ITestOutputHelper output)
     [Fact]
     public async Task A_client_that_stops_reading_is_pushed_back_and_later_gets_every_byte()
     {
-        // Fixed socket buffers on both ends disable the kernel's auto-tuning, which could otherwise hide
-        // megabytes in loopback buffers and make the server's own buffering impossible to tell apart.
-        const int socketBuffer = 64 * 1024;
-        var (listener, endpoint) = await StartListenerAsync(BaseSettings with
-        {
-            SocketReceiveBufferSize = socketBuffer,
-            SocketSendBufferSize = socketBuffer,
-        });
+        var (listener, endpoint) = await StartListenerAsync(SmallSocketBuffers);
         using var deadline = Deadline(30);
-        using var socket = await ConnectAsync(endpoint, deadline.Token, bufferSize: socketBuffer);
+        using var socket = await ConnectAsync(endpoint, deadline.Token, bufferSize: SocketBufferSize);
         var data = RandomBytes(8 * 1024 * 1024, seed: 7);
 
         var sent = new StrongBox<long>();
         var sending = SendAllAsync(socket, data, deadline.Token, sent);
         var stalledAt = await WaitForSendToStallAsync(sending, sent, deadline.Token);
+        Output?.WriteLine($"the send stalled after {stalledAt} of {data.Length} bytes");
 
         // If the server kept reading without bound, all 8 MB would have been accepted. What the kernel buffers
         // hold plus the high watermark and a frame is a few hundred KiB here; 2 MB leaves a wide margin.
@@ -219,19 +224,22 @@ public sealed class EchoListenerSpec(ITestOutputHelper output)
     [Fact]
     public async Task Drain_echoes_what_was_received_closes_every_client_with_fin_and_then_reports_done()
     {
-        var (listener, endpoint) = await StartListenerAsync();
+        var (listener, endpoint) = await StartListenerAsync(SmallSocketBuffers);
         using var deadline = Deadline(30);
 
-        // Two quiet clients whose echo is complete, and one still streaming when the drain starts.
+        // Two quiet clients whose echo is complete, and one whose echo is held up when the drain starts: it
+        // sends without reading until backpressure stops it, so the server is paused with writes unacked.
         using var quiet1 = await ConnectAsync(endpoint, deadline.Token);
         using var quiet2 = await ConnectAsync(endpoint, deadline.Token);
-        using var streaming = await ConnectAsync(endpoint, deadline.Token);
+        using var streaming = await ConnectAsync(endpoint, deadline.Token, bufferSize: SocketBufferSize);
         await AssertRoundTripAsync(quiet1, seed: 1, deadline.Token);
         await AssertRoundTripAsync(quiet2, seed: 2, deadline.Token);
         await AssertRoundTripAsync(streaming, seed: 3, deadline.Token);
         var stream = RandomBytes(4 * 1024 * 1024, seed: 4);
-        var streamSending = SendAllAsync(streaming, stream, deadline.Token);
-        var streamEcho = ReadToEndAsync(streaming, deadline.Token);
+        var sent = new StrongBox<long>();
+        var streamSending = SendAllAsync(streaming, stream, deadline.Token, sent);
+        await WaitForSendToStallAsync(streamSending, sent, deadline.Token);
+        Assert.False(streamSending.IsCompleted, "the streaming client was never held up");
 
         Assert.Equal(Done.Instance, await listener.Ask<Done>(EchoListener.StopAccepting.Instance, AskTimeout));
 
@@ -253,10 +261,13 @@ public sealed class EchoListenerSpec(ITestOutputHelper output)
 
         var drained = listener.Ask<Done>(EchoListener.DrainConnections.Instance, TimeSpan.FromSeconds(10));
 
-        // Each client sees a FIN (no reset) after its echo; the quiet ones had all theirs already.
+        // Each client sees a FIN (no reset) after its echo; the quiet ones had all theirs already, the
+        // streaming one gets what the server had read, in order, once it reads again.
         Assert.Empty(await ReadToEndAsync(quiet1, deadline.Token));
         Assert.Empty(await ReadToEndAsync(quiet2, deadline.Token));
-        var streamed = await streamEcho;
+        var streamed = await ReadToEndAsync(streaming, deadline.Token);
+        Output?.WriteLine($"{streamed.Length} of {stream.Length} streamed bytes were echoed before the FIN");
+        Assert.NotEmpty(streamed);
         Assert.True(stream.AsSpan().StartsWith(streamed),
             $"the {streamed.Length} bytes echoed during the drain are not a prefix of what was sent");
         await streamSending; // what the server no longer echoes it still reads, so the send completes
