@@ -116,7 +116,14 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             CompleteBind(new BindFailed($"cannot listen on {EndpointParser.Format(_endpoint)}: {cause}"));
             // Stay alive: a late GetBindResult still gets the answer; the host then terminates the system.
         });
-        Receive<GetBindResult>(_ => _bindWaiters.Add(Sender));
+        // After a failed bind the actor stays in this state, so a GetBindResult can arrive with the answer known.
+        Receive<GetBindResult>(_ =>
+        {
+            if (_bindResult is null)
+                _bindWaiters.Add(Sender);
+            else
+                Sender.Tell(_bindResult);
+        });
         CommonReceives();
     }
 
