@@ -87,6 +87,18 @@ public sealed class BenchCommandSpec
     }
 
     [Fact]
+    public async Task A_server_that_stops_echoing_ends_the_run_by_itself_with_exit_code_3()
+    {
+        await using var server = FaultyEchoServer.Silent();
+
+        var (exitCode, stdout, stderr) = await HostProcess.RunAsync(
+            ["bench", server.Address, "-c", "2", "-d", "500ms", "--json"], CliAssert.ExitTimeout);
+
+        Assert.Contains("stopped echoing", CliAssert.OneLineError(3, exitCode, stderr));
+        Assert.Equal("", stdout);
+    }
+
+    [Fact]
     public async Task Refused_connections_are_one_line_and_exit_code_3()
     {
         var port = ClientCommandSpec.FreePort();

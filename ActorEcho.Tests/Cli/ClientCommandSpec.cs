@@ -80,6 +80,17 @@ public sealed class ClientCommandSpec
     }
 
     [Fact]
+    public async Task A_server_that_never_echoes_times_out_with_exit_code_3()
+    {
+        await using var server = FaultyEchoServer.Silent();
+
+        var (exitCode, _, stderr) = await HostProcess.RunAsync(
+            ["client", server.Address, "hello?", "--timeout", "300ms"], CliAssert.ExitTimeout);
+
+        Assert.Contains("no echo", CliAssert.OneLineError(3, exitCode, stderr));
+    }
+
+    [Fact]
     public async Task Missing_address_is_a_parse_error_exit_code_2()
     {
         var (exitCode, _, stderr) = await HostProcess.RunAsync(["client"], CliAssert.ExitTimeout);

@@ -6,7 +6,8 @@ namespace ActorEcho.Tests.Cli;
 /// <summary>
 /// A deliberately wrong echo server on a free loopback port, to check that clients catch it: it echoes
 /// faithfully except that it flips the byte at <see cref="FlipByteAt"/> (of each connection's stream), or closes
-/// the connection once it has echoed <see cref="CloseAfter"/> bytes.
+/// the connection once it has echoed <see cref="CloseAfter"/> bytes, or (<see cref="Silent"/>) reads and never
+/// echoes at all.
 /// </summary>
 internal sealed class FaultyEchoServer : IAsyncDisposable
 {
@@ -17,17 +18,20 @@ internal sealed class FaultyEchoServer : IAsyncDisposable
 
     public long? FlipByteAt { get; private init; }
     public long? CloseAfter { get; private init; }
+    public bool IsSilent { get; private init; }
 
-    private FaultyEchoServer(long? flipByteAt, long? closeAfter)
+    private FaultyEchoServer(long? flipByteAt, long? closeAfter, bool silent = false)
     {
         FlipByteAt = flipByteAt;
         CloseAfter = closeAfter;
+        IsSilent = silent;
         _listener.Start();
         _accepting = AcceptAsync();
     }
 
     public static FaultyEchoServer FlippingByte(long offset) => new(offset, null);
     public static FaultyEchoServer ClosingAfter(long bytes) => new(null, bytes);
+    public static FaultyEchoServer Silent() => new(null, null, silent: true);
 
     public string Address => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
@@ -61,7 +65,13 @@ internal sealed class FaultyEchoServer : IAsyncDisposable
                     return; // the early close
                 var received = await client.ReceiveAsync(buffer.AsMemory(0, limit), SocketFlags.None, _stop.Token);
                 if (received == 0)
+                {
+                    if (IsSilent) // and keeps the connection open: the client has to give up by itself
+                        await Task.Delay(Timeout.InfiniteTimeSpan, _stop.Token);
                     return;
+                }
+                if (IsSilent)
+                    continue;
                 if (FlipByteAt is { } flip && flip >= echoed && flip < echoed + received)
                     buffer[flip - echoed] ^= 0xFF;
                 await client.SendAsync(buffer.AsMemory(0, received), SocketFlags.None, _stop.Token);

@@ -15,7 +15,7 @@ public abstract class BenchConnection(int id, Socket socket, BenchClock clock, L
 
     private long _messages, _measuredMessages, _measuredBytesSent, _measuredBytesReceived;
 
-    protected int Id { get; } = id;
+    public int Id { get; } = id;
     protected Socket Socket { get; } = socket;
     protected BenchClock Clock { get; } = clock;
     protected LatencyRecorder Latency { get; } = latency;

@@ -121,6 +121,11 @@ public sealed class BenchRunner
         {
             await connection.RunAsync().ConfigureAwait(false);
         }
+        catch (SocketException e)
+        {
+            Fail(EchoFailureException.Network(
+                $"connection {connection.Id} to {EndpointParser.Format(_options.Endpoint)}: {Connector.Describe(e)}"));
+        }
         catch (Exception e)
         {
             Fail(e);
@@ -211,12 +216,10 @@ public sealed class BenchRunner
             Micro(nanoseconds.GetMaxValue()));
     }
 
-    /// <summary>Socket errors become one-line network failures naming the connection.</summary>
+    /// <summary>What is left after <see cref="RunConnectionAsync"/> named socket errors: an abort seen first.</summary>
     private Exception AsEchoFailure(Exception failure) => failure switch
     {
         EchoFailureException => failure,
-        SocketException socket => EchoFailureException.Network(
-            $"bench against {EndpointParser.Format(_options.Endpoint)}: {Connector.Describe(socket)}"),
         ObjectDisposedException or OperationCanceledException => EchoFailureException.Network(
             $"bench against {EndpointParser.Format(_options.Endpoint)}: connection aborted"),
         _ => failure,

@@ -98,6 +98,9 @@ public static class ClientCommand
         }
         if (echo.Difference() is { } difference)
             throw EchoFailureException.Mismatch($"the echo from {target} differs from the message: {difference}");
+        if (echo.Received < message.Length)
+            throw EchoFailureException.Network(
+                $"connection closed by {target} after {echo.Received} of {message.Length} bytes of echo");
     }
 
     /// <summary>Copies <paramref name="input"/> to the socket and the socket to <paramref name="output"/> at the
@@ -183,11 +186,15 @@ public static class ClientCommand
             _received += piece.Length;
         }
 
+        public long Received => _received;
+
+        /// <summary>How the echo differs, or null when it is the message or a prefix of it (a short echo is
+        /// an early close, a network error, not a mismatch).</summary>
         public string? Difference()
         {
             if (_firstDifference >= 0)
                 return $"first difference at byte {_firstDifference}";
-            return _received == message.Length ? null : $"sent {message.Length} bytes, received {_received}";
+            return _received > message.Length ? $"sent {message.Length} bytes, received {_received}" : null;
         }
     }
 
