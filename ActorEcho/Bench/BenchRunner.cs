@@ -147,9 +147,10 @@ public sealed class BenchRunner
         long lastTimestamp = started, lastMessages = 0;
         while (!allDone.IsCompleted)
         {
-            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), clock.MeasureEnd);
-            if (Stopwatch.GetTimestamp() >= clock.MeasureEnd)
+            var current = Stopwatch.GetTimestamp();
+            if (current >= clock.MeasureEnd)
                 return;
+            var remaining = Stopwatch.GetElapsedTime(current, clock.MeasureEnd);
             var wait = remaining < ProgressInterval ? remaining : ProgressInterval;
             await Task.WhenAny(allDone, Task.Delay(wait)).ConfigureAwait(false);
             if (_onProgress is null)

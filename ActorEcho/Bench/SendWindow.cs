@@ -57,12 +57,15 @@ public sealed class SendWindow : IValueTaskSource<bool>
     public long Sent { get { lock (_lock) return _sent; } }
 
     /// <summary>Counts <paramref name="bytes"/> more echoed; calls <paramref name="onMessageEchoed"/> with the
-    /// send timestamp of every message now echoed in full, and wakes the sender if it waits for room.</summary>
-    public void Echoed<TState>(int bytes, TState state, Action<TState, long> onMessageEchoed)
+    /// send timestamp of every message now echoed in full, and wakes the sender if it waits for room.
+    /// Returns false, counting nothing, if that is more than was sent.</summary>
+    public bool Echoed<TState>(int bytes, TState state, Action<TState, long> onMessageEchoed)
     {
         bool wake;
         lock (_lock)
         {
+            if (_echoed + bytes > _sent)
+                return false;
             _echoed += bytes;
             // The oldest message in flight ends (_inFlight - 1) messages before _sent.
             while (_inFlight > 0 && _echoed >= _sent - (long)(_inFlight - 1) * _messageSize)
@@ -78,6 +81,7 @@ public sealed class SendWindow : IValueTaskSource<bool>
         }
         if (wake)
             _wakeUp.SetResult(true);
+        return true;
     }
 
     /// <summary>Stops the sender (run aborted or over): a pending or later wait returns false.</summary>

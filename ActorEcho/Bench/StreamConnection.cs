@@ -58,13 +58,13 @@ public sealed class StreamConnection(int id, Socket socket, BenchClock clock, La
                     throw ClosedEarly(sent);
                 return;
             }
-            if (ReceivedOffset + received > _window.Sent)
+            var now = Stopwatch.GetTimestamp();
+            // Counted before it is checked, so that bytes nobody sent are caught as such, not as a wrong byte.
+            if (!_window.Echoed(received, (Connection: this, Now: now), static (state, sentAt) => state.Connection.CountMessage(sentAt, state.Now)))
                 throw EchoFailureException.Mismatch(
                     $"echo mismatch on connection {Id}: the server sent more bytes than it was sent");
             Verify(buffer.AsSpan(0, received));
-            var now = Stopwatch.GetTimestamp();
             CountReceived(received, now);
-            _window.Echoed(received, (Connection: this, Now: now), static (state, sentAt) => state.Connection.CountMessage(sentAt, state.Now));
         }
     }
 }

@@ -74,6 +74,11 @@ public static class ClientCommand
         {
             return EchoFailureExit.Report(failure);
         }
+        catch (IOException e)
+        {
+            // stdin or stdout went away (e.g. piped into `head`): not a server problem.
+            return ServeCommand.Fail(ExitCodes.Failure, $"cannot copy the echo: {e.Message}");
+        }
     }
 
     /// <summary>Sends <paramref name="message"/>, half-closes, copies the echo to <paramref name="output"/>
