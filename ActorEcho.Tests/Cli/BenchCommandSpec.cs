@@ -9,6 +9,7 @@ public sealed class BenchCommandSpec
     [Theory]
     [InlineData("pingpong", "64")]
     [InlineData("stream", "4k")]
+    [InlineData("pingpong", "1m")] // larger than the socket buffers: sending and receiving must overlap
     public async Task Json_result_has_messages_rates_and_latency_and_nothing_else_is_on_stdout(string mode, string size)
     {
         await using var server = await InProcessEchoServer.StartAsync();
