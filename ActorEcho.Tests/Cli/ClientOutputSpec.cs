@@ -25,6 +25,20 @@ public sealed class ClientOutputSpec
     }
 
     [Fact]
+    public async Task One_shot_message_larger_than_the_socket_buffers_is_echoed_whole()
+    {
+        await using var server = await InProcessEchoServer.StartAsync();
+        using var socket = await Connector.ConnectAsync(server.LocalEndpoint, Timeout);
+        var message = new byte[4 * 1024 * 1024];
+        new Random(11).NextBytes(message);
+        var output = new MemoryStream();
+
+        await ClientCommand.SendOnceAsync(socket, message, output, Timeout, "test");
+
+        Assert.Equal(message, output.ToArray());
+    }
+
+    [Fact]
     public async Task Relay_sends_all_input_and_prints_the_whole_echo_after_input_ends()
     {
         await using var server = await InProcessEchoServer.StartAsync();

@@ -88,14 +88,17 @@ public static class ClientCommand
         var echo = new EchoComparison(message);
         try
         {
-            await socket.SendAsync(message, SocketFlags.None);
-            socket.Shutdown(SocketShutdown.Send);
             using var idle = new CancellationTokenSource(timeout);
-            await CopyReplyAsync(socket, output, idle, timeout, target, onReceived: piece =>
+            // Read while sending: a message larger than the socket buffers would otherwise deadlock against a
+            // server that stops reading until its echo is read.
+            var replies = CopyReplyAsync(socket, output, idle, timeout, target, onReceived: piece =>
             {
                 echo.Add(piece);
                 idle.CancelAfter(timeout);
             });
+            await socket.SendAsync(message, SocketFlags.None);
+            socket.Shutdown(SocketShutdown.Send);
+            await replies;
         }
         catch (SocketException e)
         {
