@@ -14,7 +14,6 @@ public sealed class EchoSettingsSpec
         {
             BindAddress = "127.0.0.1:2000",
             Backlog = 1024,
-            AcceptBatchSize = 32,
             MaxConnections = 10_000,
             IdleTimeout = TimeSpan.FromMinutes(5),
             WriteHighWatermark = 128 * 1024,
@@ -36,7 +35,6 @@ public sealed class EchoSettingsSpec
             actor-echo {
               bind-address = "[::1]:0"
               backlog = 16
-              accept-batch-size = 4
               max-connections = 2
               idle-timeout = 750ms
               write-high-watermark = 1 MiB
@@ -51,7 +49,6 @@ public sealed class EchoSettingsSpec
         {
             BindAddress = "[::1]:0",
             Backlog = 16,
-            AcceptBatchSize = 4,
             MaxConnections = 2,
             IdleTimeout = TimeSpan.FromMilliseconds(750),
             WriteHighWatermark = 1024 * 1024,
@@ -80,8 +77,7 @@ public sealed class EchoSettingsSpec
     [InlineData("backlog = -1", "backlog")]
     [InlineData("backlog = 0", "backlog")]
     [InlineData("max-connections = -5", "max-connections")]
-    [InlineData("accept-batch-size = 0", "accept-batch-size")]
-    [InlineData("accept-batch-size = many", "'many'")]
+    [InlineData("max-connections = many", "max-connections")]
     [InlineData("write-high-watermark = -64 KiB", "write-high-watermark")]
     [InlineData("write-high-watermark = 0", "write-high-watermark")]
     [InlineData("write-high-watermark = lots", "'lots'")]

@@ -172,6 +172,9 @@ public sealed class EchoConnection : ReceiveActor
             _connection.Tell(Tcp.Abort.Instance);
         });
         Receive<Tcp.ConnectionClosed>(OnConnectionClosed);
+        // Echo writes still queued when the close began fail once the connection goes: expected, not news.
+        Receive<Tcp.CommandFailed>(failed => failed.Cmd is Tcp.WriteCommand,
+            failed => _log.Debug("Connection from {0}: queued write dropped while closing", Remote));
         Receive<Tcp.CommandFailed>(OnCommandFailed);
         Receive<Terminated>(t => t.ActorRef.Equals(_connection), _ => OnConnectionActorDied());
     }

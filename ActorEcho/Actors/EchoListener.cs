@@ -9,10 +9,11 @@ namespace ActorEcho.Actors;
 
 /// <summary>
 /// Binds the listening socket through Akka.IO and gives every accepted client an <see cref="EchoConnection"/>
-/// child. It accepts in pull mode (<see cref="Tcp.ResumeAccepting"/>), counts its children to enforce
-/// <c>max-connections</c> (Akka.IO's own <c>max-channels</c> is not enforced), and at shutdown stops accepting,
-/// drains its children and only then lets the listening socket go: an unbind, or this actor's death, would
-/// abort every connection still open.
+/// child. It counts its children to enforce <c>max-connections</c> (Akka.IO's own <c>max-channels</c> is not
+/// enforced), and at shutdown stops serving new clients, drains its children and only then lets the listening
+/// socket go: an unbind, or this actor's death, would abort every connection still open.
+/// Akka.IO 1.5.74 accepts continuously whatever the bind's pull mode (<see cref="Tcp.ResumeAccepting"/> is a
+/// no-op there), so "not accepting" means that clients arriving from then on are closed at once.
 /// </summary>
 /// <remarks>States: <see cref="Binding"/> → <see cref="Accepting"/> → <see cref="Draining"/>.</remarks>
 public sealed class EchoListener : ReceiveActor, IWithTimers
@@ -67,8 +68,6 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     private object? _bindResult;
-    private IActorRef _tcpListener = ActorRefs.Nobody;
-    private int _acceptsLeftInBatch;
     private int _active;
     private long _accepted;
     private long _rejected;
@@ -98,6 +97,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             options.Add(new Inet.SO.ReceiveBufferSize(receive));
         if (_settings.SocketSendBufferSize is { } send)
             options.Add(new Inet.SO.SendBufferSize(send));
+        // Pull mode makes each accepted connection read only when its handler asks (ResumeReading): the
+        // backpressure EchoConnection relies on. Push mode's SuspendReading arrives too late to bound memory.
         Context.System.Tcp().Tell(new Tcp.Bind(Self, _endpoint, _settings.Backlog, options, pullMode: true));
     }
 
@@ -105,9 +106,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         Receive<Tcp.Bound>(bound =>
         {
-            _tcpListener = Sender;
             CompleteBind(new BindSucceeded(bound.LocalAddress));
-            ResumeAccepting();
             Become(Accepting);
         });
         Receive<Tcp.CommandFailed>(failed =>
@@ -141,8 +140,6 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             {
                 Accept(Sender, connected);
             }
-            if (--_acceptsLeftInBatch == 0)
-                ResumeAccepting();
         });
         Receive<StopAccepting>(_ =>
         {
@@ -160,7 +157,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     private void Draining()
     {
-        // An accept batch granted before StopAccepting may still deliver clients: turn them away cleanly.
+        // Akka.IO keeps accepting until the listening socket is released at the very end: turn clients away.
         Receive<Tcp.Connected>(_ => Reject(Sender));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainConnections>(_ => StartDrain(Sender));
@@ -211,12 +208,6 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
         connection.Tell(new Tcp.Register(Self));
         connection.Tell(Tcp.Close.Instance);
-    }
-
-    private void ResumeAccepting()
-    {
-        _acceptsLeftInBatch = _settings.AcceptBatchSize;
-        _tcpListener.Tell(new Tcp.ResumeAccepting(_settings.AcceptBatchSize));
     }
 
     private void CompleteBind(object result)

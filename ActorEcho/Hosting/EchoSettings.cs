@@ -16,9 +16,6 @@ public sealed record EchoSettings
     /// <summary>Length of the kernel's queue of connections not yet accepted.</summary>
     public int Backlog { get; init; } = 1024;
 
-    /// <summary>Connections accepted per <c>ResumeAccepting</c> (pull-mode accepting).</summary>
-    public int AcceptBatchSize { get; init; } = 32;
-
     /// <summary>Connections served at once; a client over the limit is closed straight away.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
@@ -52,34 +49,37 @@ public sealed record EchoSettings
         if (section is null || section.IsEmpty)
             throw new SettingsException($"the configuration has no '{SectionName}' section");
 
+        var settings = new EchoSettings
+        {
+            BindAddress = Read(section, "bind-address", RequireString),
+            Backlog = Read(section, "backlog", PositiveInt),
+            MaxConnections = Read(section, "max-connections", PositiveInt),
+            IdleTimeout = Read(section, "idle-timeout", OptionalDuration),
+            WriteHighWatermark = Read(section, "write-high-watermark", ByteSize),
+            WriteLowWatermark = Read(section, "write-low-watermark", ByteSize),
+            DrainTimeout = Read(section, "drain-timeout", Duration),
+            SocketReceiveBufferSize = Read(section, "socket-receive-buffer-size", OptionalByteSize),
+            SocketSendBufferSize = Read(section, "socket-send-buffer-size", OptionalByteSize),
+            PrometheusEndpoint = Read(section, "metrics.prometheus-endpoint", OptionalHttpUrl),
+        };
+        if (settings.WriteLowWatermark >= settings.WriteHighWatermark)
+            throw new SettingsException(
+                $"{SectionName}.write-low-watermark ({settings.WriteLowWatermark}) must be below write-high-watermark ({settings.WriteHighWatermark})");
+        return settings;
+    }
+
+    /// <summary>Reads one key, turning the parser's own exceptions (which name the value but not the key) into a
+    /// one-line <see cref="SettingsException"/> that names both.</summary>
+    private static T Read<T>(Config section, string key, Func<Config, string, T> read)
+    {
         try
         {
-            var settings = new EchoSettings
-            {
-                BindAddress = RequireString(section, "bind-address"),
-                Backlog = PositiveInt(section, "backlog"),
-                AcceptBatchSize = PositiveInt(section, "accept-batch-size"),
-                MaxConnections = PositiveInt(section, "max-connections"),
-                IdleTimeout = OptionalDuration(section, "idle-timeout"),
-                WriteHighWatermark = ByteSize(section, "write-high-watermark"),
-                WriteLowWatermark = ByteSize(section, "write-low-watermark"),
-                DrainTimeout = Duration(section, "drain-timeout"),
-                SocketReceiveBufferSize = OptionalByteSize(section, "socket-receive-buffer-size"),
-                SocketSendBufferSize = OptionalByteSize(section, "socket-send-buffer-size"),
-                PrometheusEndpoint = OptionalHttpUrl(section, "metrics.prometheus-endpoint"),
-            };
-            if (settings.WriteLowWatermark >= settings.WriteHighWatermark)
-                throw new SettingsException(
-                    $"{SectionName}.write-low-watermark ({settings.WriteLowWatermark}) must be below write-high-watermark ({settings.WriteHighWatermark})");
-            return settings;
-        }
-        catch (SettingsException)
-        {
-            throw;
+            return read(section, key);
         }
         catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException)
         {
-            throw new SettingsException($"invalid '{SectionName}' settings: {FirstLine(e.Message)}");
+            var raw = section.HasPath(key) ? section.GetString(key) : null;
+            throw new SettingsException($"{SectionName}.{key}: cannot read '{raw}': {FirstLine(e.Message)}");
         }
     }
 
