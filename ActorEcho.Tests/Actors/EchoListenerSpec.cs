@@ -283,6 +283,10 @@ public sealed class EchoListenerSpec(ITestOutputHelper output)
         var stats = await listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, AskTimeout);
         Assert.Equal(0, stats.Active);
         Assert.Equal(3, stats.Accepted);
+
+        // Done means the listening socket is released too: the port is free for a new server.
+        using var successor = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        successor.Bind(endpoint);
     }
 
     [IPv6LoopbackFact]

@@ -68,6 +68,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     private object? _bindResult;
+    private IActorRef _tcpListener = ActorRefs.Nobody;
     private int _active;
     private long _accepted;
     private long _rejected;
@@ -106,6 +107,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         Receive<Tcp.Bound>(bound =>
         {
+            _tcpListener = Sender;
             CompleteBind(new BindSucceeded(bound.LocalAddress));
             Become(Accepting);
         });
@@ -235,11 +237,36 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(DrainTimedOut.Instance, DrainTimedOut.Instance, _settings.DrainTimeout);
     }
 
+    /// <summary>Every connection has ended: only now is it safe to release the listening socket (an unbind
+    /// aborts whatever is still open). The drain is answered once Akka.IO confirms it with <c>Unbound</c>.</summary>
     private void CompleteDrain()
     {
         _log.Info("All connections closed");
-        foreach (var waiter in _drainWaiters)
-            waiter.Tell(Akka.Done.Instance);
-        _drainWaiters.Clear();
+        _tcpListener.Tell(Tcp.Unbind.Instance);
+        Become(Unbinding);
+    }
+
+    private void Unbinding()
+    {
+        var unbound = false;
+        Receive<Tcp.Unbound>(_ =>
+        {
+            _log.Debug("Listening socket released");
+            unbound = true;
+            foreach (var waiter in _drainWaiters)
+                waiter.Tell(Akka.Done.Instance);
+            _drainWaiters.Clear();
+        });
+        Receive<Tcp.Connected>(_ => Reject(Sender));
+        Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
+        Receive<DrainConnections>(_ =>
+        {
+            if (unbound)
+                Sender.Tell(Akka.Done.Instance);
+            else
+                _drainWaiters.Add(Sender);
+        });
+        Receive<DrainTimedOut>(_ => { });
+        CommonReceives();
     }
 }
