@@ -36,6 +36,13 @@ public static class ServeCommand
 
     private static async Task<int> RunAsync(string? address, string? configPath)
     {
+        // Ctrl-C and SIGTERM ask for the graceful shutdown. They are caught from the very start, so that a signal
+        // that arrives while the server is still starting also ends in a drain and exit code 0; cancelling the
+        // default handling keeps the runtime from exiting before the drain is done.
+        var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
         EchoServer server;
         try
         {
@@ -57,21 +64,19 @@ public static class ServeCommand
             return Fail(ExitCodes.NetworkError, e.Message);
         }
 
-        // Ctrl-C and SIGTERM start the graceful shutdown; cancelling the default handling keeps the runtime
-        // from exiting before the drain is done, so the process ends with 0 when main returns.
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-
         Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
         Console.Out.Flush();
 
+        // Akka may also end the system by itself (its own process-exit hook): either way, wait for termination.
+        if (await Task.WhenAny(stopRequested.Task, server.WhenTerminated) == stopRequested.Task)
+            await server.StopAsync();
         await server.WhenTerminated;
         return ExitCodes.Ok;
 
         void OnSignal(PosixSignalContext context)
         {
             context.Cancel = true;
-            _ = server.StopAsync();
+            stopRequested.TrySetResult();
         }
     }
 
