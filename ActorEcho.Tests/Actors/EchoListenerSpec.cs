@@ -305,6 +305,21 @@ public sealed class EchoListenerSpec(ITestOutputHelper output)
         }));
     }
 
+    [IPv6LoopbackFact]
+    public async Task The_ipv6_wildcard_serves_ipv4_and_ipv6_clients_alike()
+    {
+        var (_, bound) = await StartListenerAsync(address: IPAddress.IPv6Any);
+        using var deadline = Deadline(20);
+
+        foreach (var (client, seed) in new[] { (IPAddress.Loopback, 320), (IPAddress.IPv6Loopback, 321) })
+        {
+            using var socket = await ConnectAsync(new IPEndPoint(client, bound.Port), deadline.Token);
+            var data = RandomBytes(16 * 1024, seed);
+            var echoed = await EchoWithHalfCloseAsync(socket, data, deadline.Token);
+            Assert.True(data.AsSpan().SequenceEqual(echoed), $"{client}: the echo differs from what was sent");
+        }
+    }
+
     [Fact]
     public async Task A_second_listener_on_a_port_in_use_reports_bind_failed_with_a_one_line_reason()
     {

@@ -75,6 +75,13 @@ public sealed class EndpointParserSpec
     }
 
     [Fact]
+    public void Formats_ipv4_clients_of_a_dual_stack_listener_as_ipv4()
+    {
+        var mapped = new IPEndPoint(IPAddress.Parse("::ffff:127.0.0.1"), 5000);
+        Assert.Equal("127.0.0.1:5000", EndpointParser.Format(mapped));
+    }
+
+    [Fact]
     public void Formats_dns_endpoints_as_host_and_port()
     {
         Assert.Equal("example.test:80", EndpointParser.Format(new DnsEndPoint("example.test", 80)));

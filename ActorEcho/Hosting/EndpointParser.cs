@@ -75,9 +75,11 @@ public static class EndpointParser
         return new IPEndPoint(chosen, port);
     }
 
-    /// <summary>Formats an endpoint the way it is parsed: <c>1.2.3.4:5</c> or <c>[::1]:5</c>.</summary>
+    /// <summary>Formats an endpoint the way it is parsed: <c>1.2.3.4:5</c> or <c>[::1]:5</c>.
+    /// IPv4 clients of a dual-stack (<c>[::]</c>) listener are shown as the IPv4 addresses they are.</summary>
     public static string Format(EndPoint endpoint) => endpoint switch
     {
+        IPEndPoint { Address.IsIPv4MappedToIPv6: true } mapped => new IPEndPoint(mapped.Address.MapToIPv4(), mapped.Port).ToString(),
         IPEndPoint ip => ip.ToString(),
         DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
         _ => endpoint.ToString() ?? "?",
