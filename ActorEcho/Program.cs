@@ -2,16 +2,27 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using ActorEcho.Cli;
 
-var root = ServeCommand.Configure(new RootCommand(
-    "ActorEcho: a TCP echo server built on Akka.NET actors. With no command it runs the server."));
+var root = new RootCommand(
+    "ActorEcho: a TCP echo server built on Akka.NET actors. Without a command it runs 'serve', so " +
+    "'ActorEcho 0.0.0.0:2000' and 'ActorEcho serve 0.0.0.0:2000' are the same.");
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(ClientCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 
-var parsed = root.Parse(args);
+var parsed = root.Parse(DefaultToServe(args));
 if (parsed.Action is ParseErrorAction onParseError)
     onParseError.ShowHelp = false; // the error alone is clearer; --help is there for the rest
 // Signals belong to the server's graceful shutdown, not to the parser's default cancellation.
 var exitCode = await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 // System.CommandLine has printed the parse errors; report them with the documented bad-input code, not its 1.
 return parsed.Errors.Count > 0 ? ExitCodes.BadInput : exitCode;
+
+// 'serve' is the default command. Rather than give the root command serve's argument (which System.CommandLine
+// would then also list in every subcommand's help), insert the word when no command (or root help) is named.
+string[] DefaultToServe(string[] arguments)
+{
+    if (arguments.Length > 0 &&
+        (root.Subcommands.Any(c => c.Name == arguments[0]) || arguments[0] is "-h" or "--help" or "-?" or "--version"))
+        return arguments;
+    return [ServeCommand.Name, .. arguments];
+}

@@ -106,6 +106,8 @@ public sealed class ClientCommandSpec
         Assert.Equal(0, exitCode);
         Assert.Contains("--timeout", stdout);
         Assert.Contains("stdin", stdout);
+        // serve is only the default command: its listening address is not the client's business.
+        Assert.DoesNotContain("listen", stdout, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>A loopback port that nothing listens on (bound, then released).</summary>

@@ -10,29 +10,27 @@ public static class ServeCommand
     /// <summary>Environment variable that overrides <c>actor-echo.bind-address</c>.</summary>
     public const string BindAddressVariable = "ACTOR_ECHO_BIND";
 
-    public static readonly Argument<string?> AddressArgument = new("address")
-    {
-        Description = "Address to listen on, overriding actor-echo.bind-address: 127.0.0.1:2000, 0.0.0.0:2000, [::]:2000; port 0 picks a free port",
-        Arity = ArgumentArity.ZeroOrOne,
-    };
+    public const string Name = "serve";
 
-    public static readonly Option<string?> ConfigOption = new("--config", "-c")
+    public static Command Create()
     {
-        Description = "HOCON configuration file (default: akka.hocon beside the program)",
-        HelpName = "FILE",
-    };
-
-    /// <summary>Adds the serve arguments and action to <paramref name="command"/> (the root command and
-    /// the explicit <c>serve</c> subcommand share them).</summary>
-    public static T Configure<T>(T command) where T : Command
-    {
-        command.Arguments.Add(AddressArgument);
-        command.Options.Add(ConfigOption);
-        command.SetAction((result, _) => RunAsync(result.GetValue(AddressArgument), result.GetValue(ConfigOption)));
+        var address = new Argument<string?>("address")
+        {
+            Description = "Address to listen on, overriding actor-echo.bind-address and ACTOR_ECHO_BIND: " +
+                          "127.0.0.1:2000, 0.0.0.0:2000, [::]:2000; port 0 picks a free port",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var config = new Option<string?>("--config", "-c")
+        {
+            Description = "HOCON configuration file (default: akka.hocon beside the program)",
+            HelpName = "FILE",
+        };
+        var command = new Command(Name, "Run the echo server until Ctrl-C or SIGTERM (the default command)");
+        command.Arguments.Add(address);
+        command.Options.Add(config);
+        command.SetAction((result, _) => RunAsync(result.GetValue(address), result.GetValue(config)));
         return command;
     }
-
-    public static Command Create() => Configure(new Command("serve", "Run the echo server (the default command)"));
 
     private static async Task<int> RunAsync(string? address, string? configPath)
     {
