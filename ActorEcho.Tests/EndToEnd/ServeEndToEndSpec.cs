@@ -127,6 +127,7 @@ public sealed class ServeEndToEndSpec
     [InlineData("actor-echo.write-low-watermark = 1 MiB")]
     [InlineData("actor-echo.max-connections = -5")]
     [InlineData("actor-echo.idle-timeout = soon")]
+    [InlineData("actor-echo.bind-address = ${?ACTOR_ECHO_BIND}")]
     public async Task Invalid_config_file_gives_one_line_and_exit_code_2(string hocon)
     {
         var config = await WriteConfigAsync(hocon);

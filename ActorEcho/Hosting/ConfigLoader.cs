@@ -42,6 +42,10 @@ public static class ConfigLoader
     /// <summary>Parses HOCON text; <paramref name="origin"/> names it in error messages.</summary>
     public static Config Parse(string text, string origin)
     {
+        if (FindOptionalSubstitution(text) is { } line)
+            throw new SettingsException(
+                $"invalid config file '{origin}', line {line}: optional substitutions (${{?...}}) are not supported by " +
+                $"Akka.NET's HOCON parser; set the bind address with {BindAddressHint} instead");
         try
         {
             var config = ConfigurationFactory.ParseString(text);
@@ -54,6 +58,36 @@ public static class ConfigLoader
             var message = e.Message.Split('\n', 2)[0].Trim();
             throw new SettingsException($"invalid config file '{origin}': {message}");
         }
+    }
+
+    private const string BindAddressHint = "the ACTOR_ECHO_BIND environment variable or the command line";
+
+    /// <summary>
+    /// Finds a <c>${?...}</c> outside comments and quoted strings; returns its 1-based line number. Akka.NET's
+    /// HOCON parser reads such a value as empty and then overflows the stack (which no handler can catch) when
+    /// the configuration is walked, so it must be refused before it is parsed.
+    /// </summary>
+    internal static int? FindOptionalSubstitution(string text)
+    {
+        var lines = text.Split('\n');
+        for (var number = 0; number < lines.Length; number++)
+        {
+            var line = lines[number];
+            var quoted = false;
+            for (var i = 0; i < line.Length; i++)
+            {
+                var c = line[i];
+                if (c == '"' && (i == 0 || line[i - 1] != '\\'))
+                    quoted = !quoted;
+                else if (quoted)
+                    continue;
+                else if (c == '#' || (c == '/' && i + 1 < line.Length && line[i + 1] == '/'))
+                    break;
+                else if (c == '$' && line.AsSpan(i).StartsWith("${?"))
+                    return number + 1;
+            }
+        }
+        return null;
     }
 
     private static Config LoadDefaults()

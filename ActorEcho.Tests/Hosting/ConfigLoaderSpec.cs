@@ -1,0 +1,37 @@
+using ActorEcho.Hosting;
+
+namespace ActorEcho.Tests.Hosting;
+
+public sealed class ConfigLoaderSpec
+{
+    [Theory]
+    [InlineData("actor-echo.bind-address = ${?ACTOR_ECHO_BIND}", 1)]
+    [InlineData("actor-echo {\n  bind-address = \"127.0.0.1:2000\"\n  bind-address = ${?ACTOR_ECHO_BIND}\n}", 3)]
+    [InlineData("a = \"x\" ${?B}", 1)]
+    public void Refuses_optional_substitutions_naming_the_line(string hocon, int line)
+    {
+        Assert.Equal(line, ConfigLoader.FindOptionalSubstitution(hocon));
+        var error = Assert.Throws<SettingsException>(() => ConfigLoader.Parse(hocon, "test.hocon"));
+        Assert.Contains($"line {line}", error.Message);
+        Assert.Contains("ACTOR_ECHO_BIND", error.Message);
+    }
+
+    [Theory]
+    [InlineData("# set ${?ACTOR_ECHO_BIND} in the environment")]
+    [InlineData("a = 1 // not ${?HERE}")]
+    [InlineData("a = \"literal ${?text}\"")]
+    [InlineData("a = 1\nb = ${a}")]
+    public void Accepts_optional_substitution_text_in_comments_and_strings_and_required_substitutions(string hocon)
+    {
+        Assert.Null(ConfigLoader.FindOptionalSubstitution(hocon));
+        _ = ConfigLoader.Parse(hocon, "test.hocon");
+    }
+
+    [Fact]
+    public void The_shipped_file_is_accepted_as_a_user_file()
+    {
+        var shipped = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, ConfigLoader.DefaultFileName));
+        var config = ConfigLoader.Parse(shipped, ConfigLoader.DefaultFileName);
+        Assert.Equal(EchoSettings.Create(ConfigLoader.Defaults), EchoSettings.Create(config));
+    }
+}
