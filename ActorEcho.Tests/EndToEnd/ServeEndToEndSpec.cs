@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.EndToEnd;
 
@@ -176,17 +177,9 @@ public sealed class ServeEndToEndSpec
 
     private static async Task<byte[]> EchoOnceAsync(IPEndPoint endpoint, byte[] data)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(endpoint, timeout.Token);
-        await socket.SendAsync(data, SocketFlags.None, timeout.Token);
-        socket.Shutdown(SocketShutdown.Send);
-        var reply = new MemoryStream();
-        var buffer = new byte[4096];
-        int read;
-        while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
-            reply.Write(buffer, 0, read);
-        return reply.ToArray();
+        using var deadline = TestSockets.Deadline(10);
+        using var socket = await TestSockets.ConnectAsync(endpoint, deadline.Token);
+        return await TestSockets.EchoWithHalfCloseAsync(socket, data, deadline.Token);
     }
 
     private sealed record StreamingClient(Task FirstEchoReceived, Task<long> Completion);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.Hardening;
 
@@ -42,38 +43,14 @@ public sealed class LoopbackClient : IDisposable
         }
     }
 
-    public async Task SendAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
-    {
-        while (!data.IsEmpty)
-        {
-            var sent = await Socket.SendAsync(data, SocketFlags.None, ct);
-            data = data[sent..];
-        }
-    }
+    public Task SendAsync(ReadOnlyMemory<byte> data, CancellationToken ct) => TestSockets.SendAllAsync(Socket, data, ct);
 
     /// <summary>Reads exactly <paramref name="count"/> bytes; an early end of stream is an error.</summary>
-    public async Task<byte[]> ReceiveExactlyAsync(int count, CancellationToken ct)
-    {
-        var buffer = new byte[count];
-        var filled = 0;
-        while (filled < count)
-        {
-            var read = await Socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, ct);
-            if (read == 0)
-                throw new EndOfStreamException($"connection ended after {filled} of {count} echo bytes");
-            filled += read;
-        }
-        return buffer;
-    }
+    public Task<byte[]> ReceiveExactlyAsync(int count, CancellationToken ct) => TestSockets.ReadExactlyAsync(Socket, count, ct);
 
     /// <summary>Sends <paramref name="data"/> while reading its echo (both at once, so that a large payload cannot
     /// deadlock on full buffers) and returns what came back.</summary>
-    public async Task<byte[]> EchoAsync(byte[] data, CancellationToken ct)
-    {
-        var receive = ReceiveExactlyAsync(data.Length, ct);
-        await SendAsync(data, ct);
-        return await receive;
-    }
+    public Task<byte[]> EchoAsync(byte[] data, CancellationToken ct) => TestSockets.RoundTripAsync(Socket, data, ct);
 
     /// <summary>Reads (and discards) until the connection ends; returns how it ended and the bytes read first.</summary>
     public async Task<(ConnectionEnd End, long BytesBefore)> ReadToEndAsync(CancellationToken ct)
@@ -108,12 +85,6 @@ public sealed class LoopbackClient : IDisposable
 
     public void Dispose() => Socket.Dispose();
 
-    /// <summary>Deterministic pseudo-random bytes: each client gets its own seed, so bytes echoed to the wrong client
-    /// or out of order cannot pass for the right ones.</summary>
-    public static byte[] RandomBytes(int count, int seed)
-    {
-        var data = new byte[count];
-        new Random(seed).NextBytes(data);
-        return data;
-    }
+    /// <summary>Deterministic pseudo-random bytes, one stream per seed (see <see cref="TestSockets.RandomBytes"/>).</summary>
+    public static byte[] RandomBytes(int count, int seed) => TestSockets.RandomBytes(count, seed);
 }
