@@ -10,6 +10,7 @@
 #   bench/run.sh --quick    # 1 round, short loads, about 1 minute (also QUICK=1)
 #   ROUNDS=5 bench/run.sh   # more rounds on a noisy machine
 #   SCENARIOS=pingpong-50x64B,idle-10000 bench/run.sh
+#   ACTOR_CONFIG=my.hocon bench/run.sh   # try settings: ActorEcho runs with this overlay instead of bench/bench.hocon
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,7 +61,7 @@ trap 'exit 130' INT TERM
 "${load_prefix[@]}" timeout --kill-after=10 1200 dotnet bench/Compare/bin/Release/net10.0/Compare.dll \
   --actor-echo ActorEcho/bin/Release/net10.0/ActorEcho.dll \
   --raw bench/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll \
-  --actor-config bench/bench.hocon \
+  --actor-config "${ACTOR_CONFIG:-bench/bench.hocon}" \
   --pid-file "$pid_file" \
   "${driver_args[@]}" &
 driver_pid=$!
