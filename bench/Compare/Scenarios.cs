@@ -24,6 +24,10 @@ public sealed record Measurement
     public int? Echoing { get; init; }
     public double? PeakBytes { get; init; }
     public double? SentBytesPerConnection { get; init; }
+
+    /// <summary>Server CPU per echoed message (warmup included in both time and messages), user and kernel.</summary>
+    public double? UserMicrosPerMessage { get; init; }
+    public double? KernelMicrosPerMessage { get; init; }
 }
 
 /// <summary>The loads. Pingpong and stream run the product's own <c>bench</c> command (which checks every byte)
@@ -53,6 +57,7 @@ public sealed class Scenarios(string benchDll, bool quick)
             info.ArgumentList.Add(argument);
 
         var before = server.ResidentBytes();
+        var cpuBefore = server.CpuTime();
         string output, errors;
         long peak;
         await using (var sampler = new PeakResidentSampler(server))
@@ -77,12 +82,17 @@ public sealed class Scenarios(string benchDll, bool quick)
                     $"{scenario} against {server.Name}: bench exited {bench.ExitCode}: {errors.Trim()}");
             peak = sampler.PeakBytes;
         }
+        var cpuAfter = server.CpuTime();
 
         using var json = JsonDocument.Parse(output);
         var root = json.RootElement;
         var latency = root.GetProperty("latencyMicroseconds");
+        // Messages over warmup and measurement together, at the measured rate, to match the CPU time's span.
+        var messages = root.GetProperty("messagesPerSecond").GetDouble() * (_warmup + _duration).TotalSeconds;
         return new Measurement
         {
+            UserMicrosPerMessage = (cpuAfter.User - cpuBefore.User).TotalMicroseconds / messages,
+            KernelMicrosPerMessage = (cpuAfter.Kernel - cpuBefore.Kernel).TotalMicroseconds / messages,
             Scenario = scenario,
             Server = server.Name,
             MessagesPerSecond = root.GetProperty("messagesPerSecond").GetDouble(),

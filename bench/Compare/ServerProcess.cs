@@ -71,6 +71,18 @@ public sealed class ServerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>CPU time the server has used so far, user and kernel (utime, stime in /proc/PID/stat).</summary>
+    public (TimeSpan User, TimeSpan Kernel) CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        // Fields after the command name, which is in parentheses and may contain spaces.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        const double TicksPerSecond = 100; // USER_HZ, 100 on every Linux this runs on
+        static TimeSpan Ticks(string value) =>
+            TimeSpan.FromSeconds(long.Parse(value, CultureInfo.InvariantCulture) / TicksPerSecond);
+        return (Ticks(fields[11]), Ticks(fields[12]));
+    }
+
     /// <summary>Resident set size now, in bytes (VmRSS in /proc/PID/status).</summary>
     public long ResidentBytes() => ReadStatusKilobytes("VmRSS:") * 1024;
 

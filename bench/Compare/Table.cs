@@ -23,7 +23,7 @@ public static class Table
     {
         var rows = new List<string[]>
         {
-            new[] { "scenario", "server", "msg/s", "MB/s", "p50 us", "p99 us", "p99.9 us", "conn/s", "mem/conn", "vs raw" },
+            new[] { "scenario", "server", "msg/s", "MB/s", "p50 us", "p99 us", "p99.9 us", "conn/s", "mem/conn", "cpu us/msg usr+sys", "vs raw" },
         };
         var verdicts = new List<string>();
         foreach (var scenario in scenarios)
@@ -39,6 +39,7 @@ public static class Table
                     scenario, m.Server, Format(m.MessagesPerSecond, "N0"), Format(m.MegabytesPerSecond, "N1"),
                     Format(m.P50Micros, "N0"), Format(m.P99Micros, "N0"), Format(m.P999Micros, "N0"),
                     Format(m.ConnectionsPerSecond, "N0"), m.BytesPerConnection is { } b ? Kb(b) : "-",
+                    m.UserMicrosPerMessage is { } u && m.KernelMicrosPerMessage is { } k ? string.Create(C, $"{u:0.0}+{k:0.0}") : "-",
                     m.Server == "raw" || raw is null ? "" : Ratios(scenario, raw, m),
                 });
             }
@@ -49,12 +50,12 @@ public static class Table
         var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
         foreach (var (row, index) in rows.Select((r, i) => (r, i)))
         {
-            output.WriteLine("| " + string.Join(" | ", row.Select((cell, c) => c is 0 or 1 or 9 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))) + " |");
+            output.WriteLine("| " + string.Join(" | ", row.Select((cell, c) => c is 0 or 1 or 10 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))) + " |");
             if (index == 0)
-                output.WriteLine("|" + string.Join("|", widths.Select((w, c) => c is 0 or 1 or 9 ? new string('-', w + 2) : new string('-', w + 1) + ":")) + "|");
+                output.WriteLine("|" + string.Join("|", widths.Select((w, c) => c is 0 or 1 or 10 ? new string('-', w + 2) : new string('-', w + 1) + ":")) + "|");
         }
         output.WriteLine();
-        output.WriteLine("Medians of the rounds (see --rounds); MB/s is the echo's payload, 10^6 bytes; mem/conn is server RSS growth / connections (KB = 1000 B).");
+        output.WriteLine("Medians of the rounds (see --rounds); MB/s is the echo's payload, 10^6 bytes; mem/conn is server RSS growth / connections (KB = 1000 B);\ncpu us/msg is the server's CPU time (user + kernel, /proc/PID/stat) per echoed message, warmup included.");
         output.WriteLine();
         output.WriteLine("Targets (ActorEcho against raw in the same run):");
         foreach (var verdict in verdicts)
@@ -136,6 +137,8 @@ public static class Table
             Echoing = rounds.Min(m => m.Echoing),
             PeakBytes = Of(m => m.PeakBytes),
             SentBytesPerConnection = Of(m => m.SentBytesPerConnection),
+            UserMicrosPerMessage = Of(m => m.UserMicrosPerMessage),
+            KernelMicrosPerMessage = Of(m => m.KernelMicrosPerMessage),
         };
     }
 
