@@ -1,0 +1,153 @@
+using System.Globalization;
+
+namespace ActorEcho.Compare;
+
+/// <summary>The report: one row per scenario and server with the median of its rounds, ActorEcho's ratio to
+/// raw, then each target of the Performance issue with its verdict.</summary>
+public static class Table
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    public static string Brief(Measurement m) => string.Join("  ", new[]
+    {
+        m.MessagesPerSecond is { } mps ? $"{mps:N0} msg/s" : null,
+        m.MegabytesPerSecond is { } mb ? string.Create(C, $"{mb:N1} MB/s") : null,
+        m.P99Micros is { } p99 ? string.Create(C, $"p99 {p99:N0} us") : null,
+        m.Seconds is { } s ? string.Create(C, $"all served in {s:N2} s") : null,
+        m.Echoing is { } e ? $"{e} still echo" : null,
+        m.BytesPerConnection is { } b ? $"{Kb(b)}/conn" : null,
+    }.Where(part => part is not null));
+
+    public static void Print(TextWriter output, IReadOnlyList<string> scenarios, IReadOnlyList<Measurement> results,
+        long boundPerConnection, Scenarios settings)
+    {
+        var rows = new List<string[]>
+        {
+            new[] { "scenario", "server", "msg/s", "MB/s", "p50 us", "p99 us", "p99.9 us", "conn/s", "mem/conn", "cpu us/msg usr+sys", "vs raw" },
+        };
+        var verdicts = new List<string>();
+        foreach (var scenario in scenarios)
+        {
+            var raw = Median(results, scenario, "raw");
+            var actor = Median(results, scenario, "ActorEcho");
+            foreach (var m in new[] { raw, actor })
+            {
+                if (m is null)
+                    continue;
+                rows.Add(new[]
+                {
+                    scenario, m.Server, Format(m.MessagesPerSecond, "N0"), Format(m.MegabytesPerSecond, "N1"),
+                    Format(m.P50Micros, "N0"), Format(m.P99Micros, "N0"), Format(m.P999Micros, "N0"),
+                    Format(m.ConnectionsPerSecond, "N0"), m.BytesPerConnection is { } b ? Kb(b) : "-",
+                    m.UserMicrosPerMessage is { } u && m.KernelMicrosPerMessage is { } k ? string.Create(C, $"{u:0.0}+{k:0.0}") : "-",
+                    m.Server == "raw" || raw is null ? "" : Ratios(scenario, raw, m),
+                });
+            }
+            if (raw is not null && actor is not null)
+                verdicts.AddRange(Verdicts(scenario, raw, actor, boundPerConnection, settings));
+        }
+
+        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        foreach (var (row, index) in rows.Select((r, i) => (r, i)))
+        {
+            output.WriteLine("| " + string.Join(" | ", row.Select((cell, c) => c is 0 or 1 or 10 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))) + " |");
+            if (index == 0)
+                output.WriteLine("|" + string.Join("|", widths.Select((w, c) => c is 0 or 1 or 10 ? new string('-', w + 2) : new string('-', w + 1) + ":")) + "|");
+        }
+        output.WriteLine();
+        output.WriteLine("Medians of the rounds (see --rounds); MB/s is the echo's payload, 10^6 bytes; mem/conn is server RSS growth / connections (KB = 1000 B);\ncpu us/msg is the server's CPU time (user + kernel, /proc/PID/stat) per echoed message, warmup included.");
+        output.WriteLine();
+        output.WriteLine("Targets (ActorEcho against raw in the same run):");
+        foreach (var verdict in verdicts)
+            output.WriteLine("  " + verdict);
+    }
+
+    private static string Ratios(string scenario, Measurement raw, Measurement actor) => scenario switch
+    {
+        _ when scenario.StartsWith("pingpong", StringComparison.Ordinal) =>
+            $"msg/s {Ratio(actor.MessagesPerSecond, raw.MessagesPerSecond)}, p99 {Ratio(actor.P99Micros, raw.P99Micros)}",
+        _ when scenario.StartsWith("stream", StringComparison.Ordinal) =>
+            $"MB/s {Ratio(actor.MegabytesPerSecond, raw.MegabytesPerSecond)}, p99 {Ratio(actor.P99Micros, raw.P99Micros)}",
+        "idle-10000" =>
+            $"mem {Ratio(actor.BytesPerConnection, raw.BytesPerConnection)}, conn/s {Ratio(actor.ConnectionsPerSecond, raw.ConnectionsPerSecond)}",
+        _ => $"peak mem {Ratio(actor.BytesPerConnection, raw.BytesPerConnection)}",
+    };
+
+    private static IEnumerable<string> Verdicts(string scenario, Measurement raw, Measurement actor, long bound, Scenarios settings)
+    {
+        static string Mark(bool met) => met ? "MET " : "MISS";
+        double R(double? a, double? b) => a is { } x && b is { } y && y > 0 ? x / y : double.NaN;
+        switch (scenario)
+        {
+            case "pingpong-50x64B":
+                var mps = R(actor.MessagesPerSecond, raw.MessagesPerSecond);
+                var p99 = R(actor.P99Micros, raw.P99Micros);
+                yield return string.Create(C, $"{Mark(mps >= 1.0)} pingpong 50 x 64 B: msg/s {mps:0.00}x (>= 1.0x)");
+                yield return string.Create(C, $"{Mark(p99 <= 1.5)} pingpong 50 x 64 B: p99 {p99:0.00}x (<= 1.5x)");
+                break;
+            case "stream-10x256KiB-in-flight":
+                var mb = R(actor.MegabytesPerSecond, raw.MegabytesPerSecond);
+                yield return string.Create(C, $"{Mark(mb >= 0.9)} stream 10 x 256 KiB in flight: MB/s {mb:0.00}x (>= 0.9x)");
+                break;
+            case "pingpong-1000":
+                var p99k = R(actor.P99Micros, raw.P99Micros);
+                yield return string.Create(C, $"{Mark(p99k <= 2.0)} pingpong 1000 connections: p99 {p99k:0.00}x (<= 2x)");
+                break;
+            case "idle-10000":
+                var n = settings.IdleConnections;
+                yield return string.Create(C, $"{Mark(actor.Seconds <= 1.0)} {n} connections all accepted and echoing in {actor.Seconds:0.00} s (<= 1 s; raw {raw.Seconds:0.00} s)");
+                yield return $"{Mark(actor.BytesPerConnection <= 16_000)} {n} idle connections: {Kb(actor.BytesPerConnection ?? 0)} server memory each (<= 16 KB; raw {Kb(raw.BytesPerConnection ?? 0)})";
+                yield return $"{Mark(actor.Echoing == n)} {n} idle connections: {actor.Echoing} still echo after a {settings.IdleHold.TotalSeconds:0} s hold";
+                break;
+            case "slow-reader-10":
+                var clients = settings.SlowReaders;
+                var allowed = (double)bound * clients;
+                yield return string.Create(C,
+                    $"{Mark(actor.PeakBytes <= allowed && actor.Echoing == clients)} {clients} clients that stop reading: server peak RSS growth {Mb(actor.PeakBytes ?? 0)} (watermark + frame x {clients} = {Mb(allowed)}; each client pushed {Mb(actor.SentBytesPerConnection ?? 0)} into the kernel and server), {actor.Echoing}/{clients} got every byte back");
+                break;
+        }
+    }
+
+    /// <summary>The median of each figure over the rounds of one scenario and server.</summary>
+    private static Measurement? Median(IReadOnlyList<Measurement> results, string scenario, string server)
+    {
+        var rounds = results.Where(m => m.Scenario == scenario && m.Server == server).ToList();
+        if (rounds.Count == 0)
+            return null;
+        double? Of(Func<Measurement, double?> figure)
+        {
+            var values = rounds.Select(figure).OfType<double>().Order().ToList();
+            if (values.Count == 0)
+                return null;
+            return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
+        }
+        return new Measurement
+        {
+            Scenario = scenario,
+            Server = server,
+            MessagesPerSecond = Of(m => m.MessagesPerSecond),
+            MegabytesPerSecond = Of(m => m.MegabytesPerSecond),
+            P50Micros = Of(m => m.P50Micros),
+            P99Micros = Of(m => m.P99Micros),
+            P999Micros = Of(m => m.P999Micros),
+            ConnectionsPerSecond = Of(m => m.ConnectionsPerSecond),
+            BytesPerConnection = Of(m => m.BytesPerConnection),
+            Seconds = Of(m => m.Seconds),
+            // The worst round counts for correctness: every connection must echo in every round.
+            Echoing = rounds.Min(m => m.Echoing),
+            PeakBytes = Of(m => m.PeakBytes),
+            SentBytesPerConnection = Of(m => m.SentBytesPerConnection),
+            UserMicrosPerMessage = Of(m => m.UserMicrosPerMessage),
+            KernelMicrosPerMessage = Of(m => m.KernelMicrosPerMessage),
+        };
+    }
+
+    private static string Format(double? value, string format) => value is { } v ? v.ToString(format, C) : "-";
+
+    private static string Ratio(double? value, double? baseline) =>
+        value is { } v && baseline is { } b && b > 0 ? (v / b).ToString("0.00", C) + "x" : "-";
+
+    private static string Kb(double bytes) => (bytes / 1000).ToString("N1", C) + " KB";
+
+    private static string Mb(double bytes) => (bytes / 1e6).ToString("N1", C) + " MB";
+}
