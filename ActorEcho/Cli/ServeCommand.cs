@@ -61,6 +61,11 @@ public static class ServeCommand
         {
             return Fail(ExitCodes.NetworkError, e.Message);
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Not an input the checks above know about: still one line for the user, not a stack trace.
+            return Fail(ExitCodes.Failure, $"cannot start: {e.GetType().Name}: {e.Message.Split('\n', 2)[0].Trim()}");
+        }
 
         Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
         Console.Out.Flush();

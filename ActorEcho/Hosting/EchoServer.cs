@@ -4,6 +4,7 @@ using ActorEcho.Diagnostics;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.IO;
 
 namespace ActorEcho.Hosting;
 
@@ -51,18 +52,43 @@ public sealed class EchoServer : IAsyncDisposable
         {
             system = ActorSystem.Create("actor-echo", ShutdownConfig(settings).WithFallback(config));
         }
+        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
+        {
+            metrics?.Dispose();
+            throw new SettingsException($"invalid akka settings: {FirstLine(e.Message)}");
+        }
         catch
         {
             metrics?.Dispose();
             throw;
+        }
+        try
+        {
+            // Akka.IO reads and checks akka.io.tcp when the extension is first used. Doing that here turns a bad
+            // value (e.g. a frame larger than send-buffer-size) into a one-line error, instead of a listener that
+            // fails to start, an error log with a stack trace, and a bind that never answers.
+            _ = system.Tcp();
+        }
+        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException or NullReferenceException)
+        {
+            metrics?.Dispose();
+            await system.Terminate().ConfigureAwait(false);
+            throw new SettingsException($"invalid akka.io.tcp settings: {FirstLine(e.Message)}");
         }
         if (metrics is not null)
             system.RegisterOnTermination(metrics.Dispose);
         try
         {
             var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");
-            var result = await listener.Ask<object>(EchoListener.GetBindResult.Instance, TimeSpan.FromSeconds(30))
-                .ConfigureAwait(false);
+            object result;
+            try
+            {
+                result = await listener.Ask<object>(EchoListener.GetBindResult.Instance, BindTimeout).ConfigureAwait(false);
+            }
+            catch (AskTimeoutException)
+            {
+                throw new BindFailedException($"cannot listen on {EndpointParser.Format(endpoint)}: no answer within {BindTimeout.TotalSeconds:0} s");
+            }
             switch (result)
             {
                 case EchoListener.BindSucceeded bound:
@@ -80,6 +106,10 @@ public sealed class EchoServer : IAsyncDisposable
             throw;
         }
     }
+
+    private static readonly TimeSpan BindTimeout = TimeSpan.FromSeconds(30);
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it.</summary>
     public Task StopAsync() => CoordinatedShutdown.Get(System).Run(ServerStopReason.Instance);
