@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ActorEcho.Actors;
+using Akka.Actor;
 using ActorEcho.Tests.EndToEnd;
 
 namespace ActorEcho.Tests.Cli;
@@ -38,6 +40,29 @@ public sealed class BenchCommandSpec
         Assert.True(percentiles[0] > 0);
         Assert.Equal(percentiles.Order(), percentiles); // p50 <= p90 <= p99 <= p99.9 <= max
         Assert.Equal("", stderr); // stderr is redirected here: no progress line
+    }
+
+    [Fact]
+    public async Task Ctrl_c_ends_the_run_early_and_still_reports_what_was_measured()
+    {
+        await using var server = await InProcessEchoServer.StartAsync();
+        const int connections = 3;
+        await using var bench = HostProcess.Start(
+            ["bench", server.Address(), "-c", $"{connections}", "-d", "60", "--json"]);
+
+        // Without warmup the measured period starts once every connection is up, which the server can tell.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance)).Active < connections)
+            await Task.Delay(20, deadline.Token); // polls a condition, bounded by the deadline
+        bench.Signal(2); // SIGINT, as Ctrl-C sends
+
+        Assert.Equal(0, await bench.WaitForExitAsync(CliAssert.ExitTimeout));
+        using var json = JsonDocument.Parse(bench.StandardOutput);
+        var result = json.RootElement;
+        Assert.True(result.GetProperty("interrupted").GetBoolean());
+        var measured = result.GetProperty("durationSeconds").GetDouble();
+        Assert.InRange(measured, 0.0001, 30);
+        Assert.Equal(result.GetProperty("messages").GetInt64(), result.GetProperty("latencyMicroseconds").GetProperty("count").GetInt64());
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public static class BenchReport
         var latency = result.LatencyMicroseconds;
 
         output.WriteLine(string.Create(c,
-            $"bench {result.Target} ({resolvedTarget}): {result.Mode}, {result.Connections} connection(s), {Bytes(result.MessageSize)} messages{window}, {result.DurationSeconds:0.###} s measured{warmup}"));
+            $"bench {result.Target} ({resolvedTarget}): {result.Mode}, {result.Connections} connection(s), {Bytes(result.MessageSize)} messages{window}, {result.DurationSeconds:0.###} s measured{warmup}{(result.Interrupted ? " (interrupted)" : "")}"));
         output.WriteLine(string.Create(c,
             $"  connect     {result.Connections} connection(s) in {result.ConnectSeconds * 1000:0.0} ms ({result.ConnectionsPerSecond:N0} connections/s)"));
         output.WriteLine(string.Create(c,

@@ -28,6 +28,9 @@ public sealed record BenchResult
     public required double ReceivedMegabytesPerSecond { get; init; }
     public required LatencySummary LatencyMicroseconds { get; init; }
 
+    /// <summary>The run was interrupted (Ctrl-C): the figures cover the measured time up to then.</summary>
+    public bool Interrupted { get; init; }
+
     /// <summary>Always 0 in a result: any error ends the run with an error exit code instead.</summary>
     public int Errors { get; init; }
 }

@@ -28,10 +28,12 @@ public sealed class BenchRunner
         _onProgress = onProgress;
     }
 
-    public static Task<BenchResult> RunAsync(BenchOptions options, Action<BenchProgress>? onProgress = null) =>
-        new BenchRunner(options, onProgress).RunAsync();
+    /// <param name="interrupt">Cancelled to end the run early (Ctrl-C): what was measured until then is reported.</param>
+    public static Task<BenchResult> RunAsync(BenchOptions options, Action<BenchProgress>? onProgress = null,
+        CancellationToken interrupt = default) =>
+        new BenchRunner(options, onProgress).RunAsync(interrupt);
 
-    private async Task<BenchResult> RunAsync()
+    private async Task<BenchResult> RunAsync(CancellationToken interrupt)
     {
         var setup = Stopwatch.StartNew();
         var sockets = await ConnectAllAsync().ConfigureAwait(false);
@@ -53,7 +55,10 @@ public sealed class BenchRunner
         }
         var allDone = Task.WhenAll(running);
 
-        await ReportProgressUntilAsync(clock, allDone).ConfigureAwait(false);
+        await ReportProgressUntilAsync(clock, allDone, interrupt).ConfigureAwait(false);
+        var interrupted = interrupt.IsCancellationRequested;
+        if (interrupted)
+            clock.EndMeasurementAt(Stopwatch.GetTimestamp());
         clock.RequestStop();
         try
         {
@@ -68,7 +73,9 @@ public sealed class BenchRunner
 
         if (_firstFailure is not null)
             throw AsEchoFailure(_firstFailure);
-        return Summarise(connectTime, latency.Merge());
+        if (interrupted && clock.MeasuredSpan <= TimeSpan.Zero)
+            throw new OperationCanceledException("interrupted before the measured period began");
+        return Summarise(connectTime, latency.Merge(), clock.MeasuredSpan) with { Interrupted = interrupted };
     }
 
     private async Task<Socket[]> ConnectAllAsync()
@@ -141,8 +148,9 @@ public sealed class BenchRunner
             connection.Abort();
     }
 
-    private async Task ReportProgressUntilAsync(BenchClock clock, Task allDone)
+    private async Task ReportProgressUntilAsync(BenchClock clock, Task allDone, CancellationToken interrupt)
     {
+        var interrupted = Task.Delay(Timeout.Infinite, interrupt);
         var started = Stopwatch.GetTimestamp();
         long lastTimestamp = started, lastMessages = 0;
         while (!allDone.IsCompleted)
@@ -152,7 +160,9 @@ public sealed class BenchRunner
                 return;
             var remaining = Stopwatch.GetElapsedTime(current, clock.MeasureEnd);
             var wait = remaining < ProgressInterval ? remaining : ProgressInterval;
-            await Task.WhenAny(allDone, Task.Delay(wait)).ConfigureAwait(false);
+            await Task.WhenAny(allDone, interrupted, Task.Delay(wait)).ConfigureAwait(false);
+            if (interrupt.IsCancellationRequested)
+                return;
             if (_onProgress is null)
                 continue;
 
@@ -171,7 +181,7 @@ public sealed class BenchRunner
         }
     }
 
-    private BenchResult Summarise(TimeSpan connectTime, LongHistogram latency)
+    private BenchResult Summarise(TimeSpan connectTime, LongHistogram latency, TimeSpan measured)
     {
         long messages = 0, sent = 0, received = 0;
         foreach (var connection in _connections)
@@ -180,7 +190,7 @@ public sealed class BenchRunner
             sent += connection.MeasuredBytesSent;
             received += connection.MeasuredBytesReceived;
         }
-        var seconds = _options.Duration.TotalSeconds;
+        var seconds = measured.TotalSeconds;
         return new BenchResult
         {
             Target = _options.Target,

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ActorEcho.Bench;
 using ActorEcho.Hosting;
@@ -114,6 +115,12 @@ public static class BenchCommand
 
     private static async Task<int> RunAsync(ParseResult result)
     {
+        // The first Ctrl-C (or SIGTERM) ends the run early and still reports what was measured; a second one is
+        // left to its default and ends the process.
+        using var interrupt = new CancellationTokenSource();
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
         var json = result.GetValue(JsonOption);
         var size = result.GetValue(SizeOption);
         try
@@ -133,7 +140,7 @@ public static class BenchCommand
             };
 
             using var progress = Console.IsErrorRedirected ? null : new ProgressLine(Console.Error);
-            var outcome = await BenchRunner.RunAsync(options, progress is null ? null : progress.Show);
+            var outcome = await BenchRunner.RunAsync(options, progress is null ? null : progress.Show, interrupt.Token);
             progress?.Clear();
 
             if (json)
@@ -145,6 +152,18 @@ public static class BenchCommand
         catch (EchoFailureException failure)
         {
             return EchoFailureExit.Report(failure);
+        }
+        catch (OperationCanceledException e) when (interrupt.IsCancellationRequested)
+        {
+            return ServeCommand.Fail(ExitCodes.Interrupted, e.Message);
+        }
+
+        void OnSignal(PosixSignalContext context)
+        {
+            if (interrupt.IsCancellationRequested)
+                return;
+            context.Cancel = true;
+            interrupt.Cancel();
         }
     }
 

@@ -17,4 +17,7 @@ public static class ExitCodes
 
     /// <summary>The echo did not match what was sent (client and bench).</summary>
     public const int EchoMismatch = 4;
+
+    /// <summary>Interrupted (Ctrl-C) before anything could be reported: 128 + SIGINT, as shells expect.</summary>
+    public const int Interrupted = 130;
 }
