@@ -155,7 +155,7 @@ public static class BenchCommand
         }
         catch (OperationCanceledException e) when (interrupt.IsCancellationRequested)
         {
-            return ServeCommand.Fail(ExitCodes.Interrupted, e.Message);
+            return ExitCodes.Report(ExitCodes.Interrupted, e.Message);
         }
 
         void OnSignal(PosixSignalContext context)

@@ -77,7 +77,7 @@ public static class ClientCommand
         catch (IOException e)
         {
             // stdin or stdout went away (e.g. piped into `head`): not a server problem.
-            return ServeCommand.Fail(ExitCodes.Failure, $"cannot copy the echo: {e.Message}");
+            return ExitCodes.Report(ExitCodes.Failure, $"cannot copy the echo: {e.Message}");
         }
     }
 

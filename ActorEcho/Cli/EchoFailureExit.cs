@@ -6,7 +6,7 @@ namespace ActorEcho.Cli;
 /// gives the exit code its kind stands for.</summary>
 internal static class EchoFailureExit
 {
-    public static int Report(EchoFailureException failure) => ServeCommand.Fail(CodeFor(failure.Kind), failure.Message);
+    public static int Report(EchoFailureException failure) => ExitCodes.Report(CodeFor(failure.Kind), failure.Message);
 
     public static int CodeFor(EchoFailureKind kind) => kind switch
     {

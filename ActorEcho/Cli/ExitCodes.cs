@@ -1,6 +1,6 @@
 namespace ActorEcho.Cli;
 
-/// <summary>Process exit codes, documented in README.md.</summary>
+/// <summary>Process exit codes, documented in README.md, and the one way commands report an expected error.</summary>
 public static class ExitCodes
 {
     /// <summary>Normal end, including a graceful shutdown on Ctrl-C or SIGTERM.</summary>
@@ -20,4 +20,12 @@ public static class ExitCodes
 
     /// <summary>Interrupted (Ctrl-C) before anything could be reported: 128 + SIGINT, as shells expect.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>Prints an expected error as the one line users get (<c>actor-echo: ...</c> on stderr, never a stack
+    /// trace) and returns <paramref name="exitCode"/> for the command to exit with.</summary>
+    public static int Report(int exitCode, string message)
+    {
+        Console.Error.WriteLine($"actor-echo: {message}");
+        return exitCode;
+    }
 }

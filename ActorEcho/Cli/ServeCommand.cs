@@ -55,16 +55,16 @@ public static class ServeCommand
         }
         catch (SettingsException e)
         {
-            return Fail(ExitCodes.BadInput, e.Message);
+            return ExitCodes.Report(ExitCodes.BadInput, e.Message);
         }
         catch (BindFailedException e)
         {
-            return Fail(ExitCodes.NetworkError, e.Message);
+            return ExitCodes.Report(ExitCodes.NetworkError, e.Message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // Not an input the checks above know about: still one line for the user, not a stack trace.
-            return Fail(ExitCodes.Failure, $"cannot start: {e.GetType().Name}: {e.Message.Split('\n', 2)[0].Trim()}");
+            return ExitCodes.Report(ExitCodes.Failure, $"cannot start: {e.GetType().Name}: {e.Message.Split('\n', 2)[0].Trim()}");
         }
 
         Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
@@ -84,10 +84,4 @@ public static class ServeCommand
     }
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
-
-    internal static int Fail(int exitCode, string message)
-    {
-        Console.Error.WriteLine($"actor-echo: {message}");
-        return exitCode;
-    }
 }
