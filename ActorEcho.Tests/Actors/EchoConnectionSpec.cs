@@ -193,6 +193,23 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
+    public async Task Drain_resets_a_client_that_does_not_answer_the_fin_within_the_linger()
+    {
+        var linger = TimeSpan.FromMilliseconds(400);
+        var (connection, handler) = await StartAsync(Settings with { DrainLinger = linger });
+        handler.Tell(EchoConnection.Drain.Instance);
+        await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
+
+        // The client's FIN does not come: after the linger, and not before, the connection is reset.
+        await connection.ExpectNoMsgAsync(linger / 2);
+        await connection.FishForMessageAsync(message => message is Tcp.Abort, TimeSpan.FromSeconds(3));
+
+        Watch(handler);
+        handler.Tell(Tcp.Aborted.Instance, connection.Ref);
+        await ExpectTerminatedAsync(handler);
+    }
+
+    [Fact]
     public async Task Drain_with_nothing_pending_confirms_the_close_at_once()
     {
         var (connection, handler) = await StartAsync();
@@ -258,15 +275,29 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
     }
 
     [Fact]
-    public async Task Command_failed_aborts_the_connection()
+    public async Task A_failed_write_waits_for_the_connection_end_that_explains_it()
     {
         var (connection, handler) = await StartAsync();
         handler.Tell(Received(10), connection.Ref);
         var write = await connection.ExpectMsgAsync<Tcp.Write>();
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
 
+        // Akka.IO fails the queued writes of a connection that is going away, then reports why.
         handler.Tell(new Tcp.CommandFailed(write), connection.Ref);
-        await connection.ExpectMsgAsync<Tcp.Abort>();
+        await connection.ExpectNoMsgAsync(Quiet);
+
+        Watch(handler);
+        handler.Tell(new Tcp.ErrorClosed("Connection reset by peer"), connection.Ref);
+        await ExpectTerminatedAsync(handler);
+    }
+
+    [Fact]
+    public async Task Any_other_failed_command_aborts_the_connection()
+    {
+        var (connection, handler) = await StartAsync();
+
+        handler.Tell(new Tcp.CommandFailed(Tcp.ResumeReading.Instance), connection.Ref);
+        await connection.FishForMessageAsync(message => message is Tcp.Abort);
 
         Watch(handler);
         handler.Tell(Tcp.Aborted.Instance, connection.Ref);

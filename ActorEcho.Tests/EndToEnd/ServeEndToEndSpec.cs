@@ -70,6 +70,24 @@ public sealed class ServeEndToEndSpec
     }
 
     [Fact]
+    public async Task An_idle_client_that_stays_connected_gets_a_fin_and_holds_the_shutdown_only_for_the_linger()
+    {
+        var config = await WriteConfigAsync("actor-echo { drain-timeout = 60s, drain-linger = 500ms }");
+        await using var host = await HostProcess.StartServerAsync("127.0.0.1:0", "--config", config);
+        var endpoint = await host.WaitListeningAsync(TimeSpan.FromSeconds(5));
+        using var deadline = TestSockets.Deadline(30);
+        using var idle = await TestSockets.ConnectAsync(endpoint, deadline.Token);
+        Assert.Equal("abc"u8.ToArray(), await TestSockets.RoundTripAsync(idle, "abc"u8.ToArray(), deadline.Token));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        host.Signal(SigTerm);
+        // The server's FIN comes first: this client, which never answers it, still sees a clean end of stream.
+        Assert.Equal(0, await idle.ReceiveAsync(new byte[1], SocketFlags.None, deadline.Token));
+        Assert.Equal(0, await host.WaitForExitAsync(ExitTimeout));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"shutdown took {clock.Elapsed}: it waited for the drain timeout");
+    }
+
+    [Fact]
     public async Task Drain_timeout_aborts_a_connection_that_never_finishes_and_the_process_still_exits_0()
     {
         var config = await WriteConfigAsync("actor-echo.drain-timeout = 500ms");

@@ -19,6 +19,7 @@ public sealed class EchoSettingsSpec
             WriteHighWatermark = 128 * 1024,
             WriteLowWatermark = 32 * 1024,
             DrainTimeout = TimeSpan.FromSeconds(10),
+            DrainLinger = TimeSpan.FromSeconds(2),
             SocketReceiveBufferSize = null,
             SocketSendBufferSize = null,
         };
@@ -40,6 +41,7 @@ public sealed class EchoSettingsSpec
               write-high-watermark = 1 MiB
               write-low-watermark = 256 KiB
               drain-timeout = 3s
+              drain-linger = 500ms
               socket-receive-buffer-size = 256 KiB
               socket-send-buffer-size = 128 KiB
             }
@@ -54,6 +56,7 @@ public sealed class EchoSettingsSpec
             WriteHighWatermark = 1024 * 1024,
             WriteLowWatermark = 256 * 1024,
             DrainTimeout = TimeSpan.FromSeconds(3),
+            DrainLinger = TimeSpan.FromMilliseconds(500),
             SocketReceiveBufferSize = 256 * 1024,
             SocketSendBufferSize = 128 * 1024,
         }, settings);

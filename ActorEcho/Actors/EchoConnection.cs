@@ -47,6 +47,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     private const int IdleChecksPerTimeout = 4;
 
+    /// <summary>Timer: the client did not answer a drain's FIN within <c>drain-linger</c>.</summary>
+    private sealed class DrainLingerElapsed
+    {
+        public static readonly DrainLingerElapsed Instance = new();
+        private DrainLingerElapsed() { }
+    }
+
     private readonly IActorRef _connection;
     private readonly EndPoint _remote;
     private readonly EchoSettings _settings;
@@ -185,16 +192,19 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 break;
             case WriteAck or Tcp.PeerClosed or Drain:
                 break;
+            case DrainLingerElapsed:
+                // Every echo byte was handed over before our FIN; a client that stays connected without answering
+                // it would otherwise hold the shutdown for the whole drain-timeout. (After a ConfirmedClose,
+                // Akka.IO accepts only Abort.) The close still counts as drained.
+                _log.Debug("Connection from {0} did not answer the drain's FIN within {1}; resetting", Remote, _settings.DrainLinger);
+                _connection.Tell(Tcp.Abort.Instance);
+                break;
             case IdleCheck:
                 if (!IdleTimeElapsed())
                     return;
                 _log.Debug("Connection from {0} did not finish closing within the idle timeout; aborting", Remote);
                 _connection.Tell(Tcp.Abort.Instance);
                 _lastActivityMs = Environment.TickCount64; // the abort gets a whole idle period to be confirmed
-                break;
-            case Tcp.CommandFailed { Cmd: Tcp.WriteCommand }:
-                // Echo writes still queued when the close began fail once the connection goes: expected, not news.
-                _log.Debug("Connection from {0}: queued write dropped while closing", Remote);
                 break;
             default:
                 HandleEnd(message);
@@ -209,6 +219,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         {
             case Tcp.ConnectionClosed closed:
                 OnConnectionClosed(closed);
+                break;
+            case Tcp.CommandFailed { Cmd: Tcp.WriteCommand }:
+                // Akka.IO's write queue is unbounded and writing is never suspended here, so a write fails only
+                // because the connection is going away: Akka.IO reports the queued writes as failed just before
+                // the ErrorClosed or Aborted that says why (a client reset, say). Wait for that; aborting here
+                // would misreport the reason. Should nothing follow, the idle check ends the connection.
+                _log.Debug("Connection from {0}: queued echo write dropped as the connection ends", Remote);
                 break;
             case Tcp.CommandFailed failed:
                 OnCommandFailed(failed);
@@ -269,6 +286,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             _connection.Tell(Tcp.ConfirmedClose.Instance);
             if (!_readRequested)
                 _connection.Tell(Tcp.ResumeReading.Instance);
+            Timers.StartSingleTimer(DrainLingerElapsed.Instance, DrainLingerElapsed.Instance, _settings.DrainLinger);
             BeginClosing();
         }
     }

@@ -31,6 +31,10 @@ public sealed record EchoSettings
     /// <summary>How long shutdown waits for connections to finish echoing before aborting the rest.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a drained connection, its echo complete and its FIN sent, waits for the client's FIN
+    /// before it is reset.</summary>
+    public TimeSpan DrainLinger { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>SO_RCVBUF for accepted sockets, or <c>null</c> to keep the kernel's (auto-tuned) default.</summary>
     public int? SocketReceiveBufferSize { get; init; }
 
@@ -58,6 +62,7 @@ public sealed record EchoSettings
             WriteHighWatermark = Read(section, "write-high-watermark", ByteSize),
             WriteLowWatermark = Read(section, "write-low-watermark", ByteSize),
             DrainTimeout = Read(section, "drain-timeout", Duration),
+            DrainLinger = Read(section, "drain-linger", Duration),
             SocketReceiveBufferSize = Read(section, "socket-receive-buffer-size", OptionalByteSize),
             SocketSendBufferSize = Read(section, "socket-send-buffer-size", OptionalByteSize),
             PrometheusEndpoint = Read(section, "metrics.prometheus-endpoint", OptionalHttpUrl),
