@@ -66,6 +66,19 @@ public sealed class BenchCommandSpec
     }
 
     [Fact]
+    public async Task Running_out_of_file_descriptors_is_one_line_not_a_stack_trace()
+    {
+        await using var server = await InProcessEchoServer.StartAsync();
+        await using var bench = HostProcess.Start(
+            ["bench", server.Address(), "-c", "400", "-d", "1"], openFileLimit: 300);
+
+        var exitCode = await bench.WaitForExitAsync(CliAssert.ExitTimeout);
+
+        var line = CliAssert.OneLineError(3, exitCode, bench.StandardError);
+        Assert.Contains("socket", line);
+    }
+
+    [Fact]
     public async Task Text_report_states_both_directions_and_the_percentiles()
     {
         await using var server = await InProcessEchoServer.StartAsync();

@@ -25,11 +25,12 @@ public sealed partial class HostProcess : IAsyncDisposable
     public string StandardOutput { get { lock (_stdout) return _stdout.ToString(); } }
     public string StandardError { get { lock (_stderr) return _stderr.ToString(); } }
 
-    /// <summary>Starts the host with <paramref name="arguments"/>; stdin is closed at once unless kept open.</summary>
+    /// <summary>Starts the host with <paramref name="arguments"/>; stdin is closed at once unless kept open.
+    /// <paramref name="openFileLimit"/>, if given, is the host's <c>ulimit -n</c> (set through bash).</summary>
     public static HostProcess Start(IEnumerable<string> arguments, IDictionary<string, string?>? environment = null,
-        bool keepStdinOpen = false)
+        bool keepStdinOpen = false, int? openFileLimit = null)
     {
-        var start = new ProcessStartInfo(DotnetPath)
+        var start = new ProcessStartInfo(openFileLimit is null ? DotnetPath : "bash")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -38,6 +39,11 @@ public sealed partial class HostProcess : IAsyncDisposable
             // Run from somewhere unrelated: the host must find its settings beside its binary, not in the cwd.
             WorkingDirectory = Path.GetTempPath(),
         };
+        if (openFileLimit is { } limit)
+        {
+            foreach (var word in new[] { "-c", $"ulimit -n {limit} && exec \"$0\" \"$@\"", DotnetPath })
+                start.ArgumentList.Add(word);
+        }
         start.ArgumentList.Add(HostDll);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);

@@ -36,7 +36,7 @@ public sealed class BenchRunner
     private async Task<BenchResult> RunAsync(CancellationToken interrupt)
     {
         var setup = Stopwatch.StartNew();
-        var sockets = await ConnectAllAsync().ConfigureAwait(false);
+        var sockets = await ConnectAllAsync(interrupt).ConfigureAwait(false);
         var connectTime = setup.Elapsed;
 
         using var latency = new LatencyRecorder();
@@ -74,15 +74,16 @@ public sealed class BenchRunner
         if (_firstFailure is not null)
             throw AsEchoFailure(_firstFailure);
         if (interrupted && clock.MeasuredSpan <= TimeSpan.Zero)
-            throw new OperationCanceledException("interrupted before the measured period began");
+            throw new OperationCanceledException(interrupt);
         return Summarise(connectTime, latency.Merge(), clock.MeasuredSpan) with { Interrupted = interrupted };
     }
 
-    private async Task<Socket[]> ConnectAllAsync()
+    private async Task<Socket[]> ConnectAllAsync(CancellationToken interrupt)
     {
         var sockets = new Socket?[_options.Connections];
         using var slots = new SemaphoreSlim(_options.ConnectParallelism);
-        using var abandon = new CancellationTokenSource();
+        // An interrupt (Ctrl-C) during setup abandons it like a failed connect does.
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
         var connecting = new Task[sockets.Length];
         for (var i = 0; i < sockets.Length; i++)
         {
@@ -99,8 +100,10 @@ public sealed class BenchRunner
             foreach (var socket in sockets)
                 socket?.Dispose();
             // The first failure is the reason; the rest were cancelled because of it.
-            throw connecting.Select(t => t.Exception?.InnerException).OfType<EchoFailureException>().FirstOrDefault()
-                  ?? connecting.First(t => t.IsFaulted).Exception!.InnerException!;
+            if (connecting.Select(t => t.Exception?.InnerException).OfType<EchoFailureException>().FirstOrDefault() is { } failure)
+                throw failure;
+            interrupt.ThrowIfCancellationRequested();
+            throw connecting.First(t => t.IsFaulted).Exception!.InnerException!;
         }
 
         async Task ConnectOneAsync(int index)

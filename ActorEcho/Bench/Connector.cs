@@ -43,7 +43,16 @@ public static class Connector
     /// <summary>Connects a TCP socket with Nagle off (echo latency matters more than packet count).</summary>
     public static async Task<Socket> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Socket socket;
+        try
+        {
+            socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        }
+        catch (SocketException e)
+        {
+            // Out of file descriptors, most likely: ask for fewer connections or raise `ulimit -n`.
+            throw EchoFailureException.Network($"cannot open a socket: {Describe(e)}");
+        }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try

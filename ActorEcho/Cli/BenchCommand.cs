@@ -153,9 +153,13 @@ public static class BenchCommand
         {
             return EchoFailureExit.Report(failure);
         }
-        catch (OperationCanceledException e) when (interrupt.IsCancellationRequested)
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
         {
-            return ExitCodes.Report(ExitCodes.Interrupted, e.Message);
+            return ExitCodes.Report(ExitCodes.Interrupted, "interrupted before the measured period began");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return ExitCodes.ReportUnexpected(e);
         }
 
         void OnSignal(PosixSignalContext context)

@@ -79,6 +79,10 @@ public static class ClientCommand
             // stdin or stdout went away (e.g. piped into `head`): not a server problem.
             return ExitCodes.Report(ExitCodes.Failure, $"cannot copy the echo: {e.Message}");
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return ExitCodes.ReportUnexpected(e);
+        }
     }
 
     /// <summary>Sends <paramref name="message"/>, half-closes, copies the echo to <paramref name="output"/>

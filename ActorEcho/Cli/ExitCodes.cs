@@ -28,4 +28,12 @@ public static class ExitCodes
         Console.Error.WriteLine($"actor-echo: {message}");
         return exitCode;
     }
+
+    /// <summary>An error no check foresaw: still one line for the user (type and first line of the message),
+    /// never a stack trace, and <see cref="Failure"/>.</summary>
+    public static int ReportUnexpected(Exception error, string? context = null)
+    {
+        var message = error.Message.Split('\n', 2)[0].Trim();
+        return Report(Failure, $"{(context is null ? "" : context + ": ")}{error.GetType().Name}: {message}");
+    }
 }

@@ -63,8 +63,7 @@ public static class ServeCommand
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Not an input the checks above know about: still one line for the user, not a stack trace.
-            return ExitCodes.Report(ExitCodes.Failure, $"cannot start: {e.GetType().Name}: {e.Message.Split('\n', 2)[0].Trim()}");
+            return ExitCodes.ReportUnexpected(e, "cannot start");
         }
 
         Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
