@@ -358,6 +358,23 @@ public sealed class EchoListenerSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Losing_the_listening_socket_shuts_the_server_down_with_its_reason()
+    {
+        var (_, endpoint) = await StartListenerAsync();
+        using var deadline = Deadline(20);
+        using var client = await ConnectAsync(endpoint, deadline.Token);
+        await AssertRoundTripAsync(client, seed: 40, deadline.Token);
+
+        // Stand in for a fatal accept error, which makes Akka.IO's listener actor stop itself.
+        var akkaListener = await Sys.ActorSelection("/system/IO-TCP/*").ResolveOne(AskTimeout);
+        akkaListener.Tell(PoisonPill.Instance);
+
+        await Sys.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(15));
+        var reason = Assert.IsType<EchoListener.ListeningSocketLost>(CoordinatedShutdown.Get(Sys).ShutdownReason);
+        Assert.Contains(endpoint.Port.ToString(), reason.Message);
+    }
+
+    [Fact]
     public async Task A_second_listener_on_a_port_in_use_reports_bind_failed_with_a_one_line_reason()
     {
         var (_, endpoint) = await StartListenerAsync();

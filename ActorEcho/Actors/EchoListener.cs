@@ -53,6 +53,15 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     public sealed record ListenerStats(int Active, long Accepted, long Rejected, long Closed);
 
+    /// <summary>Why the listener ends the actor system itself: Akka.IO's listening socket failed (a fatal accept
+    /// error stops Akka.IO's listener actor, and every connection with it), so the server can no longer serve.</summary>
+    public sealed class ListeningSocketLost(string message) : CoordinatedShutdown.Reason
+    {
+        public string Message { get; } = message;
+        public override int ExitCode => 3;
+        public override string ToString() => Message;
+    }
+
     private sealed class DrainTimedOut
     {
         public static readonly DrainTimedOut Instance = new();
@@ -69,6 +78,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     private object? _bindResult;
     private IActorRef _tcpListener = ActorRefs.Nobody;
+    private bool _tcpListenerStopped;
+    private EndPoint? _localAddress;
     private int _active;
     private long _accepted;
     private long _rejected;
@@ -110,6 +121,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Receive<Tcp.Bound>(bound =>
         {
             _tcpListener = Sender;
+            _localAddress = bound.LocalAddress;
+            Context.Watch(_tcpListener);
             CompleteBind(new BindSucceeded(bound.LocalAddress));
             Become(Accepting);
         });
@@ -180,6 +193,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         Receive<GetBindResult>(_ => Sender.Tell(_bindResult));
         Receive<GetStats>(_ => Sender.Tell(new ListenerStats(_active, _accepted, _rejected, _closed)));
+        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_tcpListener), _ => OnListeningSocketLost());
         Receive<Terminated>(_ =>
         {
             _active--;
@@ -244,13 +258,29 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private void CompleteDrain()
     {
         _log.Info("All connections closed");
-        _tcpListener.Tell(Tcp.Unbind.Instance);
         Become(Unbinding);
+        if (_tcpListenerStopped)
+            Self.Tell(Tcp.Unbound.Instance); // nothing left to release
+        else
+            _tcpListener.Tell(Tcp.Unbind.Instance);
+    }
+
+    private void OnListeningSocketLost()
+    {
+        _tcpListenerStopped = true;
+        if (_drainStarted)
+            return; // shutting down anyway; the drain completes without an unbind
+        var reason = new ListeningSocketLost(
+            $"the listening socket on {EndpointParser.Format(_localAddress ?? _endpoint)} failed (Akka.IO's listener stopped); shutting down");
+        _log.Error(reason.Message);
+        CoordinatedShutdown.Get(Context.System).Run(reason);
     }
 
     private void Unbinding()
     {
         var unbound = false;
+        // Akka.IO's listener stops itself after answering Unbound; its death before that means the same.
+        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_tcpListener), _ => Self.Tell(Tcp.Unbound.Instance));
         Receive<Tcp.Unbound>(_ =>
         {
             _log.Debug("Listening socket released");

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using ActorEcho.Actors;
 using ActorEcho.Hosting;
+using Akka.Actor;
 
 namespace ActorEcho.Cli;
 
@@ -73,7 +75,9 @@ public static class ServeCommand
         if (await Task.WhenAny(stopRequested.Task, server.WhenTerminated) == stopRequested.Task)
             await server.StopAsync();
         await server.WhenTerminated;
-        return ExitCodes.Ok;
+        return CoordinatedShutdown.Get(server.System).ShutdownReason is EchoListener.ListeningSocketLost lost
+            ? ExitCodes.Report(ExitCodes.NetworkError, lost.Message)
+            : ExitCodes.Ok;
 
         void OnSignal(PosixSignalContext context)
         {
