@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using ActorEcho.Actors;
+using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
 using Akka.Actor;
 
@@ -57,19 +58,23 @@ public static class ServeCommand
         }
         catch (SettingsException e)
         {
+            StandardErrorLogger.DiscardHeld();
             return ExitCodes.Report(ExitCodes.BadInput, e.Message);
         }
         catch (BindFailedException e)
         {
+            StandardErrorLogger.DiscardHeld();
             return ExitCodes.Report(ExitCodes.NetworkError, e.Message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
+            StandardErrorLogger.DiscardHeld();
             return ExitCodes.ReportUnexpected(e, "cannot start");
         }
 
         Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
         Console.Out.Flush();
+        StandardErrorLogger.Release();
 
         // Akka may also end the system by itself (its own process-exit hook): either way, wait for termination.
         if (await Task.WhenAny(stopRequested.Task, server.WhenTerminated) == stopRequested.Task)

@@ -11,8 +11,8 @@ namespace ActorEcho.Hosting;
 /// <summary>
 /// One running echo server: its actor system, its bound listener, and the shutdown sequence hooked into Akka's
 /// CoordinatedShutdown (which Akka itself also runs on SIGTERM/SIGINT and process exit): in
-/// <c>service-unbind</c> the listener stops accepting, in <c>service-requests-done</c> it drains its
-/// connections, and only when the actor system terminates is the listening socket released.
+/// <c>service-unbind</c> the listener stops serving new clients, in <c>service-requests-done</c> it drains its
+/// connections and only then releases the listening socket (an unbind aborts whatever is still open).
 /// </summary>
 public sealed class EchoServer : IAsyncDisposable
 {
