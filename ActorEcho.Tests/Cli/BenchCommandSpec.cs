@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ActorEcho.Actors;
 using Akka.Actor;
+using ActorEcho.Tests.Actors;
 using ActorEcho.Tests.EndToEnd;
 
 namespace ActorEcho.Tests.Cli;
@@ -76,6 +77,20 @@ public sealed class BenchCommandSpec
 
         var line = CliAssert.OneLineError(3, exitCode, bench.StandardError);
         Assert.Contains("socket", line);
+    }
+
+    [IPv6LoopbackFact]
+    public async Task Loads_an_ipv6_server()
+    {
+        await using var server = await InProcessEchoServer.StartAsync(System.Net.IPAddress.IPv6Loopback);
+
+        var (exitCode, stdout, stderr) = await HostProcess.RunAsync(
+            ["bench", server.Address(), "-c", "2", "-d", "500ms", "--json"], CliAssert.ExitTimeout);
+
+        Assert.True(exitCode == 0, $"exit code {exitCode}; stderr:\n{stderr}");
+        using var json = JsonDocument.Parse(stdout);
+        Assert.Equal(server.Address(), json.RootElement.GetProperty("target").GetString());
+        Assert.True(json.RootElement.GetProperty("messages").GetInt64() > 0);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ActorEcho.Tests.Actors;
 using ActorEcho.Tests.EndToEnd;
 
 namespace ActorEcho.Tests.Cli;
@@ -16,6 +17,19 @@ public sealed class ClientCommandSpec
 
         Assert.Equal(0, exitCode);
         Assert.Equal("hello, echo\n", stdout); // no decoration (redirected output is byte-exact; see ClientOutputSpec)
+        Assert.Equal("", stderr);
+    }
+
+    [IPv6LoopbackFact]
+    public async Task Talks_to_an_ipv6_server()
+    {
+        await using var server = await InProcessEchoServer.StartAsync(IPAddress.IPv6Loopback);
+        Assert.StartsWith("[::1]:", server.Address());
+
+        var (exitCode, stdout, stderr) = await HostProcess.RunAsync(["client", server.Address(), "six\n"], CliAssert.ExitTimeout);
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("six\n", stdout); // HostProcess collects whole lines; byte-exactness is ClientOutputSpec's
         Assert.Equal("", stderr);
     }
 

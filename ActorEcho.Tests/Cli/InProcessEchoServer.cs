@@ -7,10 +7,15 @@ namespace ActorEcho.Tests.Cli;
 /// commands under test still run as their own process.</summary>
 internal static class InProcessEchoServer
 {
-    public static Task<EchoServer> StartAsync() => EchoServer.StartAsync(
-        ConfigLoader.Defaults,
-        EchoSettings.Create(ConfigLoader.Defaults) with { BindAddress = "127.0.0.1:0" },
-        new IPEndPoint(IPAddress.Loopback, 0));
+    /// <param name="address">Loopback address to listen on: IPv4's by default.</param>
+    public static Task<EchoServer> StartAsync(IPAddress? address = null)
+    {
+        var endpoint = new IPEndPoint(address ?? IPAddress.Loopback, 0);
+        return EchoServer.StartAsync(
+            ConfigLoader.Defaults,
+            EchoSettings.Create(ConfigLoader.Defaults) with { BindAddress = EndpointParser.Format(endpoint) },
+            endpoint);
+    }
 
     public static string Address(this EchoServer server) => EndpointParser.Format(server.LocalEndpoint);
 }
