@@ -101,6 +101,26 @@ public sealed class MetricsSpec(ITestOutputHelper output) : HardeningKit(output)
     }
 
     [Fact]
+    public async Task A_client_that_resets_while_its_echo_is_queued_is_counted_as_an_error()
+    {
+        using var metrics = new MetricsCapture();
+        var ct = Deadline(TimeSpan.FromSeconds(30));
+        var (_, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = null, SocketSendBufferSize = SmallSocketBuffer }));
+
+        // The client floods without reading, so echo writes queue up in the server, then resets: Akka.IO fails
+        // the queued writes before it reports the reset, and the close must still be put down to the client.
+        using var flooder = await LoopbackClient.ConnectAsync(endpoint, ct, receiveBufferSize: 8 * 1024);
+        var flooding = flooder.SendAsync(LoopbackClient.RandomBytes(8 * 1024 * 1024, seed: 9), ct);
+        await metrics.WaitUntilAsync(m => m.ReadsSuspended >= 1, Patience, "the flooder's reads were suspended");
+        flooder.Reset();
+        await Assert.ThrowsAnyAsync<Exception>(() => flooding);
+
+        await metrics.WaitUntilAsync(m => m.ClosedTotal == 1, Patience, "the flooder's connection closed");
+        Assert.True(metrics.Closed(Reasons.Error) == 1, metrics.ToString());
+        Assert.Equal(0, metrics.Closed(Reasons.Aborted));
+    }
+
+    [Fact]
     public async Task Connections_closed_by_a_graceful_drain_are_counted_as_drained()
     {
         using var metrics = new MetricsCapture();
