@@ -27,6 +27,27 @@ public sealed class ConfigLoaderSpec
         _ = ConfigLoader.Parse(hocon, "test.hocon");
     }
 
+    [Theory]
+    [InlineData("actor-echo { backlog = 1", 1)]
+    [InlineData("actor-echo {\n  backlog = 1\n}\n}", 4)]
+    [InlineData("a = [1, 2\nb = 3", 1)]
+    [InlineData("a { b = [1, 2} ]", 1)]
+    public void Refuses_unbalanced_braces_naming_the_line(string hocon, int line)
+    {
+        Assert.Equal(line, ConfigLoader.FindUnbalancedBracket(hocon));
+        var error = Assert.Throws<SettingsException>(() => ConfigLoader.Parse(hocon, "test.hocon"));
+        Assert.Contains($"line {line}", error.Message);
+    }
+
+    [Theory]
+    [InlineData("a { b = \"{ not a brace\" }")]
+    [InlineData("a { b = 1 } # }")]
+    [InlineData("a = [ { b = 1 } ]")]
+    public void Accepts_balanced_braces_and_braces_in_strings_and_comments(string hocon)
+    {
+        Assert.Null(ConfigLoader.FindUnbalancedBracket(hocon));
+    }
+
     [Fact]
     public void The_shipped_file_is_accepted_as_a_user_file()
     {

@@ -46,6 +46,8 @@ public static class ConfigLoader
             throw new SettingsException(
                 $"invalid config file '{origin}', line {line}: optional substitutions (${{?...}}) are not supported by " +
                 $"Akka.NET's HOCON parser; set the bind address with {BindAddressHint} instead");
+        if (FindUnbalancedBracket(text) is { } unbalanced)
+            throw new SettingsException($"invalid config file '{origin}', line {unbalanced}: a brace or bracket is not closed (or closed twice)");
         try
         {
             var config = ConfigurationFactory.ParseString(text);
@@ -69,6 +71,36 @@ public static class ConfigLoader
     /// </summary>
     internal static int? FindOptionalSubstitution(string text)
     {
+        foreach (var (line, lineText, index) in CodeCharacters(text))
+            if (lineText[index] == '$' && lineText.AsSpan(index).StartsWith("${?"))
+                return line;
+        return null;
+    }
+
+    /// <summary>
+    /// Finds a brace or bracket without its partner, outside comments and quoted strings: the line of a stray
+    /// closer, or of the last opener never closed. Akka.NET's HOCON parser accepts an unclosed <c>{</c> silently.
+    /// </summary>
+    internal static int? FindUnbalancedBracket(string text)
+    {
+        var open = new Stack<(char Closer, int Line)>();
+        foreach (var (line, lineText, index) in CodeCharacters(text))
+        {
+            switch (lineText[index])
+            {
+                case '{': open.Push(('}', line)); break;
+                case '[': open.Push((']', line)); break;
+                case '}' or ']' when open.Count == 0 || open.Pop().Closer != lineText[index]:
+                    return line;
+            }
+        }
+        return open.Count > 0 ? open.Peek().Line : null;
+    }
+
+    /// <summary>The characters of HOCON <paramref name="text"/> that are code: not inside a quoted string, not in
+    /// a <c>#</c> or <c>//</c> comment. Yields the 1-based line, the line's text and the index in it.</summary>
+    private static IEnumerable<(int Line, string Text, int Index)> CodeCharacters(string text)
+    {
         var lines = text.Split('\n');
         for (var number = 0; number < lines.Length; number++)
         {
@@ -83,11 +115,10 @@ public static class ConfigLoader
                     continue;
                 else if (c == '#' || (c == '/' && i + 1 < line.Length && line[i + 1] == '/'))
                     break;
-                else if (c == '$' && line.AsSpan(i).StartsWith("${?"))
-                    return number + 1;
+                else
+                    yield return (number + 1, line, i);
             }
         }
-        return null;
     }
 
     private static Config LoadDefaults()
