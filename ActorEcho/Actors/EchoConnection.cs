@@ -82,9 +82,6 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Bytes written to Akka.IO whose acknowledgement has not arrived (exposed for specs).</summary>
-    internal long UnackedBytes => _unackedBytes;
-
     protected override void PreStart()
     {
         Context.Watch(_connection);
