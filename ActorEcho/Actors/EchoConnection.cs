@@ -55,7 +55,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     }
 
     private readonly IActorRef _connection;
-    private readonly EndPoint _remote;
+    /// <summary>The client's address as logged, formatted once: log calls evaluate their arguments even at a
+    /// disabled level, and the pause/resume ones sit on the backpressure path.</summary>
+    private readonly string _remote;
     private readonly EchoSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<int> _unackedWrites = new();
@@ -73,7 +75,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     public EchoConnection(IActorRef connection, EndPoint remote, EchoSettings settings)
     {
         _connection = connection;
-        _remote = remote;
+        _remote = EndpointParser.Format(remote);
         _settings = settings;
     }
 
@@ -158,7 +160,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 CloseIfFinished();
                 break;
             case Tcp.PeerClosed: // before ConnectionClosed, of which it is a kind
-                _log.Debug("Peer {0} half-closed; finishing {1} echo bytes", Remote, _unackedBytes);
+                _log.Debug("Peer {0} half-closed; finishing {1} echo bytes", _remote, _unackedBytes);
                 _peerClosed = true;
                 CloseIfFinished();
                 break;
@@ -193,13 +195,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 // Every echo byte was handed over before our FIN; a client that stays connected without answering
                 // it would otherwise hold the shutdown for the whole drain-timeout. (After a ConfirmedClose,
                 // Akka.IO accepts only Abort.) The close still counts as drained.
-                _log.Debug("Connection from {0} did not answer the drain's FIN within {1}; resetting", Remote, _settings.DrainLinger);
+                _log.Debug("Connection from {0} did not answer the drain's FIN within {1}; resetting", _remote, _settings.DrainLinger);
                 _connection.Tell(Tcp.Abort.Instance);
                 break;
             case IdleCheck:
                 if (!IdleTimeElapsed())
                     return;
-                _log.Debug("Connection from {0} did not finish closing within the idle timeout; aborting", Remote);
+                _log.Debug("Connection from {0} did not finish closing within the idle timeout; aborting", _remote);
                 _connection.Tell(Tcp.Abort.Instance);
                 _lastActivityMs = Environment.TickCount64; // the abort gets a whole idle period to be confirmed
                 break;
@@ -222,7 +224,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 // because the connection is going away: Akka.IO reports the queued writes as failed just before
                 // the ErrorClosed or Aborted that says why (a client reset, say). Wait for that; aborting here
                 // would misreport the reason. Should nothing follow, the idle check ends the connection.
-                _log.Debug("Connection from {0}: queued echo write dropped as the connection ends", Remote);
+                _log.Debug("Connection from {0}: queued echo write dropped as the connection ends", _remote);
                 break;
             case Tcp.CommandFailed failed:
                 OnCommandFailed(failed);
@@ -236,8 +238,6 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         }
     }
 
-    private string Remote => EndpointParser.Format(_remote);
-
     private void RequestReadIfAllowed()
     {
         if (_readRequested || _peerClosed || _draining)
@@ -248,13 +248,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             if (_unackedBytes > _settings.WriteLowWatermark)
                 return;
             _pausedByBackpressure = false;
-            _log.Debug("Resuming reads from {0}: {1} unacked bytes", Remote, _unackedBytes);
+            _log.Debug("Resuming reads from {0}: {1} unacked bytes", _remote, _unackedBytes);
         }
         else if (_unackedBytes >= _settings.WriteHighWatermark)
         {
             _pausedByBackpressure = true;
             EchoMetrics.ReadsSuspended.Add(1);
-            _log.Debug("Pausing reads from {0}: {1} unacked bytes", Remote, _unackedBytes);
+            _log.Debug("Pausing reads from {0}: {1} unacked bytes", _remote, _unackedBytes);
             return;
         }
 
@@ -303,7 +303,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         if (_unackedBytes == 0)
         {
-            _log.Debug("Connection from {0} idle for {1}; closing", Remote, _settings.IdleTimeout);
+            _log.Debug("Connection from {0} idle for {1}; closing", _remote, _settings.IdleTimeout);
             _closeReason = EchoMetrics.Reasons.IdleTimeout;
             _connection.Tell(Tcp.Close.Instance);
             BeginClosing();
@@ -312,7 +312,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         {
             // Nothing was acknowledged for a whole idle period: the client stopped reading its echo.
             _log.Debug("Connection from {0} read nothing for {1} with {2} echo bytes pending; aborting",
-                Remote, _settings.IdleTimeout, _unackedBytes);
+                _remote, _settings.IdleTimeout, _unackedBytes);
             _closeReason = EchoMetrics.Reasons.SlowReader;
             _connection.Tell(Tcp.Abort.Instance);
             BeginClosing();
@@ -330,7 +330,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             Tcp.PeerClosed => "peer closed",
             _ => "closed",
         };
-        _log.Debug("Connection from {0} ended: {1}", Remote, reason);
+        _log.Debug("Connection from {0} ended: {1}", _remote, reason);
         // A close this actor did not start: the client reset the connection or the socket failed.
         if (closed is Tcp.ErrorClosed or Tcp.Aborted)
             _closeReason ??= EchoMetrics.Reasons.Error;
@@ -339,7 +339,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     private void OnCommandFailed(Tcp.CommandFailed failed)
     {
-        _log.Warning("Connection from {0}: {1} failed ({2}); aborting", Remote, failed.Cmd.GetType().Name,
+        _log.Warning("Connection from {0}: {1} failed ({2}); aborting", _remote, failed.Cmd.GetType().Name,
             failed.Cause.HasValue ? failed.Cause.Value.Message : "no cause given");
         // After an abort of our own, the writes still queued fail too: the first reason stands.
         _closeReason ??= EchoMetrics.Reasons.Aborted;
@@ -351,7 +351,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         _connectionClosed = true;
         _closeReason ??= EchoMetrics.Reasons.Error;
-        _log.Debug("Connection actor for {0} stopped", Remote);
+        _log.Debug("Connection actor for {0} stopped", _remote);
         Context.Stop(Self);
     }
 }
