@@ -79,7 +79,6 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private object? _bindResult;
     private IActorRef _tcpListener = ActorRefs.Nobody;
     private bool _tcpListenerStopped;
-    private EndPoint? _localAddress;
     private int _active;
     private long _accepted;
     private long _rejected;
@@ -121,7 +120,6 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Receive<Tcp.Bound>(bound =>
         {
             _tcpListener = Sender;
-            _localAddress = bound.LocalAddress;
             Context.Watch(_tcpListener);
             CompleteBind(new BindSucceeded(bound.LocalAddress));
             Become(Accepting);
@@ -271,7 +269,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         if (_drainStarted)
             return; // shutting down anyway; the drain completes without an unbind
         var reason = new ListeningSocketLost(
-            $"the listening socket on {EndpointParser.Format(_localAddress ?? _endpoint)} failed (Akka.IO's listener stopped); shutting down");
+            $"the listening socket on {EndpointParser.Format((_bindResult as BindSucceeded)?.LocalAddress ?? _endpoint)} failed (Akka.IO's listener stopped); shutting down");
         _log.Error(reason.Message);
         CoordinatedShutdown.Get(Context.System).Run(reason);
     }
