@@ -1,3 +1,5 @@
+using ActorEcho.Hosting;
+
 namespace ActorEcho.Cli;
 
 /// <summary>Process exit codes, documented in README.md, and the one way commands report an expected error.</summary>
@@ -33,7 +35,6 @@ public static class ExitCodes
     /// never a stack trace, and <see cref="Failure"/>.</summary>
     public static int ReportUnexpected(Exception error, string? context = null)
     {
-        var message = error.Message.Split('\n', 2)[0].Trim();
-        return Report(Failure, $"{(context is null ? "" : context + ": ")}{error.GetType().Name}: {message}");
+        return Report(Failure, $"{(context is null ? "" : context + ": ")}{error.GetType().Name}: {OneLine.Of(error.Message)}");
     }
 }

@@ -57,7 +57,7 @@ public static class ConfigLoader
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            var message = e.Message.Split('\n', 2)[0].Trim();
+            var message = OneLine.Of(e.Message);
             throw new SettingsException($"invalid config file '{origin}': {message}");
         }
     }

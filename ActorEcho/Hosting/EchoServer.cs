@@ -55,7 +55,7 @@ public sealed class EchoServer : IAsyncDisposable
         catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
         {
             metrics?.Dispose();
-            throw new SettingsException($"invalid akka settings: {FirstLine(e.Message)}");
+            throw new SettingsException($"invalid akka settings: {OneLine.Of(e.Message)}");
         }
         catch
         {
@@ -73,7 +73,7 @@ public sealed class EchoServer : IAsyncDisposable
         {
             metrics?.Dispose();
             await system.Terminate().ConfigureAwait(false);
-            throw new SettingsException($"invalid akka.io.tcp settings: {FirstLine(e.Message)}");
+            throw new SettingsException($"invalid akka.io.tcp settings: {OneLine.Of(e.Message)}");
         }
         if (metrics is not null)
             system.RegisterOnTermination(metrics.Dispose);
@@ -108,8 +108,6 @@ public sealed class EchoServer : IAsyncDisposable
     }
 
     private static readonly TimeSpan BindTimeout = TimeSpan.FromSeconds(30);
-
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
     /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it.</summary>
     public Task StopAsync() => CoordinatedShutdown.Get(System).Run(ServerStopReason.Instance);

@@ -84,7 +84,7 @@ public sealed record EchoSettings
         catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException)
         {
             var raw = section.HasPath(key) ? section.GetString(key) : null;
-            throw new SettingsException($"{SectionName}.{key}: cannot read '{raw}': {FirstLine(e.Message)}");
+            throw new SettingsException($"{SectionName}.{key}: cannot read '{raw}': {OneLine.Of(e.Message)}");
         }
     }
 
@@ -153,12 +153,6 @@ public sealed record EchoSettings
     {
         if (!section.HasPath(key))
             throw new SettingsException($"{SectionName}.{key} is missing");
-    }
-
-    private static string FirstLine(string message)
-    {
-        var end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
     }
 }
 
