@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using ActorEcho.Actors;
 using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
+using ActorEcho.UdpEcho;
 using Akka.Actor;
 
 namespace ActorEcho.Cli;
@@ -28,14 +29,20 @@ public static class ServeCommand
             Description = "HOCON configuration file (default: akka.hocon beside the program)",
             HelpName = "FILE",
         };
+        var udp = new Option<string?>("--udp")
+        {
+            Description = "Also serve UDP echo on this address, overriding actor-echo.udp.bind-address: 127.0.0.1:2000, [::1]:0",
+            HelpName = "ADDRESS",
+        };
         var command = new Command(Name, "Run the echo server until Ctrl-C or SIGTERM (the default command)");
         command.Arguments.Add(address);
         command.Options.Add(config);
-        command.SetAction((result, _) => RunAsync(result.GetValue(address), result.GetValue(config)));
+        command.Options.Add(udp);
+        command.SetAction((result, _) => RunAsync(result.GetValue(address), result.GetValue(config), result.GetValue(udp)));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? address, string? configPath)
+    private static async Task<int> RunAsync(string? address, string? configPath, string? udpAddress)
     {
         // Ctrl-C and SIGTERM ask for the graceful shutdown. They are caught from the very start, so that a signal
         // that arrives while the server is still starting also ends in a drain and exit code 0; cancelling the
@@ -53,6 +60,8 @@ public static class ServeCommand
             address ??= NonEmpty(Environment.GetEnvironmentVariable(BindAddressVariable));
             if (address is not null)
                 settings = settings with { BindAddress = address };
+            if (NonEmpty(udpAddress) is { } udp)
+                settings = settings with { Udp = UdpEchoSettings.WithBindAddress(config, settings.Udp, udp) };
             var endpoint = await EndpointParser.ResolveAsync(settings.BindAddress);
             server = await EchoServer.StartAsync(config, settings, endpoint);
         }
@@ -73,6 +82,8 @@ public static class ServeCommand
         }
 
         Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
+        if (server.UdpLocalEndpoint is { } udpEndpoint)
+            Console.Out.WriteLine($"Listening on udp {EndpointParser.Format(udpEndpoint)}");
         Console.Out.Flush();
         StandardErrorLogger.Release();
 

@@ -1,6 +1,7 @@
 using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Diagnostics;
+using ActorEcho.UdpEcho;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
@@ -36,6 +37,9 @@ public sealed class EchoServer : IAsyncDisposable
     public IActorRef Listener { get; }
     public IPEndPoint LocalEndpoint { get; }
     public EchoSettings Settings { get; }
+
+    /// <summary>Where the UDP echo listens, or <c>null</c> when it is off.</summary>
+    public IPEndPoint? UdpLocalEndpoint { get; private init; }
 
     /// <summary>Completes once the actor system has terminated, whoever started the shutdown.</summary>
     public Task WhenTerminated => System.WhenTerminated;
@@ -93,7 +97,8 @@ public sealed class EchoServer : IAsyncDisposable
             {
                 case EchoListener.BindSucceeded bound:
                     RegisterShutdownTasks(system, listener, settings);
-                    return new EchoServer(system, listener, (IPEndPoint)bound.LocalAddress, settings);
+                    var udp = settings.Udp.BindAddress is null ? null : await UdpEchoService.StartAsync(system, settings.Udp).ConfigureAwait(false);
+                    return new EchoServer(system, listener, (IPEndPoint)bound.LocalAddress, settings) { UdpLocalEndpoint = udp };
                 case EchoListener.BindFailed failed:
                     throw new BindFailedException(failed.Reason);
                 default:

@@ -1,3 +1,4 @@
+using ActorEcho.UdpEcho;
 using Akka.Configuration;
 
 namespace ActorEcho.Hosting;
@@ -45,6 +46,9 @@ public sealed record EchoSettings
     /// for none (<c>actor-echo.metrics.prometheus-endpoint = off</c>).</summary>
     public Uri? PrometheusEndpoint { get; init; }
 
+    /// <summary>The UDP echo (<c>actor-echo.udp</c>); off unless <c>udp.bind-address</c> is set.</summary>
+    public UdpEchoSettings Udp { get; init; } = UdpEchoSettings.Off;
+
     /// <summary>Reads the <c>actor-echo</c> section of <paramref name="config"/>.</summary>
     /// <exception cref="SettingsException">a key is missing, malformed or out of range.</exception>
     public static EchoSettings Create(Config config)
@@ -66,6 +70,7 @@ public sealed record EchoSettings
             SocketReceiveBufferSize = Read(section, "socket-receive-buffer-size", OptionalByteSize),
             SocketSendBufferSize = Read(section, "socket-send-buffer-size", OptionalByteSize),
             PrometheusEndpoint = Read(section, "metrics.prometheus-endpoint", OptionalHttpUrl),
+            Udp = UdpEchoSettings.Create(config),
         };
         if (settings.WriteLowWatermark >= settings.WriteHighWatermark)
             throw new SettingsException(

@@ -1,0 +1,48 @@
+using System.Collections;
+using System.Globalization;
+using System.Net;
+
+namespace ActorEcho.UdpEcho;
+
+/// <summary>
+/// The source ports whose datagrams are never answered (<c>actor-echo.udp.refused-source-ports</c>): written as
+/// numbers and <c>from-to</c> ranges, e.g. <c>["0-1023", 1900, 11211]</c>. A lookup is one bit test.
+/// </summary>
+public sealed class SourcePortFilter
+{
+    private readonly BitArray _refused = new(IPEndPoint.MaxPort + 1);
+
+    private SourcePortFilter() { }
+
+    /// <summary>The refused ports, as written (for logs and docs).</summary>
+    public IReadOnlyList<string> Entries { get; private init; } = [];
+
+    public bool IsRefused(int port) => (uint)port > IPEndPoint.MaxPort || _refused[port];
+
+    /// <summary>Parses entries such as <c>"0-1023"</c>, <c>"1900"</c>.</summary>
+    /// <exception cref="FormatException">an entry is not a port or a range of ports (the message is one line).</exception>
+    public static SourcePortFilter Parse(IEnumerable<string> entries)
+    {
+        var list = entries.Select(e => e.Trim()).ToList();
+        var filter = new SourcePortFilter { Entries = list };
+        foreach (var entry in list)
+        {
+            var dash = entry.IndexOf('-', 1);
+            var (from, to) = dash < 0
+                ? (ParsePort(entry, entry), ParsePort(entry, entry))
+                : (ParsePort(entry[..dash], entry), ParsePort(entry[(dash + 1)..], entry));
+            if (from > to)
+                throw new FormatException($"'{entry}' is not a range: {from} is above {to}");
+            for (var port = from; port <= to; port++)
+                filter._refused[port] = true;
+        }
+        return filter;
+    }
+
+    private static int ParsePort(string text, string entry)
+    {
+        if (!int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > IPEndPoint.MaxPort)
+            throw new FormatException($"'{entry}' is not a port (0-65535) or a range of ports such as 0-1023");
+        return port;
+    }
+}
