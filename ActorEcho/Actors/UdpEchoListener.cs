@@ -112,6 +112,8 @@ public sealed class UdpEchoListener : ReceiveActor
     protected override void PreStart()
     {
         var options = new List<Inet.SocketOption>();
+        if (_settings.SocketReceiveBufferSize is { } receiveBuffer)
+            options.Add(new Inet.SO.ReceiveBufferSize(receiveBuffer));
         if (UdpDualStackOption.AppliesTo(_endpoint))
             options.Add(UdpDualStackOption.Instance);
         (_udpManager ?? Context.System.Udp()).Tell(new Udp.Bind(Self, _endpoint, options));

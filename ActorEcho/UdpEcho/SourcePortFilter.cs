@@ -27,7 +27,7 @@ public sealed class SourcePortFilter
         var filter = new SourcePortFilter { Entries = list };
         foreach (var entry in list)
         {
-            var dash = entry.IndexOf('-', 1);
+            var dash = entry.Length > 1 ? entry.IndexOf('-', 1) : -1;
             var (from, to) = dash < 0
                 ? (ParsePort(entry, entry), ParsePort(entry, entry))
                 : (ParsePort(entry[..dash], entry), ParsePort(entry[(dash + 1)..], entry));

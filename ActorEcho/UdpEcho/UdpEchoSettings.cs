@@ -42,10 +42,14 @@ public sealed record UdpEchoSettings
     public int GlobalBytesPerSecond { get; init; } = 8 * 1024 * 1024;
 
     /// <summary>Replies handed to Akka.IO and not yet acknowledged; more are dropped.</summary>
-    public int MaxRepliesInFlight { get; init; } = 64;
+    public int MaxRepliesInFlight { get; init; } = 1024;
 
     /// <summary>Datagrams waiting in the echo actor's mailbox above which new ones are dropped unread.</summary>
     public int MaxPendingDatagrams { get; init; } = 1024;
+
+    /// <summary>SO_RCVBUF of the UDP socket, or <c>null</c> for the kernel's default: room for bursts that arrive
+    /// while the echo actor is busy (the kernel drops what does not fit, uncounted by the server).</summary>
+    public int? SocketReceiveBufferSize { get; init; }
 
     /// <summary>At most one log line about drops per this interval.</summary>
     public TimeSpan DropLogInterval { get; init; } = TimeSpan.FromSeconds(10);
@@ -75,6 +79,7 @@ public sealed record UdpEchoSettings
             GlobalBytesPerSecond = Read(section, "global-bytes-per-second", (s, k) => ByteSize(s, k, int.MaxValue)),
             MaxRepliesInFlight = Read(section, "max-replies-in-flight", PositiveInt),
             MaxPendingDatagrams = Read(section, "max-pending-datagrams", PositiveInt),
+            SocketReceiveBufferSize = Read(section, "socket-receive-buffer-size", OptionalByteSize),
             DropLogInterval = Read(section, "drop-log-interval", Duration),
         };
         settings.Validate();
@@ -177,6 +182,9 @@ public sealed record UdpEchoSettings
             throw new SettingsException($"{SectionName}.{key} must be a size from 1 byte to {max} bytes, got '{section.GetString(key)}'");
         return (int)value.Value;
     }
+
+    private static int? OptionalByteSize(Config section, string key) =>
+        OptionalString(section, key) is null ? null : ByteSize(section, key, int.MaxValue);
 
     private static TimeSpan Duration(Config section, string key)
     {
