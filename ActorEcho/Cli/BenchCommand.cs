@@ -109,7 +109,12 @@ public static class BenchCommand
                 // One of these options has its own parse error, which is reported instead.
             }
         });
-        command.SetAction((result, _) => RunAsync(result));
+        var udp = new UdpBenchCommand().AddTo(command);
+        command.SetAction((result, _) => udp.IsRequested(result)
+            ? udp.RunAsync(result.GetRequiredValue(AddressArgument), result.GetValue(ModeOption)!, result.GetValue(ConnectionsOption),
+                result.GetValue(SizeOption), result.GetValue(DurationOption), result.GetValue(WarmupOption), result.GetValue(TimeoutOption),
+                result.GetValue(JsonOption))
+            : RunAsync(result));
         return command;
     }
 

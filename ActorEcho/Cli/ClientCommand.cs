@@ -46,8 +46,10 @@ public static class ClientCommand
         command.Arguments.Add(AddressArgument);
         command.Arguments.Add(MessageArgument);
         command.Options.Add(TimeoutOption);
-        command.SetAction((result, _) => RunAsync(
-            result.GetRequiredValue(AddressArgument), result.GetValue(MessageArgument), result.GetValue(TimeoutOption) ?? TimeSpan.FromSeconds(10)));
+        var udp = new UdpEchoClient().AddTo(command);
+        command.SetAction((result, _) => udp.IsRequested(result)
+            ? udp.RunAsync(result, result.GetRequiredValue(AddressArgument), result.GetValue(MessageArgument), result.GetValue(TimeoutOption))
+            : RunAsync(result.GetRequiredValue(AddressArgument), result.GetValue(MessageArgument), result.GetValue(TimeoutOption) ?? TimeSpan.FromSeconds(10)));
         return command;
     }
 
