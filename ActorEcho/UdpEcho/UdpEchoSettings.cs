@@ -14,6 +14,12 @@ public sealed record UdpEchoSettings
     /// <summary>The largest UDP payload there is (65,535 minus the IPv4 and UDP headers).</summary>
     public const int LargestDatagram = 65_507;
 
+    // Before Off: static fields are initialised in the order they are written, and Off's defaults use these.
+    public static readonly string[] DefaultRefusedPortEntries =
+        ["0-1023", "1434", "1900", "3283", "3702", "5353", "5683", "10001", "11211", "27015", "27960"];
+
+    private static readonly SourcePortFilter DefaultRefusedPorts = SourcePortFilter.Parse(DefaultRefusedPortEntries);
+
     /// <summary>UDP off: <c>bind-address = off</c>.</summary>
     public static UdpEchoSettings Off { get; } = new();
 
@@ -53,11 +59,6 @@ public sealed record UdpEchoSettings
 
     /// <summary>At most one log line about drops per this interval.</summary>
     public TimeSpan DropLogInterval { get; init; } = TimeSpan.FromSeconds(10);
-
-    public static readonly string[] DefaultRefusedPortEntries =
-        ["0-1023", "1434", "1900", "3283", "3702", "5353", "5683", "10001", "11211", "27015", "27960"];
-
-    private static readonly SourcePortFilter DefaultRefusedPorts = SourcePortFilter.Parse(DefaultRefusedPortEntries);
 
     /// <summary>Reads <c>actor-echo.udp</c> from the whole configuration (it also checks that Akka.IO's UDP
     /// receive buffer, <c>akka.io.udp</c>, is larger than <c>max-datagram-size</c>).</summary>
