@@ -114,8 +114,8 @@ public sealed class UdpEchoListener : ReceiveActor
         var options = new List<Inet.SocketOption>();
         if (_settings.SocketReceiveBufferSize is { } receiveBuffer)
             options.Add(new Inet.SO.ReceiveBufferSize(receiveBuffer));
-        if (UdpDualStackOption.AppliesTo(_endpoint))
-            options.Add(UdpDualStackOption.Instance);
+        if (DualStackSocketOption.AppliesTo(_endpoint))
+            options.Add(DualStackSocketOption.Instance);
         (_udpManager ?? Context.System.Udp()).Tell(new Udp.Bind(Self, _endpoint, options));
     }
 
