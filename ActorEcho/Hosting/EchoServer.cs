@@ -96,8 +96,8 @@ public sealed class EchoServer : IAsyncDisposable
             switch (result)
             {
                 case EchoListener.BindSucceeded bound:
-                    RegisterShutdownTasks(system, listener, settings);
                     var udp = settings.Udp.BindAddress is null ? null : await UdpEchoService.StartAsync(system, settings.Udp).ConfigureAwait(false);
+                    RegisterShutdownTasks(system, listener, settings);
                     return new EchoServer(system, listener, (IPEndPoint)bound.LocalAddress, settings) { UdpLocalEndpoint = udp };
                 case EchoListener.BindFailed failed:
                     throw new BindFailedException(failed.Reason);
