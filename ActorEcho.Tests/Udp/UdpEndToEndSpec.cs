@@ -83,6 +83,21 @@ public sealed partial class UdpEndToEndSpec : IDisposable
     }
 
     [Fact]
+    public async Task A_tcp_port_in_use_with_udp_on_gives_one_line_and_exit_code_3()
+    {
+        using var occupant = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        occupant.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        occupant.Listen();
+        var port = ((IPEndPoint)occupant.LocalEndPoint!).Port;
+
+        // The UDP socket is bound first and must be released without a word on stdout.
+        var (exitCode, stdout, stderr) = await HostProcess.RunAsync([$"127.0.0.1:{port}", "--udp", "127.0.0.1:0"], ExitTimeout);
+        AssertOneLineError(exitCode, 3, stderr);
+        Assert.True(stdout == "", $"stdout is not empty:\n{stdout}");
+        Assert.Contains($"127.0.0.1:{port}", stderr);
+    }
+
+    [Fact]
     public async Task A_bad_udp_setting_gives_one_line_and_exit_code_2()
     {
         var config = await WriteConfigAsync("""

@@ -83,6 +83,9 @@ public sealed class EchoServer : IAsyncDisposable
             system.RegisterOnTermination(metrics.Dispose);
         try
         {
+            // UDP first: it registers its own drain when bound, so a failed TCP bind still releases it cleanly, and a
+            // failed UDP bind leaves no TCP listener to clean up. The stdout lines still name TCP first.
+            var udp = settings.Udp.BindAddress is null ? null : await UdpEchoService.StartAsync(system, settings.Udp).ConfigureAwait(false);
             var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");
             object result;
             try
@@ -96,7 +99,6 @@ public sealed class EchoServer : IAsyncDisposable
             switch (result)
             {
                 case EchoListener.BindSucceeded bound:
-                    var udp = settings.Udp.BindAddress is null ? null : await UdpEchoService.StartAsync(system, settings.Udp).ConfigureAwait(false);
                     RegisterShutdownTasks(system, listener, settings);
                     return new EchoServer(system, listener, (IPEndPoint)bound.LocalAddress, settings) { UdpLocalEndpoint = udp };
                 case EchoListener.BindFailed failed:
