@@ -161,7 +161,7 @@ public sealed class UdpEchoListener : ReceiveActor
         Receive<Drain>(_ =>
         {
             _drainWaiters.Add(Sender);
-            _log.Info("UDP: no longer echoing; echoes in flight: {0}", _inFlight);
+            _log.Debug("UDP: no longer echoing; echoes in flight: {0}", _inFlight);
             Become(Draining);
             UnbindIfIdle();
         });
@@ -302,8 +302,12 @@ public sealed class UdpEchoListener : ReceiveActor
 
     private void Unbound()
     {
-        if (!_socket.IsNobody())
+        // Quiet when nothing was served: a start-up that fails after the UDP bind then adds no line to the shutdown,
+        // whose last log events Akka prints to stdout if its logger is stopped before it has written them.
+        if (!_socket.IsNobody() && _received > 0)
             _log.Info("UDP socket released; {0} datagram(s) received, {1} echoed", _received, _echoed);
+        else if (!_socket.IsNobody())
+            _log.Debug("UDP socket released; no datagram received");
         Context.Unwatch(_socket);
         _socket = ActorRefs.Nobody;
         foreach (var waiter in _drainWaiters)
