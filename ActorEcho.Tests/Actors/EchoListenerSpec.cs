@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Runtime.CompilerServices;
 using ActorEcho.Actors;
-using ActorEcho.Hosting;
+using ActorEcho.Configuration;
 using Akka;
 using Akka.Actor;
 using Xunit.Abstractions;

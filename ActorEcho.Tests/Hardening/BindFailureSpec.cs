@@ -1,6 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using ActorEcho.Actors;
+using ActorEcho.Configuration;
 using ActorEcho.Hosting;
 using Akka.Actor;
 using Xunit.Abstractions;

@@ -1,6 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text.RegularExpressions;
+using ActorEcho.Configuration;
 using ActorEcho.Hosting;
 using Akka.Configuration;
 using Xunit.Abstractions;

@@ -1,6 +1,7 @@
 using System.Net;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Hosting;
+using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;

@@ -1,7 +1,8 @@
 using System.Net;
-using ActorEcho.Hosting;
+using ActorEcho.Configuration;
+using ActorEcho.Networking;
 
-namespace ActorEcho.Tests.Hosting;
+namespace ActorEcho.Tests.Networking;
 
 public sealed class EndpointParserSpec
 {

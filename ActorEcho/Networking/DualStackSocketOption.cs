@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.IO;
 
-namespace ActorEcho.Hosting;
+namespace ActorEcho.Networking;
 
 /// <summary>
 /// Makes a listening socket bound to the IPv6 wildcard (<c>[::]</c>) accept IPv4 clients too, as servers on

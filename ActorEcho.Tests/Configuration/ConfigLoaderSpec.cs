@@ -1,6 +1,7 @@
-using ActorEcho.Hosting;
+using ActorEcho.Configuration;
 
-namespace ActorEcho.Tests.Hosting;
+
+namespace ActorEcho.Tests.Configuration;
 
 public sealed class ConfigLoaderSpec
 {

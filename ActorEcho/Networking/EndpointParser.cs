@@ -1,8 +1,9 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
+using ActorEcho.Configuration;
 
-namespace ActorEcho.Hosting;
+namespace ActorEcho.Networking;
 
 /// <summary>
 /// Turns <c>host:port</c> as users write it (<c>127.0.0.1:2000</c>, <c>[::1]:2000</c>, <c>localhost:0</c>) into an

@@ -1,7 +1,7 @@
-using ActorEcho.Hosting;
+using ActorEcho.Configuration;
 using Akka.Configuration;
 
-namespace ActorEcho.Tests.Hosting;
+namespace ActorEcho.Tests.Configuration;
 
 public sealed class EchoSettingsSpec
 {

@@ -1,7 +1,8 @@
 using System.Reflection;
+using ActorEcho.Diagnostics;
 using Akka.Configuration;
 
-namespace ActorEcho.Hosting;
+namespace ActorEcho.Configuration;
 
 /// <summary>
 /// Loads the HOCON configuration: the user's file (by default <c>akka.hocon</c> beside the binary, so the host

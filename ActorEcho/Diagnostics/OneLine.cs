@@ -1,4 +1,4 @@
-namespace ActorEcho.Hosting;
+namespace ActorEcho.Diagnostics;
 
 /// <summary>Users get errors as one line: the first line of a library's (often multi-line) message.</summary>
 internal static class OneLine

@@ -1,6 +1,7 @@
+using ActorEcho.Diagnostics;
 using Akka.Configuration;
 
-namespace ActorEcho.Hosting;
+namespace ActorEcho.Configuration;
 
 /// <summary>
 /// The <c>actor-echo</c> section of the configuration, read once at start-up. Every key, its default and why it
