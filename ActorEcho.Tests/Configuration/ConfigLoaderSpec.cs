@@ -1,6 +1,5 @@
 using ActorEcho.Configuration;
 
-
 namespace ActorEcho.Tests.Configuration;
 
 public sealed class ConfigLoaderSpec
@@ -11,7 +10,7 @@ public sealed class ConfigLoaderSpec
     [InlineData("a = \"x\" ${?B}", 1)]
     public void Refuses_optional_substitutions_naming_the_line(string hocon, int line)
     {
-        Assert.Equal(line, ConfigLoader.FindOptionalSubstitution(hocon));
+        Assert.Equal(line, HoconChecker.FindOptionalSubstitution(hocon));
         var error = Assert.Throws<SettingsException>(() => ConfigLoader.Parse(hocon, "test.hocon"));
         Assert.Contains($"line {line}", error.Message);
         Assert.Contains("ACTOR_ECHO_BIND", error.Message);
@@ -22,9 +21,11 @@ public sealed class ConfigLoaderSpec
     [InlineData("a = 1 // not ${?HERE}")]
     [InlineData("a = \"literal ${?text}\"")]
     [InlineData("a = 1\nb = ${a}")]
+    [InlineData("a = \"\"\"\n${?NOT_HERE}\n\"\"\"")]
+    [InlineData("a = \"back\\\\\" # ${?NOT_HERE}")]
     public void Accepts_optional_substitution_text_in_comments_and_strings_and_required_substitutions(string hocon)
     {
-        Assert.Null(ConfigLoader.FindOptionalSubstitution(hocon));
+        Assert.Null(HoconChecker.FindOptionalSubstitution(hocon));
         _ = ConfigLoader.Parse(hocon, "test.hocon");
     }
 
@@ -33,9 +34,13 @@ public sealed class ConfigLoaderSpec
     [InlineData("actor-echo {\n  backlog = 1\n}\n}", 4)]
     [InlineData("a = [1, 2\nb = 3", 1)]
     [InlineData("a { b = [1, 2} ]", 1)]
+    // A string that ends in an escaped backslash is closed by its quote: the brace after it is code.
+    [InlineData("a = \"ends in a backslash \\\\\" }", 1)]
+    // A triple-quoted string ends at the next triple quote, on another line: the brace after it is code.
+    [InlineData("a = \"\"\"one\n\"two\"\n\"\"\"}", 3)]
     public void Refuses_unbalanced_braces_naming_the_line(string hocon, int line)
     {
-        Assert.Equal(line, ConfigLoader.FindUnbalancedBracket(hocon));
+        Assert.Equal(line, HoconChecker.FindUnbalancedBracket(hocon));
         var error = Assert.Throws<SettingsException>(() => ConfigLoader.Parse(hocon, "test.hocon"));
         Assert.Contains($"line {line}", error.Message);
     }
@@ -44,9 +49,14 @@ public sealed class ConfigLoaderSpec
     [InlineData("a { b = \"{ not a brace\" }")]
     [InlineData("a { b = 1 } # }")]
     [InlineData("a = [ { b = 1 } ]")]
+    [InlineData("a = \"x\\\\\", b = \"}\"")]
+    [InlineData("a = \"say \\\"{\\\"\"")]
+    [InlineData("a = \"\"\"\n  { \"quoted\" # not a comment\n\"\"\"\nb { c = 1 }")]
+    [InlineData("a = \"\"\" ] \"\"\"")]
     public void Accepts_balanced_braces_and_braces_in_strings_and_comments(string hocon)
     {
-        Assert.Null(ConfigLoader.FindUnbalancedBracket(hocon));
+        Assert.Null(HoconChecker.FindUnbalancedBracket(hocon));
+        _ = ConfigLoader.Parse(hocon, "test.hocon");
     }
 
     [Fact]

@@ -40,14 +40,15 @@ public static class ConfigLoader
         return Parse(text, file).WithFallback(Defaults);
     }
 
-    /// <summary>Parses HOCON text; <paramref name="origin"/> names it in error messages.</summary>
+    /// <summary>Parses HOCON text with Akka.NET's parser, after the two checks it cannot make itself
+    /// (<see cref="HoconChecker"/>); <paramref name="origin"/> names it in error messages.</summary>
     public static Config Parse(string text, string origin)
     {
-        if (FindOptionalSubstitution(text) is { } line)
+        if (HoconChecker.FindOptionalSubstitution(text) is { } line)
             throw new SettingsException(
                 $"invalid config file '{origin}', line {line}: optional substitutions (${{?...}}) are not supported by " +
                 $"Akka.NET's HOCON parser; set the bind address with {BindAddressHint} instead");
-        if (FindUnbalancedBracket(text) is { } unbalanced)
+        if (HoconChecker.FindUnbalancedBracket(text) is { } unbalanced)
             throw new SettingsException($"invalid config file '{origin}', line {unbalanced}: a brace or bracket is not closed (or closed twice)");
         try
         {
@@ -64,63 +65,6 @@ public static class ConfigLoader
     }
 
     private const string BindAddressHint = "the ACTOR_ECHO_BIND environment variable or the command line";
-
-    /// <summary>
-    /// Finds a <c>${?...}</c> outside comments and quoted strings; returns its 1-based line number. Akka.NET's
-    /// HOCON parser reads such a value as empty and then overflows the stack (which no handler can catch) when
-    /// the configuration is walked, so it must be refused before it is parsed.
-    /// </summary>
-    internal static int? FindOptionalSubstitution(string text)
-    {
-        foreach (var (line, lineText, index) in CodeCharacters(text))
-            if (lineText[index] == '$' && lineText.AsSpan(index).StartsWith("${?"))
-                return line;
-        return null;
-    }
-
-    /// <summary>
-    /// Finds a brace or bracket without its partner, outside comments and quoted strings: the line of a stray
-    /// closer, or of the last opener never closed. Akka.NET's HOCON parser accepts an unclosed <c>{</c> silently.
-    /// </summary>
-    internal static int? FindUnbalancedBracket(string text)
-    {
-        var open = new Stack<(char Closer, int Line)>();
-        foreach (var (line, lineText, index) in CodeCharacters(text))
-        {
-            switch (lineText[index])
-            {
-                case '{': open.Push(('}', line)); break;
-                case '[': open.Push((']', line)); break;
-                case '}' or ']' when open.Count == 0 || open.Pop().Closer != lineText[index]:
-                    return line;
-            }
-        }
-        return open.Count > 0 ? open.Peek().Line : null;
-    }
-
-    /// <summary>The characters of HOCON <paramref name="text"/> that are code: not inside a quoted string, not in
-    /// a <c>#</c> or <c>//</c> comment. Yields the 1-based line, the line's text and the index in it.</summary>
-    private static IEnumerable<(int Line, string Text, int Index)> CodeCharacters(string text)
-    {
-        var lines = text.Split('\n');
-        for (var number = 0; number < lines.Length; number++)
-        {
-            var line = lines[number];
-            var quoted = false;
-            for (var i = 0; i < line.Length; i++)
-            {
-                var c = line[i];
-                if (c == '"' && (i == 0 || line[i - 1] != '\\'))
-                    quoted = !quoted;
-                else if (quoted)
-                    continue;
-                else if (c == '#' || (c == '/' && i + 1 < line.Length && line[i + 1] == '/'))
-                    break;
-                else
-                    yield return (number + 1, line, i);
-            }
-        }
-    }
 
     private static Config LoadDefaults()
     {
