@@ -1,8 +1,8 @@
 using System.Text.Json;
 using ActorEcho.Actors;
 using Akka.Actor;
-using ActorEcho.Tests.Actors;
-using ActorEcho.Tests.EndToEnd;
+using ActorEcho.Tests.Support;
+using ActorEcho.Tests.Process;
 
 namespace ActorEcho.Tests.Cli;
 

@@ -5,14 +5,14 @@ using Akka.Actor;
 using Akka.Configuration;
 using Xunit.Abstractions;
 
-namespace ActorEcho.Tests.Hardening;
+namespace ActorEcho.Tests.Support;
 
 /// <summary>
-/// Base of the hardening specs: an actor system configured like the shipped server (the embedded
-/// <c>akka.hocon</c>) that hosts real <see cref="EchoListener"/>s on 127.0.0.1, port 0, and helpers to reach
-/// their connection actors and counters.
+/// The one way the specs start a server in-process: an actor system configured like the shipped server (the
+/// embedded <c>akka.hocon</c>) that hosts real <see cref="EchoListener"/>s on the loopback, port 0, with helpers
+/// to reach their connection actors and counters. (The host process itself: <c>Process/HostProcess</c>.)
 /// </summary>
-public abstract class HardeningKit(ITestOutputHelper output)
+public abstract class ServerKit(ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(QuietConfig.WithFallback(ConfigLoader.Defaults), output: output)
 {
     /// <summary>Upper bound for any single wait in these specs; a healthy run needs a small fraction of it.</summary>
@@ -23,22 +23,28 @@ public abstract class HardeningKit(ITestOutputHelper output)
 
     private int _listenerCount;
 
-    /// <summary>The shipped settings on a free loopback port, with the spec's changes.</summary>
+    /// <summary>The shipped settings, with the spec's changes.</summary>
     protected static EchoSettings Settings(Func<EchoSettings, EchoSettings>? change = null)
     {
-        var settings = EchoSettings.Create(ConfigLoader.Defaults) with { BindAddress = "127.0.0.1:0" };
+        var settings = EchoSettings.Create(ConfigLoader.Defaults);
         return change is null ? settings : change(settings);
     }
 
-    /// <summary>Starts a listener and waits for its bind; returns it with the address clients should use.</summary>
-    protected async Task<(IActorRef Listener, IPEndPoint Endpoint)> StartListenerAsync(EchoSettings settings)
+    /// <summary>Starts a listener on port 0 of <paramref name="address"/> (IPv4's loopback by default) and waits
+    /// for its bind; returns it with the address clients should use.</summary>
+    protected async Task<(IActorRef Listener, IPEndPoint Endpoint)> StartListenerAsync(EchoSettings settings,
+        IPAddress? address = null)
     {
-        var listener = Sys.ActorOf(EchoListener.Props(settings, new IPEndPoint(IPAddress.Loopback, 0)),
+        var listener = Sys.ActorOf(EchoListener.Props(settings, new IPEndPoint(address ?? IPAddress.Loopback, 0)),
             $"listener-{++_listenerCount}");
-        var result = await listener.Ask<object>(EchoListener.GetBindResult.Instance, Patience);
-        var bound = Assert.IsType<EchoListener.BindSucceeded>(result);
-        return (listener, (IPEndPoint)bound.LocalAddress);
+        var bound = Assert.IsType<EchoListener.BindSucceeded>(await BindResultAsync(listener));
+        var endpoint = Assert.IsType<IPEndPoint>(bound.LocalAddress);
+        Assert.NotEqual(0, endpoint.Port);
+        return (listener, endpoint);
     }
+
+    protected static Task<EchoListener.BindResult> BindResultAsync(IActorRef listener) =>
+        listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, Patience);
 
     protected static Task<EchoListener.ListenerStats> StatsAsync(IActorRef listener) =>
         listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, Patience);
@@ -58,6 +64,10 @@ public abstract class HardeningKit(ITestOutputHelper output)
         return actor;
     }
 
-    /// <summary>A token that cancels every socket operation of a spec that overruns its budget.</summary>
-    protected static CancellationToken Deadline(TimeSpan budget) => new CancellationTokenSource(budget).Token;
+    /// <summary>One round trip of <paramref name="length"/> random bytes, checked, the connection left open.</summary>
+    protected static async Task AssertEchoAsync(LoopbackClient client, int seed, CancellationToken ct, int length = 1000)
+    {
+        var data = LoopbackClient.RandomBytes(length, seed);
+        Assert.Equal(data, await client.EchoAsync(data, ct));
+    }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using ActorEcho.Diagnostics;
 
-namespace ActorEcho.Tests.Hardening;
+namespace ActorEcho.Tests.Support;
 
 /// <summary>
 /// Sums every measurement of the <c>ActorEcho</c> meter taken while it exists, per instrument and <c>reason</c>

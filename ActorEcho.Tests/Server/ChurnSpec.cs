@@ -1,11 +1,12 @@
+using ActorEcho.Tests.Support;
 using Xunit.Abstractions;
 
-namespace ActorEcho.Tests.Hardening;
+namespace ActorEcho.Tests.Server;
 
 /// <summary>Thousands of short connections leave nothing behind: no connection actor, no socket. (The long
 /// version is <c>bench/soak.sh</c>.)</summary>
 [Collection(IsolatedCollection.Name)]
-public sealed class ChurnSpec(ITestOutputHelper output) : HardeningKit(output)
+public sealed class ChurnSpec(ITestOutputHelper output) : ServerKit(output)
 {
     private const int WarmUpCycles = 100;
     private const int Cycles = 2_000;
@@ -17,7 +18,7 @@ public sealed class ChurnSpec(ITestOutputHelper output) : HardeningKit(output)
     [Fact]
     public async Task Two_thousand_connect_echo_close_cycles_leak_no_actors_and_no_sockets()
     {
-        var ct = Deadline(TimeSpan.FromSeconds(45));
+        var ct = Deadline.After(TimeSpan.FromSeconds(45));
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = TimeSpan.FromSeconds(30) }));
 
         // Warm up first, so that the baseline counts the runtime's own descriptors (sockets engine, thread pool).

@@ -1,15 +1,16 @@
 using System.Net.Sockets;
-using Akka.Actor;
 using ActorEcho.Actors;
-using Xunit.Abstractions;
+using ActorEcho.Tests.Support;
+using Akka.Actor;
 using Reasons = ActorEcho.Diagnostics.EchoMetrics.Reasons;
+using Xunit.Abstractions;
 
-namespace ActorEcho.Tests.Hardening;
+namespace ActorEcho.Tests.Server;
 
 /// <summary>The <c>ActorEcho</c> meter, observed with a <see cref="MetricsCapture"/> while real clients connect,
 /// echo, stall, fail and leave.</summary>
 [Collection(IsolatedCollection.Name)]
-public sealed class MetricsSpec(ITestOutputHelper output) : HardeningKit(output)
+public sealed class MetricsSpec(ITestOutputHelper output) : ServerKit(output)
 {
     /// <summary>SO_SNDBUF for the server's sockets in specs that need backpressure: with the kernel's auto-tuned
     /// buffers (up to 4 MiB on Linux) a client that stops reading takes megabytes before the server feels it.</summary>
@@ -19,7 +20,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : HardeningKit(output)
     public async Task Counters_follow_accepts_rejections_bytes_backpressure_and_closes()
     {
         using var metrics = new MetricsCapture();
-        var ct = Deadline(TimeSpan.FromSeconds(30));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { MaxConnections = 3, IdleTimeout = null, SocketSendBufferSize = SmallSocketBuffer }));
 
         using var quick = await LoopbackClient.ConnectAsync(endpoint, ct);
@@ -67,7 +68,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : HardeningKit(output)
     public async Task Idle_clients_and_clients_that_stop_reading_are_closed_and_counted_by_reason()
     {
         using var metrics = new MetricsCapture();
-        var ct = Deadline(TimeSpan.FromSeconds(30));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         var idleTimeout = TimeSpan.FromSeconds(1);
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = idleTimeout, SocketSendBufferSize = SmallSocketBuffer }));
 
@@ -104,7 +105,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : HardeningKit(output)
     public async Task A_client_that_resets_while_its_echo_is_queued_is_counted_as_an_error()
     {
         using var metrics = new MetricsCapture();
-        var ct = Deadline(TimeSpan.FromSeconds(30));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         var (_, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = null, SocketSendBufferSize = SmallSocketBuffer }));
 
         // The client floods without reading, so echo writes queue up in the server, then resets: Akka.IO fails
@@ -124,7 +125,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : HardeningKit(output)
     public async Task Connections_closed_by_a_graceful_drain_are_counted_as_drained()
     {
         using var metrics = new MetricsCapture();
-        var ct = Deadline(TimeSpan.FromSeconds(30));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = null }));
         using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
         var data = LoopbackClient.RandomBytes(1000, seed: 4);
@@ -145,7 +146,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : HardeningKit(output)
     public async Task A_connection_actor_that_throws_is_stopped_alone_and_its_client_disconnected()
     {
         using var metrics = new MetricsCapture();
-        var ct = Deadline(TimeSpan.FromSeconds(30));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = null }));
 
         // Connect and echo one at a time, so that client i is served by child connection-i.

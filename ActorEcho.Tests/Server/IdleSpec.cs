@@ -1,15 +1,16 @@
 using System.Diagnostics;
+using ActorEcho.Tests.Support;
 using Xunit.Abstractions;
 
-namespace ActorEcho.Tests.Hardening;
+namespace ActorEcho.Tests.Server;
 
 /// <summary>The idle timeout against clients that vanish and clients that trickle (slowloris).</summary>
-public sealed class IdlePolicySpec(ITestOutputHelper output) : HardeningKit(output)
+public sealed class IdleSpec(ITestOutputHelper output) : ServerKit(output)
 {
     [Fact]
     public async Task A_client_that_goes_silent_without_FIN_is_reclaimed_by_the_idle_timeout()
     {
-        var ct = Deadline(TimeSpan.FromSeconds(20));
+        var ct = Deadline.After(TimeSpan.FromSeconds(20));
         var idleTimeout = TimeSpan.FromMilliseconds(700);
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = idleTimeout }));
 
@@ -28,7 +29,7 @@ public sealed class IdlePolicySpec(ITestOutputHelper output) : HardeningKit(outp
     [Fact]
     public async Task A_trickling_client_is_served_exactly_and_does_not_hold_up_others()
     {
-        var ct = Deadline(TimeSpan.FromSeconds(30));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         var idleTimeout = TimeSpan.FromSeconds(1);
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = idleTimeout }));
 

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace ActorEcho.Tests.EndToEnd;
+namespace ActorEcho.Tests.Process;
 
 /// <summary>
 /// The built ActorEcho host (ActorEcho.dll, copied beside the tests) run as a separate process, the way a user
@@ -12,12 +12,12 @@ namespace ActorEcho.Tests.EndToEnd;
 /// </summary>
 public sealed partial class HostProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly System.Diagnostics.Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private HostProcess(Process process) => _process = process;
+    private HostProcess(System.Diagnostics.Process process) => _process = process;
 
     public static string HostDll => Path.Combine(AppContext.BaseDirectory, "ActorEcho.dll");
 
@@ -52,7 +52,7 @@ public sealed partial class HostProcess : IAsyncDisposable
             foreach (var (key, value) in environment)
                 start.Environment[key] = value;
 
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var process = new System.Diagnostics.Process { StartInfo = start, EnableRaisingEvents = true };
         var host = new HostProcess(process);
         process.OutputDataReceived += (_, e) => host.OnStdout(e.Data);
         process.ErrorDataReceived += (_, e) => host.OnLine(host._stderr, e.Data);

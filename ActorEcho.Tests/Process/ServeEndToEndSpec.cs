@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using ActorEcho.Tests.Cli;
 using ActorEcho.Tests.Support;
 
-namespace ActorEcho.Tests.EndToEnd;
+namespace ActorEcho.Tests.Process;
 
 /// <summary>The built host process, as a user runs it: start, echo, graceful shutdown, bad input.</summary>
 public sealed class ServeEndToEndSpec
@@ -40,11 +41,9 @@ public sealed class ServeEndToEndSpec
         Assert.Equal("x"u8.ToArray(), await EchoOnceAsync(endpoint, "x"u8.ToArray()));
     }
 
-    [Fact]
+    [IPv6LoopbackFact]
     public async Task Serves_ipv6_loopback()
     {
-        if (!Socket.OSSupportsIPv6 || !CanBind(IPAddress.IPv6Loopback))
-            return; // this machine has no IPv6 loopback: nothing to check
         await using var host = await HostProcess.StartServerAsync("[::1]:0");
         var endpoint = await host.WaitListeningAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(IPAddress.IPv6Loopback, endpoint.Address);
@@ -77,14 +76,14 @@ public sealed class ServeEndToEndSpec
         var config = await WriteConfigAsync("actor-echo { drain-timeout = 60s, drain-linger = 500ms }");
         await using var host = await HostProcess.StartServerAsync("127.0.0.1:0", "--config", config);
         var endpoint = await host.WaitListeningAsync(TimeSpan.FromSeconds(5));
-        using var deadline = TestSockets.Deadline(30);
-        using var idle = await TestSockets.ConnectAsync(endpoint, deadline.Token);
-        Assert.Equal("abc"u8.ToArray(), await TestSockets.RoundTripAsync(idle, "abc"u8.ToArray(), deadline.Token));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
+        using var idle = await LoopbackClient.ConnectAsync(endpoint, ct);
+        Assert.Equal("abc"u8.ToArray(), await idle.EchoAsync("abc"u8.ToArray(), ct));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         host.Signal(SigTerm);
         // The server's FIN comes first: this client, which never answers it, still sees a clean end of stream.
-        Assert.Equal(0, await idle.ReceiveAsync(new byte[1], SocketFlags.None, deadline.Token));
+        Assert.Empty(await idle.ReceiveToEndAsync(ct));
         Assert.Equal(0, await host.WaitForExitAsync(ExitTimeout));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"shutdown took {clock.Elapsed}: it waited for the drain timeout");
     }
@@ -126,7 +125,7 @@ public sealed class ServeEndToEndSpec
     public async Task Bad_address_gives_one_line_and_exit_code_2(string address)
     {
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync([address], ExitTimeout);
-        AssertOneLineError(exitCode, 2, stderr);
+        CliAssert.OneLineError(2, exitCode, stderr);
         Assert.DoesNotContain("Listening on", stdout);
     }
 
@@ -139,7 +138,7 @@ public sealed class ServeEndToEndSpec
         var port = ((IPEndPoint)occupant.LocalEndPoint!).Port;
 
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync([$"127.0.0.1:{port}"], ExitTimeout);
-        AssertOneLineError(exitCode, 3, stderr);
+        CliAssert.OneLineError(3, exitCode, stderr);
         Assert.Equal("", stdout); // Akka's own bind-failure log, with its stack trace, is not shown either
         Assert.Contains($"127.0.0.1:{port}", stderr);
     }
@@ -157,7 +156,7 @@ public sealed class ServeEndToEndSpec
     {
         var config = await WriteConfigAsync(hocon);
         var (exitCode, _, stderr) = await HostProcess.RunAsync(["127.0.0.1:0", "--config", config], ExitTimeout);
-        AssertOneLineError(exitCode, 2, stderr);
+        CliAssert.OneLineError(2, exitCode, stderr);
     }
 
     [Fact]
@@ -165,17 +164,8 @@ public sealed class ServeEndToEndSpec
     {
         var missing = Path.Combine(Path.GetTempPath(), $"actor-echo-missing-{Guid.NewGuid():N}.hocon");
         var (exitCode, _, stderr) = await HostProcess.RunAsync(["--config", missing], ExitTimeout);
-        AssertOneLineError(exitCode, 2, stderr);
+        CliAssert.OneLineError(2, exitCode, stderr);
         Assert.Contains(missing, stderr);
-    }
-
-    private static void AssertOneLineError(int exitCode, int expectedExitCode, string stderr)
-    {
-        Assert.Equal(expectedExitCode, exitCode);
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("actor-echo: ", lines[0]);
-        Assert.DoesNotContain("   at ", stderr);
     }
 
     private static async Task<string> WriteConfigAsync(string hocon)
@@ -185,25 +175,11 @@ public sealed class ServeEndToEndSpec
         return path;
     }
 
-    private static bool CanBind(IPAddress address)
-    {
-        try
-        {
-            using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            probe.Bind(new IPEndPoint(address, 0));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
     private static async Task<byte[]> EchoOnceAsync(IPEndPoint endpoint, byte[] data)
     {
-        using var deadline = TestSockets.Deadline(10);
-        using var socket = await TestSockets.ConnectAsync(endpoint, deadline.Token);
-        return await TestSockets.EchoWithHalfCloseAsync(socket, data, deadline.Token);
+        var ct = Deadline.After(TimeSpan.FromSeconds(10));
+        using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
+        return await client.EchoWithHalfCloseAsync(data, ct);
     }
 
     private sealed record StreamingClient(Task FirstEchoReceived, Task<long> Completion);

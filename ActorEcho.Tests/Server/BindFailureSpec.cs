@@ -3,13 +3,14 @@ using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
+using ActorEcho.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
 
-namespace ActorEcho.Tests.Hardening;
+namespace ActorEcho.Tests.Server;
 
 /// <summary>Starting on an address that another socket already listens on.</summary>
-public sealed class BindFailureSpec(ITestOutputHelper output) : HardeningKit(output)
+public sealed class BindFailureSpec(ITestOutputHelper output) : ServerKit(output)
 {
     [Fact]
     public async Task The_listener_reports_BindFailed_when_the_port_is_in_use()
@@ -33,8 +34,8 @@ public sealed class BindFailureSpec(ITestOutputHelper output) : HardeningKit(out
         Assert.Contains(taken.ToString(), failure.Message);
 
         // The occupant is untouched: it still accepts.
-        using var client = await LoopbackClient.ConnectAsync(taken, Deadline(Patience));
-        using var accepted = await occupant.AcceptAsync(Deadline(Patience));
+        using var client = await LoopbackClient.ConnectAsync(taken, Deadline.After(Patience));
+        using var accepted = await occupant.AcceptAsync(Deadline.After(Patience));
     }
 
     private static Socket ListenOnFreePort(out IPEndPoint endpoint)

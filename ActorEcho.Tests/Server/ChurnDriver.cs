@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 
-namespace ActorEcho.Tests.Hardening;
+namespace ActorEcho.Tests.Server;
 
 /// <summary>What a churn run did: cycles completed, cycles that failed (with the first failure), and its speed.</summary>
 public sealed record ChurnResult(int Cycles, int Failures, string? FirstFailure, TimeSpan Elapsed)

@@ -3,10 +3,11 @@ using System.Net;
 using System.Text.RegularExpressions;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
+using ActorEcho.Tests.Support;
 using Akka.Configuration;
 using Xunit.Abstractions;
 
-namespace ActorEcho.Tests.Hardening;
+namespace ActorEcho.Tests.Server;
 
 /// <summary><c>actor-echo.metrics.prometheus-endpoint</c>: off by default; when set, the server serves the
 /// <c>ActorEcho</c> meter in Prometheus' text format there.</summary>

@@ -1,17 +1,18 @@
+using ActorEcho.Tests.Support;
 using Xunit.Abstractions;
 
-namespace ActorEcho.Tests.Hardening;
+namespace ActorEcho.Tests.Server;
 
-/// <summary>A burst of connections past <c>max-connections</c>.</summary>
-public sealed class ConnectionFloodSpec(ITestOutputHelper output) : HardeningKit(output)
+/// <summary><c>max-connections</c>: a burst of connections past it, and a slot freed under it.</summary>
+public sealed class LimitsSpec(ITestOutputHelper output) : ServerKit(output)
 {
     private const int MaxConnections = 4;
     private const int Burst = 24;
 
     [Fact]
-    public async Task Connections_over_the_limit_get_an_immediate_EOF_and_the_service_recovers()
+    public async Task Connections_over_the_limit_get_an_immediate_EOF_a_freed_slot_is_reused_and_the_service_recovers()
     {
-        var ct = Deadline(TimeSpan.FromSeconds(30));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { MaxConnections = MaxConnections, IdleTimeout = null }));
 
         var served = new List<LoopbackClient>();
@@ -38,6 +39,15 @@ public sealed class ConnectionFloodSpec(ITestOutputHelper output) : HardeningKit
         }
         var during = await StatsAsync(listener);
         Assert.Equal(new(MaxConnections, MaxConnections, Burst, 0), during);
+
+        // One served client leaves: its slot, and only its slot, is free again for the next client.
+        served[0].ShutdownSend();
+        Assert.Equal((ConnectionEnd.Eof, 0L), await served[0].ReadToEndAsync(ct));
+        served[0].Dispose();
+        await AwaitStatsAsync(listener, stats => Assert.Equal(MaxConnections - 1, stats.Active));
+        served[0] = await LoopbackClient.ConnectAsync(endpoint, ct);
+        await AssertEchoAsync(served[0], seed: 150, ct);
+        Assert.Equal(new(MaxConnections, MaxConnections + 1, Burst, 1), await StatsAsync(listener));
 
         foreach (var client in served)
         {

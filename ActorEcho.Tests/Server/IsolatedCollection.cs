@@ -1,4 +1,4 @@
-namespace ActorEcho.Tests.Hardening;
+namespace ActorEcho.Tests.Server;
 
 /// <summary>
 /// Specs that observe process-wide state: the static <c>ActorEcho</c> meter, and the process's open file
@@ -8,5 +8,5 @@ namespace ActorEcho.Tests.Hardening;
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class IsolatedCollection
 {
-    public const string Name = "Hardening, process-wide measurements";
+    public const string Name = "Process-wide measurements";
 }
