@@ -12,22 +12,13 @@ namespace ActorEcho.Tests.Server;
 [Collection(IsolatedCollection.Name)]
 public sealed class BackpressureSpec(ITestOutputHelper output) : ServerKit(output)
 {
-    /// <summary>Socket buffer size on both ends: fixed buffers switch off the kernel's auto-tuning, which could
-    /// otherwise hide megabytes in loopback buffers and make the server's own buffering impossible to observe.</summary>
-    internal const int SocketBufferSize = 64 * 1024;
-
     [Fact]
     public async Task A_client_that_stops_reading_is_pushed_back_and_later_gets_every_byte()
     {
         var ct = Deadline.After(TimeSpan.FromSeconds(30));
         using var metrics = new MetricsCapture();
-        var (listener, endpoint) = await StartListenerAsync(Settings(s => s with
-        {
-            IdleTimeout = null,
-            SocketReceiveBufferSize = SocketBufferSize,
-            SocketSendBufferSize = SocketBufferSize,
-        }));
-        using var client = await LoopbackClient.ConnectAsync(endpoint, ct, SocketBufferSize, SocketBufferSize);
+        var (listener, endpoint) = await StartListenerAsync(BackpressureSettings());
+        using var client = await LoopbackClient.ConnectAsync(endpoint, ct, FixedSocketBuffer, FixedSocketBuffer);
         var data = LoopbackClient.RandomBytes(8 * 1024 * 1024, seed: 7);
 
         var sent = new StrongBox<long>();

@@ -18,7 +18,7 @@ public sealed class BindFailureSpec(ITestOutputHelper output) : ServerKit(output
         using var occupant = ListenOnFreePort(out var taken);
 
         var listener = Sys.ActorOf(EchoListener.Props(Settings(), taken));
-        var result = await listener.Ask<object>(EchoListener.GetBindResult.Instance, Patience);
+        var result = await BindResultAsync(listener);
 
         var failed = Assert.IsType<EchoListener.BindFailed>(result);
         Assert.Contains(taken.ToString(), failed.Reason);

@@ -15,26 +15,18 @@ namespace ActorEcho.Tests.Server;
 [Collection(IsolatedCollection.Name)]
 public sealed class DrainSpec(ITestOutputHelper output) : ServerKit(output)
 {
-    private const int SocketBufferSize = BackpressureSpec.SocketBufferSize;
-
     [Fact]
     public async Task Drain_echoes_what_was_received_closes_every_client_with_fin_and_then_reports_done()
     {
         var ct = Deadline.After(TimeSpan.FromSeconds(30));
         using var metrics = new MetricsCapture();
-        var (listener, endpoint) = await StartListenerAsync(Settings(s => s with
-        {
-            IdleTimeout = null,
-            DrainTimeout = TimeSpan.FromSeconds(5),
-            SocketReceiveBufferSize = SocketBufferSize,
-            SocketSendBufferSize = SocketBufferSize,
-        }));
+        var (listener, endpoint) = await StartListenerAsync(BackpressureSettings());
 
         // Two quiet clients whose echo is complete, and one whose echo is held up when the drain starts: it
         // sends without reading until backpressure stops it, so the server is paused with writes unacked.
         using var quiet1 = await LoopbackClient.ConnectAsync(endpoint, ct);
         using var quiet2 = await LoopbackClient.ConnectAsync(endpoint, ct);
-        using var streaming = await LoopbackClient.ConnectAsync(endpoint, ct, SocketBufferSize, SocketBufferSize);
+        using var streaming = await LoopbackClient.ConnectAsync(endpoint, ct, FixedSocketBuffer, FixedSocketBuffer);
         await AssertEchoAsync(quiet1, seed: 1, ct);
         await AssertEchoAsync(quiet2, seed: 2, ct);
         await AssertEchoAsync(streaming, seed: 3, ct);

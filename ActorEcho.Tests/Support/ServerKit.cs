@@ -21,7 +21,23 @@ public abstract class ServerKit(ITestOutputHelper output)
     // Failures and rejections are expected here; warnings would only bury the assertion that failed.
     private static readonly Config QuietConfig = ConfigurationFactory.ParseString("akka.loglevel = ERROR");
 
+    /// <summary>Socket buffer size for the specs about backpressure, on both ends: fixed buffers switch off the
+    /// kernel's auto-tuning, which could otherwise hide megabytes in loopback buffers and make the server's own
+    /// buffering impossible to observe from the client.</summary>
+    protected const int FixedSocketBuffer = 64 * 1024;
+
     private int _listenerCount;
+
+    /// <summary>The shipped settings for the specs about backpressure: <see cref="FixedSocketBuffer"/>-sized socket
+    /// buffers, no idle timeout (a held-up client must not be reclaimed meanwhile), and a short drain timeout so
+    /// that a drain that hangs fails fast.</summary>
+    protected static EchoSettings BackpressureSettings() => Settings(s => s with
+    {
+        IdleTimeout = null,
+        DrainTimeout = TimeSpan.FromSeconds(5),
+        SocketReceiveBufferSize = FixedSocketBuffer,
+        SocketSendBufferSize = FixedSocketBuffer,
+    });
 
     /// <summary>The shipped settings, with the spec's changes.</summary>
     protected static EchoSettings Settings(Func<EchoSettings, EchoSettings>? change = null)
