@@ -215,6 +215,39 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_peer_close_during_a_drain_ends_with_a_plain_close_after_the_last_ack()
+    {
+        var (connection, handler) = await StartAsync();
+        handler.Tell(Received(20), connection.Ref);
+        await ExpectEchoAsync(connection, 20);
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        handler.Tell(EchoConnection.Drain.Instance);
+
+        // The client closes first: no FIN of ours is left to linger on, so the close is a plain one.
+        handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
+        await ExpectNothingMoreAsync(connection, handler);
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+        await connection.ExpectMsgAsync<Tcp.Close>();
+        await ExpectNothingMoreAsync(connection, handler);
+    }
+
+    [Fact]
+    public async Task A_drain_after_the_peer_closed_changes_nothing()
+    {
+        var (connection, handler) = await StartAsync();
+        handler.Tell(Received(20), connection.Ref);
+        await ExpectEchoAsync(connection, 20);
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
+
+        handler.Tell(EchoConnection.Drain.Instance);
+        await ExpectNothingMoreAsync(connection, handler);
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+        await connection.ExpectMsgAsync<Tcp.Close>();
+        await ExpectNothingMoreAsync(connection, handler);
+    }
+
+    [Fact]
     public async Task Drain_with_nothing_pending_confirms_the_close_at_once()
     {
         var (connection, handler) = await StartAsync();
