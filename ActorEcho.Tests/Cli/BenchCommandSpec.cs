@@ -1,8 +1,8 @@
 using System.Text.Json;
 using ActorEcho.Actors;
 using Akka.Actor;
-using ActorEcho.Tests.Actors;
-using ActorEcho.Tests.EndToEnd;
+using ActorEcho.Tests.Support;
+using ActorEcho.Tests.Process;
 
 namespace ActorEcho.Tests.Cli;
 
@@ -53,7 +53,7 @@ public sealed class BenchCommandSpec
 
         // Without warmup the measured period starts once every connection is up, which the server can tell.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance)).Active < connections)
+        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, TimeSpan.FromSeconds(5))).Active < connections)
             await Task.Delay(20, deadline.Token); // polls a condition, bounded by the deadline
         bench.Signal(2); // SIGINT, as Ctrl-C sends
 

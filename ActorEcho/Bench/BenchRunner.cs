@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using ActorEcho.Hosting;
+using ActorEcho.Networking;
 using HdrHistogram;
 
 namespace ActorEcho.Bench;

@@ -1,6 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
-using ActorEcho.Hosting;
+using System.Net;
+using ActorEcho.Configuration;
+using ActorEcho.Networking;
 
 namespace ActorEcho.Bench;
 

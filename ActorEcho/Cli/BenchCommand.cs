@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using ActorEcho.Bench;
-using ActorEcho.Hosting;
+using ActorEcho.Networking;
 
 namespace ActorEcho.Cli;
 

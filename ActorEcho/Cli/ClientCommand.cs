@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Net.Sockets;
 using System.Text;
 using ActorEcho.Bench;
-using ActorEcho.Hosting;
+using ActorEcho.Networking;
 
 namespace ActorEcho.Cli;
 

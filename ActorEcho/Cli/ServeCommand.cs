@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using ActorEcho.Actors;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
+using ActorEcho.Networking;
 using Akka.Actor;
 
 namespace ActorEcho.Cli;

@@ -24,6 +24,7 @@ Console.WriteLine($"soak: server on {server.LocalEndpoint}; {cycles} cycles, {co
                   $"{payload}-byte payload, at most {maxSeconds} s");
 
 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(maxSeconds));
+using ActorEcho.Configuration;
 // Warm-up, so that the baseline includes the runtime's own descriptors and memory.
 await ChurnDriver.RunAsync(server.LocalEndpoint, 200, concurrency, payload, deadline.Token);
 await AwaitIdleAsync(server.Listener, deadline.Token);
