@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using ActorEcho.Bench;
+using ActorEcho.LoadEngine;
 using ActorEcho.Cli;
 
 namespace ActorEcho.Tests.Cli;
@@ -15,7 +15,7 @@ public sealed class ClientOutputSpec
     public async Task One_shot_output_is_the_echo_byte_for_byte_with_nothing_added()
     {
         await using var server = await InProcessEchoServer.StartAsync();
-        using var socket = await Connector.ConnectAsync(server.LocalEndpoint, Timeout);
+        using var socket = await Dialer.ConnectAsync(server.LocalEndpoint, Timeout);
         var output = new MemoryStream();
         byte[] message = [.. "no newline at the end, and a zero: "u8, 0, 0xFF];
 
@@ -28,7 +28,7 @@ public sealed class ClientOutputSpec
     public async Task One_shot_message_larger_than_the_socket_buffers_is_echoed_whole()
     {
         await using var server = await InProcessEchoServer.StartAsync();
-        using var socket = await Connector.ConnectAsync(server.LocalEndpoint, Timeout);
+        using var socket = await Dialer.ConnectAsync(server.LocalEndpoint, Timeout);
         var message = new byte[4 * 1024 * 1024];
         new Random(11).NextBytes(message);
         var output = new MemoryStream();
@@ -42,7 +42,7 @@ public sealed class ClientOutputSpec
     public async Task Relay_sends_all_input_and_prints_the_whole_echo_after_input_ends()
     {
         await using var server = await InProcessEchoServer.StartAsync();
-        using var socket = await Connector.ConnectAsync(server.LocalEndpoint, Timeout);
+        using var socket = await Dialer.ConnectAsync(server.LocalEndpoint, Timeout);
         var input = new byte[300_000]; // more than one read, more than the socket buffers
         new Random(7).NextBytes(input);
         var output = new MemoryStream();
@@ -56,7 +56,7 @@ public sealed class ClientOutputSpec
     public async Task Relay_reports_a_server_that_closes_before_the_input_ends()
     {
         await using var server = FaultyEchoServer.ClosingAfter(3);
-        using var socket = await Connector.ConnectAsync(IPEndPoint.Parse(server.Address), Timeout);
+        using var socket = await Dialer.ConnectAsync(IPEndPoint.Parse(server.Address), Timeout);
         using var neverEnding = new BlockingInput();
 
         var failure = await Assert.ThrowsAsync<EchoFailureException>(() =>
@@ -70,7 +70,7 @@ public sealed class ClientOutputSpec
     {
         var endpoint = new IPEndPoint(IPAddress.Loopback, ClientCommandSpec.FreePort());
 
-        var failure = await Assert.ThrowsAsync<EchoFailureException>(() => Connector.ConnectAsync(endpoint, Timeout));
+        var failure = await Assert.ThrowsAsync<EchoFailureException>(() => Dialer.ConnectAsync(endpoint, Timeout));
 
         Assert.Equal(EchoFailureKind.Network, failure.Kind);
         Assert.Contains("refused", failure.Message);

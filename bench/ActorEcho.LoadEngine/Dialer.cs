@@ -1,45 +1,15 @@
 using System.Net;
 using System.Net.Sockets;
-using ActorEcho.Hosting;
 
-namespace ActorEcho.Bench;
+namespace ActorEcho.LoadEngine;
 
 /// <summary>
-/// Resolves a user's <c>host:port</c> and opens TCP connections to it, turning the usual failures into
-/// <see cref="EchoFailureException"/>s with one-line messages. Shared by <c>client</c> and <c>bench</c>.
+/// The client side's way to an echo server: opens TCP connections to a resolved endpoint, turning the usual
+/// failures into <see cref="EchoFailureException"/>s with one-line messages, and words those messages.
+/// Shared by <c>client</c> (one connection) and <c>bench</c> (many).
 /// </summary>
-public static class Connector
+public static class Dialer
 {
-    /// <summary>Parses and resolves <paramref name="address"/>: a malformed address is
-    /// <see cref="EchoFailureKind.BadAddress"/>, a name that does not resolve is <see cref="EchoFailureKind.Network"/>.</summary>
-    public static async Task<IPEndPoint> ResolveAsync(string address, CancellationToken cancellationToken = default)
-    {
-        string host;
-        int port;
-        try
-        {
-            (host, port) = EndpointParser.Split(address);
-        }
-        catch (SettingsException e)
-        {
-            throw new EchoFailureException(EchoFailureKind.BadAddress, e.Message);
-        }
-        if (port == 0)
-            throw new EchoFailureException(EchoFailureKind.BadAddress, $"invalid address '{address.Trim()}': port 0 cannot be connected to");
-
-        // A literal IP cannot fail to resolve, so an error there is about how it was written; a name that
-        // does not resolve is a network (DNS) problem, like an unreachable host.
-        var isLiteral = IPAddress.TryParse(host, out _);
-        try
-        {
-            return await EndpointParser.ResolveAsync(address, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SettingsException e)
-        {
-            throw new EchoFailureException(isLiteral ? EchoFailureKind.BadAddress : EchoFailureKind.Network, e.Message);
-        }
-    }
-
     /// <summary>Connects a TCP socket with Nagle off (echo latency matters more than packet count).</summary>
     public static async Task<Socket> ConnectAsync(IPEndPoint endpoint, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
@@ -63,13 +33,12 @@ public static class Connector
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            throw EchoFailureException.Network(
-                $"cannot connect to {EndpointParser.Format(endpoint)}: timed out after {Describe(timeout)}");
+            throw EchoFailureException.Network($"cannot connect to {Describe(endpoint)}: timed out after {Describe(timeout)}");
         }
         catch (SocketException e)
         {
             socket.Dispose();
-            throw EchoFailureException.Network($"cannot connect to {EndpointParser.Format(endpoint)}: {Describe(e)}");
+            throw EchoFailureException.Network($"cannot connect to {Describe(endpoint)}: {Describe(e)}");
         }
         catch
         {
@@ -92,8 +61,15 @@ public static class Connector
         _ => e.Message,
     };
 
+    /// <summary>A duration as the command line takes it: <c>10s</c>, <c>500ms</c>, <c>0</c>.</summary>
     public static string Describe(TimeSpan duration) =>
-        duration.TotalSeconds >= 1 && duration.Milliseconds == 0
-            ? $"{duration.TotalSeconds:0}s"
-            : $"{duration.TotalMilliseconds:0}ms";
+        duration == TimeSpan.Zero ? "0"
+        : duration.TotalSeconds >= 1 && duration.Milliseconds == 0 ? $"{duration.TotalSeconds:0}s"
+        : $"{duration.TotalMilliseconds:0}ms";
+
+    /// <summary>An endpoint the way users write it: <c>1.2.3.4:5</c> or <c>[::1]:5</c>, an IPv4-mapped IPv6
+    /// address as the IPv4 address it is.</summary>
+    public static string Describe(IPEndPoint endpoint) => endpoint.Address.IsIPv4MappedToIPv6
+        ? new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port).ToString()
+        : endpoint.ToString();
 }
