@@ -9,6 +9,8 @@ namespace ActorEcho.Tests.Cli;
 /// <summary><c>bench</c> as a user runs it: short runs against ActorEcho, and against servers that echo wrong.</summary>
 public sealed class BenchCommandSpec
 {
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+
     [Theory]
     [InlineData("pingpong", "64")]
     [InlineData("stream", "4k")]
@@ -53,7 +55,7 @@ public sealed class BenchCommandSpec
 
         // Without warmup the measured period starts once every connection is up, which the server can tell.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance)).Active < connections)
+        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, AskTimeout, deadline.Token)).Active < connections)
             await Task.Delay(20, deadline.Token); // polls a condition, bounded by the deadline
         bench.Signal(2); // SIGINT, as Ctrl-C sends
 
