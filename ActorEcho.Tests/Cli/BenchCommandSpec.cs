@@ -119,8 +119,7 @@ public sealed class BenchCommandSpec
     {
         await using var server = FaultyEchoServer.FlippingByte(5000);
 
-        var (exitCode, stdout, stderr) = await HostProcess.RunAsync(
-            ["bench", server.Address, "--mode", mode, "-c", "2", "-s", "1000", "-d", "5", "--json"], CliAssert.ExitTimeout);
+        var (exitCode, stdout, stderr) = await BenchAgainstAsync(server, mode, "--json");
 
         var line = CliAssert.OneLineError(4, exitCode, stderr);
         Assert.Contains("mismatch", line);
@@ -135,12 +134,15 @@ public sealed class BenchCommandSpec
     {
         await using var server = FaultyEchoServer.ClosingAfter(10_000);
 
-        var (exitCode, stdout, stderr) = await HostProcess.RunAsync(
-            ["bench", server.Address, "--mode", mode, "-c", "2", "-s", "1000", "-d", "5"], CliAssert.ExitTimeout);
+        var (exitCode, stdout, stderr) = await BenchAgainstAsync(server, mode);
 
         CliAssert.OneLineError(3, exitCode, stderr);
         Assert.Equal("", stdout);
     }
+
+    /// <summary>A short bench against a faulty server: two connections, 1000-byte messages, at most 5 s.</summary>
+    private static Task<(int ExitCode, string Stdout, string Stderr)> BenchAgainstAsync(FaultyEchoServer server, string mode, params string[] more) =>
+        HostProcess.RunAsync(["bench", server.Address, "--mode", mode, "-c", "2", "-s", "1000", "-d", "5", .. more], CliAssert.ExitTimeout);
 
     [Fact]
     public async Task A_server_that_stops_echoing_ends_the_run_by_itself_with_exit_code_3()

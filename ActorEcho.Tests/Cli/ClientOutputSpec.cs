@@ -14,28 +14,30 @@ public sealed class ClientOutputSpec
     [Fact]
     public async Task One_shot_output_is_the_echo_byte_for_byte_with_nothing_added()
     {
-        await using var server = await InProcessEchoServer.StartAsync();
-        using var socket = await Dialer.ConnectAsync(server.LocalEndpoint, Timeout);
-        var output = new MemoryStream();
         byte[] message = [.. "no newline at the end, and a zero: "u8, 0, 0xFF];
 
-        await ClientCommand.SendOnceAsync(socket, message, output, Timeout, "test");
-
-        Assert.Equal(message, output.ToArray());
+        Assert.Equal(message, await SendOnceToAnEchoServerAsync(message));
     }
 
     [Fact]
     public async Task One_shot_message_larger_than_the_socket_buffers_is_echoed_whole()
     {
-        await using var server = await InProcessEchoServer.StartAsync();
-        using var socket = await Dialer.ConnectAsync(server.LocalEndpoint, Timeout);
         var message = new byte[4 * 1024 * 1024];
         new Random(11).NextBytes(message);
+
+        Assert.Equal(message, await SendOnceToAnEchoServerAsync(message));
+    }
+
+    /// <summary>The one-shot client against ActorEcho: what it wrote to its output.</summary>
+    private static async Task<byte[]> SendOnceToAnEchoServerAsync(byte[] message)
+    {
+        await using var server = await InProcessEchoServer.StartAsync();
+        using var socket = await Dialer.ConnectAsync(server.LocalEndpoint, Timeout);
         var output = new MemoryStream();
 
         await ClientCommand.SendOnceAsync(socket, message, output, Timeout, "test");
 
-        Assert.Equal(message, output.ToArray());
+        return output.ToArray();
     }
 
     [Fact]
@@ -77,7 +79,7 @@ public sealed class ClientOutputSpec
     }
 
     /// <summary>Input that never ends (a user who keeps the terminal open): reads wait until disposed.</summary>
-    private sealed class BlockingInput : Stream
+    private sealed class BlockingInput : AsyncInput
     {
         private readonly CancellationTokenSource _disposed = new();
 
@@ -98,21 +100,10 @@ public sealed class ClientOutputSpec
             _disposed.Cancel();
             base.Dispose(disposing);
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Some bytes, then whatever <c>rest</c> gives.</summary>
-    private sealed class ConcatInput(byte[] first, Stream rest) : Stream
+    private sealed class ConcatInput(byte[] first, Stream rest) : AsyncInput
     {
         private bool _firstDone;
 
@@ -124,6 +115,12 @@ public sealed class ClientOutputSpec
             first.CopyTo(buffer);
             return ValueTask.FromResult(first.Length);
         }
+    }
+
+    /// <summary>Test input that is only read asynchronously, as the client reads stdin; the rest is not supported.</summary>
+    private abstract class AsyncInput : Stream
+    {
+        public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override bool CanRead => true;

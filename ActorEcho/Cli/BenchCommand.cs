@@ -36,19 +36,11 @@ public sealed class BenchCommand : Command
         CustomParser = CommandLineValues.ParseByteSize,
     };
 
-    private readonly Option<TimeSpan?> _duration = new("--duration", "-d")
-    {
-        Description = $"How long to measure, in seconds or with a unit: 10, 500ms, 1m (default {Dialer.Describe(BenchOptions.DefaultDuration)})",
-        HelpName = "DURATION",
-        CustomParser = CommandLineValues.ParseOptionalDuration,
-    };
+    private readonly Option<TimeSpan?> _duration = CommandLineValues.DurationOption("--duration", "-d",
+        $"How long to measure, in seconds or with a unit: 10, 500ms, 1m (default {Dialer.Describe(BenchOptions.DefaultDuration)})");
 
-    private readonly Option<TimeSpan?> _warmup = new("--warmup", "-w")
-    {
-        Description = $"Load before measuring starts, not counted in the results (default {Dialer.Describe(BenchOptions.DefaultWarmup)})",
-        HelpName = "DURATION",
-        CustomParser = CommandLineValues.ParseOptionalDuration,
-    };
+    private readonly Option<TimeSpan?> _warmup = CommandLineValues.DurationOption("--warmup", "-w",
+        $"Load before measuring starts, not counted in the results (default {Dialer.Describe(BenchOptions.DefaultWarmup)})");
 
     // No default factory: help would show the enum's own spelling; an absent mode is BenchMode's zero value.
     private readonly Option<BenchMode> _mode = new("--mode", "-m")
@@ -66,12 +58,8 @@ public sealed class BenchCommand : Command
         CustomParser = CommandLineValues.ParseOptionalByteSize,
     };
 
-    private readonly Option<TimeSpan?> _timeout = new("--timeout", "-t")
-    {
-        Description = $"Connect timeout per connection (default {Dialer.Describe(BenchOptions.DefaultConnectTimeout)})",
-        HelpName = "DURATION",
-        CustomParser = CommandLineValues.ParseOptionalDuration,
-    };
+    private readonly Option<TimeSpan?> _timeout = CommandLineValues.DurationOption("--timeout", "-t",
+        $"Connect timeout per connection (default {Dialer.Describe(BenchOptions.DefaultConnectTimeout)})");
 
     private readonly Option<bool> _json = new("--json")
     {

@@ -28,13 +28,8 @@ public sealed class ClientCommand : Command
         Arity = ArgumentArity.ZeroOrOne,
     };
 
-    private readonly Option<TimeSpan?> _timeout = new("--timeout", "-t")
-    {
-        Description = "Connect timeout, and how long to wait for more echo once everything is sent: 10, 500ms, 1m " +
-                      $"(default {Dialer.Describe(DefaultTimeout)})",
-        HelpName = "DURATION",
-        CustomParser = CommandLineValues.ParseOptionalDuration,
-    };
+    private readonly Option<TimeSpan?> _timeout = CommandLineValues.DurationOption("--timeout", "-t",
+        $"Connect timeout, and how long to wait for more echo once everything is sent: 10, 500ms, 1m (default {Dialer.Describe(DefaultTimeout)})");
 
     public ClientCommand() : base("client", "Send a message (or stdin) to an echo server and print the echo")
     {

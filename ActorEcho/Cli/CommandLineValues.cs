@@ -31,6 +31,15 @@ internal static class CommandLineValues
         });
     }
 
+    /// <summary>An option that takes a duration (<c>10</c>, <c>500ms</c>, <c>1m</c>). Absent, its value is null and
+    /// the command applies its own default, which <paramref name="description"/> states.</summary>
+    public static Option<TimeSpan?> DurationOption(string name, string alias, string description) => new(name, alias)
+    {
+        Description = description,
+        HelpName = "DURATION",
+        CustomParser = ParseOptionalDuration,
+    };
+
     /// <summary>Adds the check that a duration given for <paramref name="option"/> is more than zero.</summary>
     public static void CheckPositive(Option<TimeSpan?> option) =>
         Check(option, value => value is { } d && d <= TimeSpan.Zero ? $"{option.Name} must be more than 0." : null);
