@@ -24,6 +24,8 @@ public static class EndpointParser
                 throw new SettingsException($"invalid address '{text}': expected [ipv6-address]:port");
             host = text[1..close];
             port = text[(close + 2)..];
+            if (IPAddress.TryParse(host, out var literal) && literal.AddressFamily != AddressFamily.InterNetworkV6)
+                throw new SettingsException($"invalid address '{text}': brackets are for IPv6 addresses");
         }
         else
         {
@@ -49,12 +51,15 @@ public static class EndpointParser
     public static async Task<IPEndPoint> ResolveAsync(string text, CancellationToken cancellationToken = default)
     {
         var (host, port) = Split(text);
+        return await ResolveAsync(host, port, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Resolves a <paramref name="host"/> that <see cref="Split"/> has checked: a literal address at
+    /// once, a name through DNS (an error here is about the name, never about how the address was written).</summary>
+    public static async Task<IPEndPoint> ResolveAsync(string host, int port, CancellationToken cancellationToken = default)
+    {
         if (IPAddress.TryParse(host, out var literal))
-        {
-            if (text.TrimStart().StartsWith('[') && literal.AddressFamily != AddressFamily.InterNetworkV6)
-                throw new SettingsException($"invalid address '{text}': brackets are for IPv6 addresses");
             return new IPEndPoint(literal, port);
-        }
 
         IPAddress[] addresses;
         try

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using ActorEcho.Actors;
+using ActorEcho.Configuration;
 using ActorEcho.Hosting;
-using ActorEcho.Tests.Hardening;
+using ActorEcho.Tests.Server;
 using Akka.Actor;
 
 // Connection-churn soak: starts an echo server on 127.0.0.1 (free port) in this process, runs CYCLES
@@ -24,7 +25,6 @@ Console.WriteLine($"soak: server on {server.LocalEndpoint}; {cycles} cycles, {co
                   $"{payload}-byte payload, at most {maxSeconds} s");
 
 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(maxSeconds));
-using ActorEcho.Configuration;
 // Warm-up, so that the baseline includes the runtime's own descriptors and memory.
 await ChurnDriver.RunAsync(server.LocalEndpoint, 200, concurrency, payload, deadline.Token);
 await AwaitIdleAsync(server.Listener, deadline.Token);

@@ -1,6 +1,6 @@
 using System.Threading.Tasks.Sources;
 
-namespace ActorEcho.Bench;
+namespace ActorEcho.LoadEngine;
 
 /// <summary>
 /// Stream mode's flow control between one connection's sender and receiver: the sender may have at most

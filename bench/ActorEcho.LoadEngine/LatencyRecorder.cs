@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using HdrHistogram;
 
-namespace ActorEcho.Bench;
+namespace ActorEcho.LoadEngine;
 
 /// <summary>
 /// Round-trip latencies in nanoseconds, recorded without locks: every thread-pool thread records into its own

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
-namespace ActorEcho.Bench;
+namespace ActorEcho.LoadEngine;
 
 /// <summary>Sends one message, waits until exactly those bytes are back, records the round trip, repeats.</summary>
 public sealed class PingPongConnection(int id, Socket socket, BenchClock clock, LatencyRecorder latency, int messageSize)

@@ -1,4 +1,4 @@
-namespace ActorEcho.Bench;
+namespace ActorEcho.LoadEngine;
 
 /// <summary>
 /// The bytes every bench connection sends: connection <c>c</c> sends, at stream offset <c>i</c>, the byte

@@ -1,4 +1,4 @@
-namespace ActorEcho.Bench;
+namespace ActorEcho.LoadEngine;
 
 /// <summary>What kind of thing went wrong talking to an echo server; the commands map it to an exit code.</summary>
 public enum EchoFailureKind

@@ -1,13 +1,13 @@
 using System.Text.Json.Serialization;
 
-namespace ActorEcho.Bench;
+namespace ActorEcho.LoadEngine;
 
 /// <summary>What a finished run measured. Byte counts are payload bytes in the measured period; MB is 10^6 bytes.
 /// "Sent" is client to server, "received" is the echo coming back.</summary>
 public sealed record BenchResult
 {
     public required string Target { get; init; }
-    public required string Mode { get; init; }
+    public required BenchMode Mode { get; init; }
     public required int Connections { get; init; }
     public required int MessageSize { get; init; }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ActorEcho.Bench;
+namespace ActorEcho.LoadEngine;
 
 /// <summary>
 /// The run's phases as <see cref="Stopwatch"/> timestamps, shared read-only by all connections: warmup until

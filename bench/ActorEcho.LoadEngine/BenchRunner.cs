@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using ActorEcho.Networking;
 using HdrHistogram;
 
-namespace ActorEcho.Bench;
+namespace ActorEcho.LoadEngine;
 
 /// <summary>Live figures for the progress line, over the last interval.</summary>
 public readonly record struct BenchProgress(TimeSpan Elapsed, bool WarmingUp, double MessagesPerSecond, double MegabytesPerSecond);
@@ -44,7 +43,7 @@ public sealed class BenchRunner
         _connections = new BenchConnection[sockets.Length];
         for (var i = 0; i < sockets.Length; i++)
             _connections[i] = _options.Mode == BenchMode.Stream
-                ? new StreamConnection(i, sockets[i], clock, latency, _options.MessageSize, _options.Window)
+                ? new StreamConnection(i, sockets[i], clock, latency, _options.MessageSize, _options.StreamWindow)
                 : new PingPongConnection(i, sockets[i], clock, latency, _options.MessageSize);
 
         var running = new Task[_connections.Length];
@@ -67,7 +66,7 @@ public sealed class BenchRunner
         catch (TimeoutException)
         {
             Fail(EchoFailureException.Network(
-                $"the server stopped echoing: connections still waited for their echo {Connector.Describe(_options.FinishTimeout)} after the run"));
+                $"the server stopped echoing: connections still waited for their echo {Dialer.Describe(_options.FinishTimeout)} after the run"));
             await allDone.ConfigureAwait(false); // aborted sockets end them promptly
         }
 
@@ -111,7 +110,7 @@ public sealed class BenchRunner
             await slots.WaitAsync(abandon.Token).ConfigureAwait(false);
             try
             {
-                sockets[index] = await Connector.ConnectAsync(_options.Endpoint, _options.ConnectTimeout, abandon.Token).ConfigureAwait(false);
+                sockets[index] = await Dialer.ConnectAsync(_options.Endpoint, _options.ConnectTimeout, abandon.Token).ConfigureAwait(false);
             }
             catch (EchoFailureException)
             {
@@ -134,7 +133,7 @@ public sealed class BenchRunner
         catch (SocketException e)
         {
             Fail(EchoFailureException.Network(
-                $"connection {connection.Id} to {EndpointParser.Format(_options.Endpoint)}: {Connector.Describe(e)}"));
+                $"connection {connection.Id} to {Dialer.Describe(_options.Endpoint)}: {Dialer.Describe(e)}"));
         }
         catch (Exception e)
         {
@@ -197,10 +196,10 @@ public sealed class BenchRunner
         return new BenchResult
         {
             Target = _options.Target,
-            Mode = _options.Mode == BenchMode.Stream ? "stream" : "pingpong",
+            Mode = _options.Mode,
             Connections = _options.Connections,
             MessageSize = _options.MessageSize,
-            Window = _options.Mode == BenchMode.Stream ? _options.Window : null,
+            Window = _options.Mode == BenchMode.Stream ? _options.StreamWindow : null,
             DurationSeconds = seconds,
             WarmupSeconds = _options.Warmup.TotalSeconds,
             ConnectSeconds = connectTime.TotalSeconds,
@@ -235,7 +234,7 @@ public sealed class BenchRunner
     {
         EchoFailureException => failure,
         ObjectDisposedException or OperationCanceledException => EchoFailureException.Network(
-            $"bench against {EndpointParser.Format(_options.Endpoint)}: connection aborted"),
+            $"bench against {Dialer.Describe(_options.Endpoint)}: connection aborted"),
         _ => failure,
     };
 }
