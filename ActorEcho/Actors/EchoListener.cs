@@ -1,6 +1,7 @@
 using System.Net;
 using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
+using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
@@ -110,6 +111,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             options.Add(new Inet.SO.SendBufferSize(send));
         if (DualStackSocketOption.AppliesTo(_endpoint))
             options.Add(DualStackSocketOption.Instance);
+        if (_settings.ReusePort)
+            options.Add(ReusePortSocketOption.Instance);
         // Pull mode makes each accepted connection read only when its handler asks (ResumeReading): the
         // backpressure EchoConnection relies on. Push mode's SuspendReading arrives too late to bound memory.
         Context.System.Tcp().Tell(new Tcp.Bind(Self, _endpoint, _settings.Backlog, options, pullMode: true));

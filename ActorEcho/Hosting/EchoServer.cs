@@ -1,9 +1,10 @@
 using System.Net;
 using ActorEcho.Actors;
-using ActorEcho.Diagnostics;
+using ActorEcho.Operations;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.IO;
 
 namespace ActorEcho.Hosting;
@@ -24,12 +25,17 @@ public sealed class EchoServer : IAsyncDisposable
         public override int ExitCode => 0;
     }
 
-    private EchoServer(ActorSystem system, IActorRef listener, IPEndPoint localEndpoint, EchoSettings settings)
+    private EchoServer(ActorSystem system, IActorRef listener, IPEndPoint localEndpoint, EchoSettings settings,
+        ServerReadiness readiness, HttpEndpoint? http)
     {
         System = system;
         Listener = listener;
         LocalEndpoint = localEndpoint;
         Settings = settings;
+        Readiness = readiness;
+        HttpAddress = http?.Address;
+        // The HTTP endpoint answers /live until the actor system has terminated, then stops with it.
+        WhenTerminated = http is null ? system.WhenTerminated : StopAfterTermination(system, http);
     }
 
     public ActorSystem System { get; }
@@ -37,8 +43,21 @@ public sealed class EchoServer : IAsyncDisposable
     public IPEndPoint LocalEndpoint { get; }
     public EchoSettings Settings { get; }
 
-    /// <summary>Completes once the actor system has terminated, whoever started the shutdown.</summary>
-    public Task WhenTerminated => System.WhenTerminated;
+    /// <summary>What <c>/ready</c> and <c>/live</c> report; flipped as the server starts, shuts down, stops.</summary>
+    public ServerReadiness Readiness { get; }
+
+    /// <summary>Where the HTTP endpoint (<c>actor-echo.http-endpoint</c>) listens, with its real port; or null.</summary>
+    public Uri? HttpAddress { get; }
+
+    /// <summary>Completes once the actor system has terminated (and the HTTP endpoint stopped), whoever started
+    /// the shutdown.</summary>
+    public Task WhenTerminated { get; }
+
+    private static async Task StopAfterTermination(ActorSystem system, HttpEndpoint http)
+    {
+        await system.WhenTerminated.ConfigureAwait(false);
+        await http.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Starts an actor system from <paramref name="config"/> and binds the listener (and the Prometheus
     /// endpoint, if configured; it stops when the actor system terminates).</summary>
@@ -46,20 +65,25 @@ public sealed class EchoServer : IAsyncDisposable
     /// not local, no permission).</exception>
     public static async Task<EchoServer> StartAsync(Config config, EchoSettings settings, IPEndPoint endpoint)
     {
-        var metrics = settings.PrometheusEndpoint is { } url ? PrometheusEndpoint.Start(url) : null;
+        var readiness = new ServerReadiness();
+        // actor-echo.metrics.prometheus-endpoint is the older name of http-endpoint, kept with its scrape path.
+        var metrics = settings.HttpEndpoint is { } url ? await HttpEndpoint.StartAsync(url, HttpEndpoint.DefaultMetricsPath, readiness).ConfigureAwait(false)
+            : settings.PrometheusEndpoint is { } legacy ? await HttpEndpoint.StartAsync(legacy, MetricsPath(legacy), readiness).ConfigureAwait(false)
+            : null;
         ActorSystem system;
         try
         {
-            system = ActorSystem.Create("actor-echo", ShutdownConfig(settings).WithFallback(config));
+            system = ActorSystem.Create("actor-echo", ShutdownConfig(settings).WithFallback(LameDuck.ShutdownConfig(settings)).WithFallback(config));
+            readiness.MarkSystemStarted();
         }
         catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
         {
-            metrics?.Dispose();
+            await DisposeAsync(metrics).ConfigureAwait(false);
             throw new SettingsException($"invalid akka settings: {OneLine.Of(e.Message)}");
         }
         catch
         {
-            metrics?.Dispose();
+            await DisposeAsync(metrics).ConfigureAwait(false);
             throw;
         }
         try
@@ -71,12 +95,10 @@ public sealed class EchoServer : IAsyncDisposable
         }
         catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException or NullReferenceException)
         {
-            metrics?.Dispose();
             await system.Terminate().ConfigureAwait(false);
+            await DisposeAsync(metrics).ConfigureAwait(false);
             throw new SettingsException($"invalid akka.io.tcp settings: {OneLine.Of(e.Message)}");
         }
-        if (metrics is not null)
-            system.RegisterOnTermination(metrics.Dispose);
         try
         {
             var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");
@@ -93,7 +115,11 @@ public sealed class EchoServer : IAsyncDisposable
             {
                 case EchoListener.BindSucceeded bound:
                     RegisterShutdownTasks(system, listener, settings);
-                    return new EchoServer(system, listener, (IPEndPoint)bound.LocalAddress, settings);
+                    LameDuck.Register(system, readiness, settings.LameDuck);
+                    readiness.MarkServing();
+                    if (metrics is not null)
+                        system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", metrics.Address);
+                    return new EchoServer(system, listener, (IPEndPoint)bound.LocalAddress, settings, readiness, metrics);
                 case EchoListener.BindFailed failed:
                     throw new BindFailedException(failed.Reason);
                 default:
@@ -103,9 +129,15 @@ public sealed class EchoServer : IAsyncDisposable
         catch
         {
             await system.Terminate().ConfigureAwait(false);
+            await DisposeAsync(metrics).ConfigureAwait(false);
             throw;
         }
     }
+
+    private static string MetricsPath(Uri url) =>
+        url.AbsolutePath is "" or "/" ? HttpEndpoint.DefaultMetricsPath : url.AbsolutePath.TrimEnd('/');
+
+    private static ValueTask DisposeAsync(HttpEndpoint? endpoint) => endpoint?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private static readonly TimeSpan BindTimeout = TimeSpan.FromSeconds(30);
 
