@@ -99,7 +99,7 @@ public sealed record EchoSettings
         {
             return read(section, key);
         }
-        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException)
+        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException or NotSupportedException)
         {
             var raw = section.HasPath(key) ? section.GetString(key) : null;
             throw new SettingsException($"{SectionName}.{key}: cannot read '{raw}': {OneLine.Of(e.Message)}");
