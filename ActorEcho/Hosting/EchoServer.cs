@@ -13,7 +13,9 @@ namespace ActorEcho.Hosting;
 /// One running echo server: its actor system, its bound listener, and the shutdown sequence hooked into Akka's
 /// CoordinatedShutdown (which Akka itself also runs on SIGTERM/SIGINT and process exit): in
 /// <c>service-unbind</c> the listener stops serving new clients, in <c>service-requests-done</c> it drains its
-/// connections and only then releases the listening socket (an unbind aborts whatever is still open).
+/// connections and only then releases the listening socket (an unbind aborts whatever is still open). Before
+/// both, in <c>before-service-unbind</c>, readiness turns "not ready" and the optional lame duck runs
+/// (<see cref="LameDuck"/>).
 /// </summary>
 public sealed class EchoServer : IAsyncDisposable
 {
@@ -59,7 +61,7 @@ public sealed class EchoServer : IAsyncDisposable
         await http.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Starts an actor system from <paramref name="config"/> and binds the listener (and the Prometheus
+    /// <summary>Starts an actor system from <paramref name="config"/> and binds the listener (and the HTTP
     /// endpoint, if configured; it stops when the actor system terminates).</summary>
     /// <exception cref="BindFailedException">the address, or the metrics endpoint's, could not be bound (in use,
     /// not local, no permission).</exception>
@@ -67,7 +69,7 @@ public sealed class EchoServer : IAsyncDisposable
     {
         var readiness = new ServerReadiness();
         // actor-echo.metrics.prometheus-endpoint is the older name of http-endpoint, kept with its scrape path.
-        var metrics = settings.HttpEndpoint is { } url ? await HttpEndpoint.StartAsync(url, HttpEndpoint.DefaultMetricsPath, readiness).ConfigureAwait(false)
+        var http = settings.HttpEndpoint is { } url ? await HttpEndpoint.StartAsync(url, HttpEndpoint.DefaultMetricsPath, readiness).ConfigureAwait(false)
             : settings.PrometheusEndpoint is { } legacy ? await HttpEndpoint.StartAsync(legacy, MetricsPath(legacy), readiness).ConfigureAwait(false)
             : null;
         ActorSystem system;
@@ -75,15 +77,16 @@ public sealed class EchoServer : IAsyncDisposable
         {
             system = ActorSystem.Create("actor-echo", ShutdownConfig(settings).WithFallback(LameDuck.ShutdownConfig(settings)).WithFallback(config));
             readiness.MarkSystemStarted();
+            system.RegisterOnTermination(readiness.MarkStopped);
         }
         catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
         {
-            await DisposeAsync(metrics).ConfigureAwait(false);
+            await DisposeAsync(http).ConfigureAwait(false);
             throw new SettingsException($"invalid akka settings: {OneLine.Of(e.Message)}");
         }
         catch
         {
-            await DisposeAsync(metrics).ConfigureAwait(false);
+            await DisposeAsync(http).ConfigureAwait(false);
             throw;
         }
         try
@@ -96,7 +99,7 @@ public sealed class EchoServer : IAsyncDisposable
         catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException or NullReferenceException)
         {
             await system.Terminate().ConfigureAwait(false);
-            await DisposeAsync(metrics).ConfigureAwait(false);
+            await DisposeAsync(http).ConfigureAwait(false);
             throw new SettingsException($"invalid akka.io.tcp settings: {OneLine.Of(e.Message)}");
         }
         try
@@ -117,9 +120,9 @@ public sealed class EchoServer : IAsyncDisposable
                     RegisterShutdownTasks(system, listener, settings);
                     LameDuck.Register(system, readiness, settings.LameDuck);
                     readiness.MarkServing();
-                    if (metrics is not null)
-                        system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", metrics.Address);
-                    return new EchoServer(system, listener, (IPEndPoint)bound.LocalAddress, settings, readiness, metrics);
+                    if (http is not null)
+                        system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", http.Address);
+                    return new EchoServer(system, listener, (IPEndPoint)bound.LocalAddress, settings, readiness, http);
                 case EchoListener.BindFailed failed:
                     throw new BindFailedException(failed.Reason);
                 default:
@@ -129,7 +132,7 @@ public sealed class EchoServer : IAsyncDisposable
         catch
         {
             await system.Terminate().ConfigureAwait(false);
-            await DisposeAsync(metrics).ConfigureAwait(false);
+            await DisposeAsync(http).ConfigureAwait(false);
             throw;
         }
     }

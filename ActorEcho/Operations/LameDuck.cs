@@ -27,8 +27,8 @@ public static class LameDuck
             $"akka.coordinated-shutdown.phases.before-service-unbind.timeout = {(long)(period + PhaseMargin).TotalMilliseconds}ms")
         : Config.Empty;
 
-    /// <summary>Adds the lame-duck task to <paramref name="system"/>'s CoordinatedShutdown, and marks
-    /// <paramref name="readiness"/> stopped once the system has terminated.</summary>
+    /// <summary>Adds the lame-duck task to <paramref name="system"/>'s CoordinatedShutdown: it marks
+    /// <paramref name="readiness"/> shutting down, then waits <paramref name="period"/> (if any).</summary>
     public static void Register(ActorSystem system, ServerReadiness readiness, TimeSpan? period)
     {
         var shutdown = CoordinatedShutdown.Get(system);
@@ -43,6 +43,5 @@ public static class LameDuck
             }
             return Done.Instance;
         });
-        system.RegisterOnTermination(readiness.MarkStopped);
     }
 }
