@@ -9,7 +9,8 @@
 #
 # Loopback only, bounded (about 40 s after the build; every wait has a limit), cleans up every process it started.
 # Installs haproxy with apt-get when missing (run it as root there). Tunables (environment):
-#   LAME_DUCK (4s), SHORT_CLIENTS (8), BULK_CLIENTS (3), BULK_BYTES (8 MiB), SETTLE_SECONDS (3)
+#   LAME_DUCK (4s), SHORT_CLIENTS (8), BULK_CLIENTS (3), BULK_BYTES (8 MiB), SETTLE_SECONDS (3),
+#   CONFIGURATION (Release; CI passes Debug to reuse the build that `dotnet test` just made)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -19,6 +20,7 @@ SHORT_CLIENTS=${SHORT_CLIENTS:-8}
 BULK_CLIENTS=${BULK_CLIENTS:-3}
 BULK_BYTES=${BULK_BYTES:-8388608}
 SETTLE_SECONDS=${SETTLE_SECONDS:-3}
+CONFIGURATION=${CONFIGURATION:-Release}
 STOP_LIMIT_SECONDS=60
 
 say() { echo "rolling-restart: $*"; }
@@ -46,9 +48,9 @@ if ! command -v haproxy >/dev/null; then
     || { cat "$work/apt.log"; fail "cannot install haproxy"; }
 fi
 
-say "building (Release)"
-dotnet build ActorEcho/ActorEcho.csproj -c Release -o "$work/actor-echo" >"$work/build.log" 2>&1 \
-  && dotnet build deploy/RollingCheck/RollingCheck.csproj -c Release -o "$work/check" >>"$work/build.log" 2>&1 \
+say "building ($CONFIGURATION)"
+dotnet build ActorEcho/ActorEcho.csproj -c "$CONFIGURATION" -o "$work/actor-echo" >"$work/build.log" 2>&1 \
+  && dotnet build deploy/RollingCheck/RollingCheck.csproj -c "$CONFIGURATION" -o "$work/check" >>"$work/build.log" 2>&1 \
   || { cat "$work/build.log"; fail "build failed"; }
 check() { dotnet "$work/check/RollingCheck.dll" "$@"; }
 

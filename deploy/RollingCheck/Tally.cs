@@ -33,6 +33,6 @@ internal sealed class Tally
     {
         lock (_gate)
             return $"sessions: {_short + _bulk} ({_short} short, {_bulk} bulk), failed: {_failed}; " +
-                   $"bytes sent: {_sent}, bytes wrong: {_wrong}";
+                   $"bytes sent: {_sent}, bytes wrong (differing, missing or extra): {_wrong}";
     }
 }
