@@ -18,7 +18,7 @@ namespace ActorEcho.Tests.Operations;
 [Collection(IsolatedCollection.Name)]
 public sealed class ReadinessSpec(ITestOutputHelper output)
 {
-    private static readonly TimeSpan LameDuck = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan LameDuck = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     [Fact]
