@@ -11,8 +11,10 @@ public sealed record EchoSettings
 {
     public const string SectionName = "actor-echo";
 
-    /// <summary>Address to listen on, as written by the user: <c>127.0.0.1:2000</c>, <c>[::]:2000</c>, <c>localhost:0</c>.</summary>
-    public required string BindAddress { get; init; }
+    /// <summary>Address to listen on, as written by the user: <c>127.0.0.1:2000</c>, <c>[::]:2000</c>, <c>localhost:0</c>.
+    /// Only the host reads it (it resolves it into the endpoint the listener gets), so the actors' specs leave it
+    /// at its default.</summary>
+    public string BindAddress { get; init; } = "127.0.0.1:2000";
 
     /// <summary>Length of the kernel's queue of connections not yet accepted.</summary>
     public int Backlog { get; init; } = 1024;
