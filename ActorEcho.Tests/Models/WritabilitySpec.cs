@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ActorEcho.Models;
+using Xunit.Abstractions;
 
 namespace ActorEcho.Tests.Models;
 
@@ -10,7 +11,7 @@ namespace ActorEcho.Tests.Models;
 /// others); the loop that waits for writability and ActorEcho stop reading the client instead, hold a bounded
 /// amount, and echo every byte once the client reads.
 /// </summary>
-public sealed class WritabilitySpec
+public sealed class WritabilitySpec(ITestOutputHelper output)
 {
     /// <summary>More than any bounded server plus the kernel's buffers on both sides (a server's receive buffer
     /// auto-tunes up to tcp_rmem's 32 MiB here): a client that can push this much is pushing into unbounded memory.</summary>
@@ -30,6 +31,7 @@ public sealed class WritabilitySpec
         Assert.Equal(StopReadingClient.Outcome.Dropped, push.Outcome);
         Assert.Contains(server.Log.Lines, line => line.StartsWith("Error writing to client", StringComparison.Ordinal));
         var echoed = await client.ReadBackAsync(deadline.Token);
+        output.WriteLine($"pushed {push.Sent:N0} bytes until {push.Error}; {echoed.Received:N0} came back");
         Assert.True(echoed.Received < push.Sent, $"all {push.Sent} bytes came back");
         await ModelClient.AssertServesAnotherClientAsync(server.Endpoint, deadline.Token);
     }
@@ -52,6 +54,7 @@ public sealed class WritabilitySpec
             Assert.InRange(loop.PeakBufferedBytes, 1, EventLoopWritableServer.OutputLimit + EventLoopWritableServer.ReadSize);
 
         var echoed = await client.ReadBackAsync(deadline.Token);
+        output.WriteLine($"pushed {push.Sent:N0} bytes before the server stopped taking them; {echoed.Received:N0} came back");
         Assert.Equal(push.Sent, echoed.Received);
         Assert.Equal(-1, echoed.FirstWrongByte);
     }
