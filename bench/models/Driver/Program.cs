@@ -87,9 +87,9 @@ namespace ActorEcho.Models.Driver
         /// <summary>Why a model cannot do a scenario at all, or null.</summary>
         private static string? NotApplicable(Model model, Scenario scenario) => (model.Name, scenario.Key) switch
         {
-            ("OneAtATime", "idle-10000") => "n/a (one connection at a time: the rest wait unserved in the accept queue)",
+            ("OneAtATime", "idle-10000") => "n/a (one connection at a time)",
             ("OneAtATime", "silent-client") => null,
-            ("OneAtATime", _) => "n/a (one read of ≤ 160 B, then close: no connection outlives its first message)",
+            ("OneAtATime", _) => "n/a (closes after one message)",
             _ => null,
         };
 
