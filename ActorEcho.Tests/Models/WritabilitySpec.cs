@@ -24,7 +24,8 @@ public sealed class WritabilitySpec(ITestOutputHelper output)
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var client = StopReadingClient.Connect(server.Endpoint);
 
-        var push = await Task.Run(client.PushUntilStalledOrDropped, deadline.Token);
+        // A long stall wait: only a server thread starved by a busy machine would pause this loop that long.
+        var push = await Task.Run(() => client.PushUntilStalledOrDropped(TimeSpan.FromSeconds(5)), deadline.Token);
 
         // The server's Send could not take a whole echo: it reported WouldBlock, and the lesson's error path
         // dropped the client (a reset, since the client's later bytes were unread).
@@ -45,7 +46,7 @@ public sealed class WritabilitySpec(ITestOutputHelper output)
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var client = StopReadingClient.Connect(server.Endpoint);
 
-        var push = await Task.Run(client.PushUntilStalledOrDropped, deadline.Token);
+        var push = await Task.Run(() => client.PushUntilStalledOrDropped(StopReadingClient.StallWait), deadline.Token);
 
         // The server stopped taking bytes: it holds a bounded amount for this client, and serves the others.
         Assert.Equal(StopReadingClient.Outcome.Stalled, push.Outcome);
@@ -68,8 +69,9 @@ public sealed class WritabilitySpec(ITestOutputHelper output)
         private const int SocketBufferSize = 64 * 1024;
         private const int Period = 251; // byte k of the stream is k % 251: a lost or repeated chunk shows
 
-        /// <summary>No room to send for this long counts as stalled (a "nothing happens within" check).</summary>
-        private static readonly TimeSpan StallWait = TimeSpan.FromMilliseconds(500);
+        /// <summary>No room to send for this long counts as stalled (a "nothing happens within" check). A busy
+        /// machine may make it stall early; the read-back still checks every byte.</summary>
+        public static readonly TimeSpan StallWait = TimeSpan.FromMilliseconds(500);
 
         private static readonly byte[] Pattern = Enumerable.Range(0, Period * 300).Select(k => (byte)(k % Period)).ToArray();
 
@@ -89,7 +91,7 @@ public sealed class WritabilitySpec(ITestOutputHelper output)
             return new StopReadingClient(socket);
         }
 
-        public (Outcome Outcome, long Sent, SocketError Error) PushUntilStalledOrDropped()
+        public (Outcome Outcome, long Sent, SocketError Error) PushUntilStalledOrDropped(TimeSpan stallWait)
         {
             long sent = 0;
             while (sent < UnboundedBytes)
@@ -101,7 +103,7 @@ public sealed class WritabilitySpec(ITestOutputHelper output)
                     continue;
                 if (error != SocketError.WouldBlock)
                     return (Outcome.Dropped, sent, error);
-                if (!_socket.Poll(StallWait, SelectMode.SelectWrite))
+                if (!_socket.Poll(stallWait, SelectMode.SelectWrite))
                     return (Outcome.Stalled, sent, error);
             }
             return (Outcome.Unbounded, sent, SocketError.Success);
