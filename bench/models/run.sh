@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the lesson's server models (docs/models.md) and ActorEcho under the same loads and prints one markdown
 # table, a row per model as each finishes: pingpong over 50 and 1,000 connections, streaming, 10,000 idle
-# connections, a client that never reads beside well-behaved ones, and a silent client beside others.
+# connections, a client that never reads beside well-behaved ones, a silent client beside others, and ten busy
+# clients among 5,000 idle connections (what each readiness mechanism costs when most sockets are idle).
 # Each scenario gets a fresh server process. Where taskset exists and there are at least 2 CPUs, the servers
 # run on CPU 0 and the load on CPU 1, as bench/run.sh does. Every scenario is bounded in time; the servers are
 # killed on exit, whatever happens. One run takes about 4 minutes on an idle 2-core machine.

@@ -76,7 +76,10 @@ namespace ActorEcho.Models.Driver
             new("idle-10000", "10,000 idle conn"),
             new("slow-reader", "1 client never reads + 10 pingpong"),
             new("silent-client", "1 silent client + 5 others"),
+            new("busy-among-idle", "10 pingpong among 5,000 idle conn"),
         ];
+
+        private const int IdleBeside = 5_000;
 
         /// <summary>Longest any one scenario may take before its server is killed (which ends the load too).</summary>
         private static readonly TimeSpan ScenarioLimit = TimeSpan.FromSeconds(120);
@@ -87,7 +90,7 @@ namespace ActorEcho.Models.Driver
         /// <summary>Why a model cannot do a scenario at all, or null.</summary>
         private static string? NotApplicable(Model model, Scenario scenario) => (model.Name, scenario.Key) switch
         {
-            ("OneAtATime", "idle-10000") => "n/a (one connection at a time)",
+            ("OneAtATime", "idle-10000" or "busy-among-idle") => "n/a (one connection at a time)",
             ("OneAtATime", "silent-client") => null,
             ("OneAtATime", _) => "n/a (closes after one message)",
             _ => null,
@@ -119,6 +122,7 @@ namespace ActorEcho.Models.Driver
                     "idle-10000" => IdleAsync(model, scenario, server),
                     "slow-reader" => SlowReaderAsync(model, scenario, server),
                     "silent-client" => SilentClientAsync(model, scenario, server),
+                    "busy-among-idle" => BusyAmongIdleAsync(model, scenario, server),
                     _ => throw new ArgumentException($"unknown scenario {scenario.Key}"),
                 };
                 try
@@ -204,6 +208,32 @@ namespace ActorEcho.Models.Driver
                 slowReader = $"slow reader LOST bytes: {OneLine(slow.Exception!.InnerException!.Message)}";
             }
             return new CellResult(model.Name, scenario.Key, $"{others}; {slowReader}", measurements);
+        }
+
+        /// <summary>Ten pingpong clients while <see cref="IdleBeside"/> connections sit idle: what a readiness
+        /// mechanism costs per wake-up when most sockets are not ready (poll scans them all, epoll does not).</summary>
+        private async Task<CellResult> BusyAmongIdleAsync(Model model, Scenario scenario, ServerProcess server)
+        {
+            var idle = new List<Socket>(IdleBeside);
+            try
+            {
+                using var connecting = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                for (var i = 0; i < IdleBeside; i++)
+                {
+                    var socket = new Socket(server.Endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                    idle.Add(socket);
+                    await socket.ConnectAsync(server.Endpoint, connecting.Token);
+                }
+                var m = await scenarios.PingPongAsync(scenario.Key, server, 10);
+                var cpu = m.UserMicrosPerMessage + m.KernelMicrosPerMessage;
+                return new CellResult(model.Name, scenario.Key,
+                    $"{m.MessagesPerSecond:N0} msg/s, p99 {Micros(m.P99Micros)}, CPU {cpu:F0} µs/msg", [m]);
+            }
+            finally
+            {
+                foreach (var socket in idle)
+                    socket.Dispose();
+            }
         }
 
         /// <summary>One client connects and sends nothing; then <see cref="SilentProbeClients"/> others each try
