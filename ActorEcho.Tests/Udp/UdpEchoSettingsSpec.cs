@@ -1,4 +1,4 @@
-using ActorEcho.Hosting;
+using ActorEcho.Configuration;
 using ActorEcho.UdpEcho;
 using Akka.Configuration;
 

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using ActorEcho.Actors;
-using ActorEcho.Hosting;
+using ActorEcho.Configuration;
+using ActorEcho.Tests.Support;
 using ActorEcho.UdpEcho;
 using Akka.Actor;
 using Xunit.Abstractions;
@@ -45,39 +46,39 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
     [Fact]
     public Task Datagrams_of_1_byte_1400_bytes_and_the_maximum_come_back_exact_IPv4() => SizesAsync(AddressFamily.InterNetwork);
 
-    [UdpIPv6Fact]
+    [IPv6LoopbackFact]
     public Task Datagrams_of_1_byte_1400_bytes_and_the_maximum_come_back_exact_IPv6() => SizesAsync(AddressFamily.InterNetworkV6);
 
     private async Task SizesAsync(AddressFamily family)
     {
         var (echo, server) = await StartAsync(family, Shipped);
         using var client = Client(family);
-        using var deadline = Deadline(20);
+        var deadline = Deadline.After(TimeSpan.FromSeconds(20));
         foreach (var size in new[] { 1, 1400, Shipped.MaxDatagramSize })
         {
-            var data = RandomBytes(size, seed: size);
-            var reply = await EchoAsync(client, server, data, deadline.Token);
+            var data = LoopbackClient.RandomBytes(size, seed: size);
+            var reply = await EchoAsync(client, server, data, deadline);
             Assert.True(data.AsSpan().SequenceEqual(reply), $"the {size}-byte echo differs ({reply.Length} bytes came back)");
         }
 
         // One byte over the maximum gets nothing: the next echo to arrive is that of the datagram sent after it.
-        await client.SendToAsync(RandomBytes(Shipped.MaxDatagramSize + 1, 7), SocketFlags.None, server, deadline.Token);
-        var last = RandomBytes(3, 8);
-        Assert.Equal(last, await EchoAsync(client, server, last, deadline.Token));
+        await client.SendToAsync(LoopbackClient.RandomBytes(Shipped.MaxDatagramSize + 1, 7), SocketFlags.None, server, deadline);
+        var last = LoopbackClient.RandomBytes(3, 8);
+        Assert.Equal(last, await EchoAsync(client, server, last, deadline));
         Assert.Equal(1, (await StatsAsync(echo)).DroppedFor(UdpMetrics.Reasons.TooLarge));
     }
 
     [Fact]
     public Task A_thousand_datagrams_from_ten_sockets_each_get_exactly_their_own_echo_IPv4() => TenSocketsAsync(AddressFamily.InterNetwork);
 
-    [UdpIPv6Fact]
+    [IPv6LoopbackFact]
     public Task A_thousand_datagrams_from_ten_sockets_each_get_exactly_their_own_echo_IPv6() => TenSocketsAsync(AddressFamily.InterNetworkV6);
 
     private async Task TenSocketsAsync(AddressFamily family)
     {
         const int sockets = 10, perSocket = 100, window = 10;
         var (echo, server) = await StartAsync(family, Generous);
-        using var deadline = Deadline(60);
+        var deadline = Deadline.After(TimeSpan.FromSeconds(60));
 
         var clients = Enumerable.Range(0, sockets).Select(async c =>
         {
@@ -86,7 +87,7 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
             // to the wrong socket, or was cut, doubled or changed, cannot pass for the right one.
             byte[] Datagram(int n)
             {
-                var data = RandomBytes(16 + (n * 7 + c) % 200, seed: c * 1000 + n);
+                var data = LoopbackClient.RandomBytes(16 + (n * 7 + c) % 200, seed: c * 1000 + n);
                 BitConverter.TryWriteBytes(data.AsSpan(0, 4), c);
                 BitConverter.TryWriteBytes(data.AsSpan(4, 4), n);
                 return data;
@@ -95,10 +96,10 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
             var sent = 0;
             // A window of datagrams in flight per socket: enough to overlap, never enough to overflow a buffer.
             for (; sent < window; sent++)
-                await socket.SendToAsync(Datagram(sent), SocketFlags.None, server, deadline.Token);
+                await socket.SendToAsync(Datagram(sent), SocketFlags.None, server, deadline);
             for (var got = 0; got < perSocket; got++)
             {
-                var (reply, from) = await ReceiveAsync(socket, deadline.Token);
+                var (reply, from) = await ReceiveAsync(socket, deadline);
                 Assert.Equal(server, from);
                 Assert.True(reply.Length >= 8, $"socket {c}: a {reply.Length}-byte echo");
                 var owner = BitConverter.ToInt32(reply, 0);
@@ -109,7 +110,7 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
                 Assert.True(Datagram(n).AsSpan().SequenceEqual(reply), $"socket {c}: the echo of datagram {n} differs");
                 received[n] = true;
                 if (sent < perSocket)
-                    await socket.SendToAsync(Datagram(sent++), SocketFlags.None, server, deadline.Token);
+                    await socket.SendToAsync(Datagram(sent++), SocketFlags.None, server, deadline);
             }
             return received.Count(r => r);
         }).ToList();
@@ -136,13 +137,13 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
         var (echo, server) = await StartAsync(family, Shipped);
         using var chargen = Client(family, 19);
         using var normal = Client(family);
-        using var deadline = Deadline(20);
+        var deadline = Deadline.After(TimeSpan.FromSeconds(20));
 
-        await chargen.SendToAsync(RandomBytes(100, 1), SocketFlags.None, server, deadline.Token);
+        await chargen.SendToAsync(LoopbackClient.RandomBytes(100, 1), SocketFlags.None, server, deadline);
         // The server handles datagrams in order: once the later one from a normal port is echoed, the one from
         // port 19 has been dealt with.
-        var data = RandomBytes(100, 2);
-        Assert.Equal(data, await EchoAsync(normal, server, data, deadline.Token));
+        var data = LoopbackClient.RandomBytes(100, 2);
+        Assert.Equal(data, await EchoAsync(normal, server, data, deadline));
         Assert.Equal(0, chargen.Available);
         Assert.Equal(1, (await StatsAsync(echo)).DroppedFor(UdpMetrics.Reasons.RefusedPort));
     }
@@ -150,7 +151,7 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
     [Fact]
     public Task A_flooding_source_is_held_to_its_rate_while_a_normal_source_loses_nothing_IPv4() => FloodAsync(AddressFamily.InterNetwork);
 
-    [UdpIPv6Fact]
+    [IPv6LoopbackFact]
     public Task A_flooding_source_is_held_to_its_rate_while_a_normal_source_loses_nothing_IPv6() => FloodAsync(AddressFamily.InterNetworkV6);
 
     /// <summary>
@@ -169,7 +170,7 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
         using var flooder = Client(family);
         using var normal = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
         normal.Bind(new IPEndPoint(family == AddressFamily.InterNetwork ? IPAddress.Parse("127.0.0.2") : IPAddress.IPv6Loopback, 0));
-        using var deadline = Deadline(60);
+        var deadline = Deadline.After(TimeSpan.FromSeconds(60));
 
         var clock = Stopwatch.StartNew();
         var flooding = Task.Run(async () =>
@@ -178,9 +179,9 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
             // the kernel's buffers never overflow (that would lose datagrams for reasons that are not the server's).
             for (var i = 0; i < floodDatagrams; i++)
             {
-                await flooder.SendToAsync(RandomBytes(64, i), SocketFlags.None, floodTarget, deadline.Token);
+                await flooder.SendToAsync(LoopbackClient.RandomBytes(64, i), SocketFlags.None, floodTarget, deadline);
                 if (i % 10 == 9)
-                    await Task.Delay(20, deadline.Token);
+                    await Task.Delay(20, deadline);
             }
         });
         var floodEchoes = 0;
@@ -188,7 +189,7 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
         {
             while (true)
             {
-                var (reply, _) = await ReceiveAsync(flooder, deadline.Token);
+                var (reply, _) = await ReceiveAsync(flooder, deadline);
                 Assert.Equal(64, reply.Length);
                 Interlocked.Increment(ref floodEchoes);
             }
@@ -198,9 +199,9 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
         // while the flood goes on (it lasts about a second).
         for (var i = 0; i < normalDatagrams; i++)
         {
-            var data = RandomBytes(100, 1000 + i);
-            Assert.Equal(data, await EchoAsync(normal, normalTarget, data, deadline.Token));
-            await Task.Delay(50, deadline.Token);
+            var data = LoopbackClient.RandomBytes(100, 1000 + i);
+            Assert.Equal(data, await EchoAsync(normal, normalTarget, data, deadline));
+            await Task.Delay(50, deadline);
         }
         await flooding;
 

@@ -4,7 +4,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ActorEcho.Tests.EndToEnd;
+using ActorEcho.Tests.Process;
+using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.UdpEcho;
 
@@ -31,9 +32,8 @@ public sealed partial class UdpEndToEndSpec : IDisposable
 
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        using var deadline = UdpTestSockets.Deadline(10);
-        var data = UdpTestSockets.RandomBytes(1400, 5);
-        Assert.Equal(data, await UdpTestSockets.EchoAsync(socket, udp, data, deadline.Token));
+        var data = LoopbackClient.RandomBytes(1400, 5);
+        Assert.Equal(data, await UdpTestSockets.EchoAsync(socket, udp, data, Deadline.After(TimeSpan.FromSeconds(10))));
 
         host.Signal(SigTerm);
         Assert.Equal(0, await host.WaitForExitAsync(ExitTimeout));
@@ -43,7 +43,7 @@ public sealed partial class UdpEndToEndSpec : IDisposable
         Assert.DoesNotContain("[ERROR]", host.StandardError);
     }
 
-    [UdpIPv6Fact]
+    [IPv6LoopbackFact]
     public async Task The_command_line_udp_option_serves_the_ipv6_loopback()
     {
         await using var host = await HostProcess.StartServerAsync("127.0.0.1:0", "--udp", "[::1]:0");

@@ -1,8 +1,8 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using ActorEcho.Actors;
-using ActorEcho.Diagnostics;
-using ActorEcho.Hosting;
+using ActorEcho.Configuration;
+using ActorEcho.Tests.Server;
+using ActorEcho.Tests.Support;
 using ActorEcho.UdpEcho;
 using Akka.Actor;
 using Akka.IO;
@@ -10,37 +10,16 @@ using Xunit.Abstractions;
 
 namespace ActorEcho.Tests.UdpEcho;
 
-/// <summary>The meter is process-wide: this collection runs alone, so the sums it sees are this spec's own.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class UdpMeterCollection
-{
-    public const string Name = "UDP, process-wide meter";
-}
-
-[Collection(UdpMeterCollection.Name)]
+/// <summary>The UDP instruments on the <c>ActorEcho</c> meter, seen through the kit's <see cref="MetricsCapture"/>.
+/// The meter is process-wide, so this runs in the isolated collection.</summary>
+[Collection(IsolatedCollection.Name)]
 public sealed class UdpMetricsSpec(ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(ConfigLoader.Defaults, output: output)
 {
     [Fact]
     public async Task Every_datagram_is_counted_on_the_ActorEcho_meter_as_echoed_or_dropped_by_reason()
     {
-        var totals = new Dictionary<(string, string?), long>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == EchoMetrics.MeterName && instrument.Name.StartsWith("actorecho.udp.", StringComparison.Ordinal))
-                l.EnableMeasurementEvents(instrument);
-        };
-        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-        {
-            string? reason = null;
-            foreach (var tag in tags)
-                if (tag.Key == "reason")
-                    reason = tag.Value as string;
-            lock (totals)
-                totals[(instrument.Name, reason)] = totals.GetValueOrDefault((instrument.Name, reason)) + value;
-        });
-        listener.Start();
+        using var metrics = new MetricsCapture();
 
         var udp = CreateTestProbe();
         var echo = Sys.ActorOf(UdpEchoListener.Props(new UdpEchoSettings { BindAddress = "127.0.0.1:0", PerSourcePacketsPerSecond = 2 },
@@ -59,14 +38,13 @@ public sealed class UdpMetricsSpec(ITestOutputHelper output)
         udp.Reply((await udp.ExpectMsgAsync<Udp.Send>()).Ack);
         await AwaitAssertAsync(async () => Assert.Equal(2, (await echo.Ask<UdpEchoListener.UdpStats>(UdpEchoListener.GetStats.Instance)).Echoed));
 
-        lock (totals)
-        {
-            Assert.Equal(5, totals.GetValueOrDefault(("actorecho.udp.datagrams.received", null)));
-            Assert.Equal(2, totals.GetValueOrDefault(("actorecho.udp.datagrams.echoed", null)));
-            Assert.Equal(30, totals.GetValueOrDefault(("actorecho.udp.bytes.echoed", null)));
-            Assert.Equal(1, totals.GetValueOrDefault(("actorecho.udp.datagrams.dropped", UdpMetrics.Reasons.SourceRate)));
-            Assert.Equal(1, totals.GetValueOrDefault(("actorecho.udp.datagrams.dropped", UdpMetrics.Reasons.TooLarge)));
-            Assert.Equal(1, totals.GetValueOrDefault(("actorecho.udp.datagrams.dropped", UdpMetrics.Reasons.RefusedPort)));
-        }
+        const string dropped = "actorecho.udp.datagrams.dropped";
+        Assert.Equal(5, metrics.Total("actorecho.udp.datagrams.received"));
+        Assert.Equal(2, metrics.Total("actorecho.udp.datagrams.echoed"));
+        Assert.Equal(30, metrics.Total("actorecho.udp.bytes.echoed"));
+        Assert.Equal(3, metrics.Total(dropped));
+        Assert.Equal(1, metrics.Total(dropped, UdpMetrics.Reasons.SourceRate));
+        Assert.Equal(1, metrics.Total(dropped, UdpMetrics.Reasons.TooLarge));
+        Assert.Equal(1, metrics.Total(dropped, UdpMetrics.Reasons.RefusedPort));
     }
 }

@@ -3,7 +3,8 @@ using System.Net.Sockets;
 
 namespace ActorEcho.Tests.UdpEcho;
 
-/// <summary>Client-side datagram helpers; every wait takes a token, so a lost echo fails a spec instead of hanging it.</summary>
+/// <summary>Client-side datagram helpers, beside the kit's TCP <c>LoopbackClient</c>; every wait takes a token
+/// (<c>Deadline.After</c>), so a lost echo fails a spec instead of hanging it.</summary>
 internal static class UdpTestSockets
 {
     public static Socket Client(AddressFamily family, int port = 0)
@@ -37,40 +38,6 @@ internal static class UdpTestSockets
         var (reply, from) = await ReceiveAsync(socket, cancellationToken);
         Assert.Equal(server, from);
         return reply;
-    }
-
-    public static byte[] RandomBytes(int count, int seed)
-    {
-        var data = new byte[count];
-        new Random(seed).NextBytes(data);
-        return data;
-    }
-
-    public static CancellationTokenSource Deadline(int seconds) => new(TimeSpan.FromSeconds(seconds));
-}
-
-/// <summary>A fact skipped, with the reason shown, where the IPv6 loopback cannot carry UDP.</summary>
-public sealed class UdpIPv6FactAttribute : FactAttribute
-{
-    private static readonly Lazy<string?> Unavailable = new(() =>
-    {
-        if (!Socket.OSSupportsIPv6)
-            return "the OS does not support IPv6";
-        try
-        {
-            using var socket = UdpTestSockets.Client(AddressFamily.InterNetworkV6);
-            return null;
-        }
-        catch (SocketException e)
-        {
-            return $"cannot bind udp [::1]: {e.Message}";
-        }
-    });
-
-    public UdpIPv6FactAttribute()
-    {
-        if (Unavailable.Value is { } reason)
-            Skip = reason;
     }
 }
 

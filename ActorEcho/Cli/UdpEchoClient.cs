@@ -3,8 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using ActorEcho.Bench;
-using ActorEcho.Hosting;
+using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Cli;
 
@@ -13,20 +12,24 @@ namespace ActorEcho.Cli;
 /// UDP may lose a datagram or its echo, so each attempt waits <c>--timeout</c> (default 1 s) and the datagram is
 /// sent again up to <c>--retries</c> times (default 2); no echo at all is a one-line error, exit code 3.
 /// The socket is connected, so only datagrams from the server count, and an ICMP "port unreachable" (nothing
-/// listening) is reported as such instead of waiting out every attempt.
+/// listening) is reported as such instead of waiting out every attempt. The client command owns the address,
+/// message and timeout and passes their values in.
 /// </summary>
-public sealed class UdpEchoClient
+internal sealed class UdpEchoClient
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1);
-    public const int DefaultRetries = 2;
+    private const int DefaultRetries = 2;
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary><c>--udp</c>: the command's options that switch it to UDP.</summary>
-    public Option<bool> UdpOption { get; } = new("--udp", "-u")
+    /// <summary>The largest UDP payload (IPv4).</summary>
+    private const int MaxDatagram = UdpBenchRunner.MaxDatagramSize;
+
+    private readonly Option<bool> _udp = new("--udp", "-u")
     {
-        Description = "Use UDP: send MESSAGE (or stdin) as one datagram and print the echo; --timeout is then per attempt (default 1s)",
+        Description = "Use UDP: send MESSAGE (or stdin) as one datagram and print the echo; --timeout is then per attempt " +
+                      $"(default {Dialer.Describe(DefaultTimeout)})",
     };
 
-    public Option<int> RetriesOption { get; } = new("--retries")
+    private readonly Option<int> _retries = new("--retries")
     {
         Description = $"UDP: how many times to send the datagram again when no echo comes within --timeout (default {DefaultRetries})",
         HelpName = "N",
@@ -34,18 +37,17 @@ public sealed class UdpEchoClient
     };
 
     /// <summary>Adds <c>--udp</c> and <c>--retries</c> to the client command.</summary>
-    public UdpEchoClient AddTo(Command command)
+    public UdpEchoClient(Command client)
     {
-        CommandLineValues.Check(RetriesOption, value => value is < 0 or > 100 ? "--retries must be from 0 to 100." : null);
-        command.Options.Add(UdpOption);
-        command.Options.Add(RetriesOption);
-        return this;
+        CommandLineValues.Check(_retries, value => value is < 0 or > 100 ? "--retries must be from 0 to 100." : null);
+        client.Options.Add(_udp);
+        client.Options.Add(_retries);
     }
 
-    public bool IsRequested(ParseResult result) => result.GetValue(UdpOption);
+    public bool IsRequested(ParseResult result) => result.GetValue(_udp);
 
     public Task<int> RunAsync(ParseResult result, string address, string? message, TimeSpan? timeout) =>
-        RunAsync(address, message, timeout ?? DefaultTimeout, result.GetValue(RetriesOption));
+        RunAsync(address, message, timeout ?? DefaultTimeout, result.GetValue(_retries));
 
     private static async Task<int> RunAsync(string address, string? message, TimeSpan timeout, int retries)
     {
@@ -67,7 +69,7 @@ public sealed class UdpEchoClient
                 return ExitCodes.Report(ExitCodes.BadInput,
                     $"a UDP message must be 1 to {MaxDatagram} bytes, not {datagram.Length.ToString(CultureInfo.InvariantCulture)}");
 
-            var endpoint = await Connector.ResolveAsync(address);
+            var endpoint = await TargetAddress.ResolveAsync(address);
             var echo = await ExchangeAsync(endpoint, datagram, timeout, retries);
             await using var output = Console.OpenStandardOutput();
             await output.WriteAsync(echo);
@@ -89,14 +91,11 @@ public sealed class UdpEchoClient
         }
     }
 
-    /// <summary>The largest UDP payload (IPv4).</summary>
-    public const int MaxDatagram = 65_507;
-
     /// <summary>Sends <paramref name="datagram"/> up to 1 + <paramref name="retries"/> times and returns its echo.</summary>
     /// <exception cref="EchoFailureException">no echo, refused, or an echo that differs.</exception>
-    public static async Task<byte[]> ExchangeAsync(IPEndPoint server, byte[] datagram, TimeSpan timeout, int retries)
+    internal static async Task<byte[]> ExchangeAsync(IPEndPoint server, byte[] datagram, TimeSpan timeout, int retries)
     {
-        var target = "udp " + EndpointParser.Format(server);
+        var target = "udp " + Dialer.Describe(server);
         using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         var buffer = new byte[MaxDatagram + 1];
         try
@@ -127,10 +126,10 @@ public sealed class UdpEchoClient
         }
         catch (SocketException e)
         {
-            throw EchoFailureException.Network($"{target}: {Connector.Describe(e)}");
+            throw EchoFailureException.Network($"{target}: {Dialer.Describe(e)}");
         }
         throw EchoFailureException.Network(
-            $"no echo from {target} after {retries + 1} attempt(s), {Connector.Describe(timeout)} each " +
+            $"no echo from {target} after {retries + 1} attempt(s), {Dialer.Describe(timeout)} each " +
             "(is UDP echo enabled there? a server may also refuse a source port or rate-limit a source)");
     }
 }

@@ -1,6 +1,9 @@
 using System.Net;
 using ActorEcho.Actors;
+using ActorEcho.Configuration;
+using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
+using ActorEcho.Networking;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
@@ -15,13 +18,13 @@ namespace ActorEcho.UdpEcho;
 /// </summary>
 public static class UdpEchoService
 {
-    private static readonly TimeSpan BindTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Resolves <see cref="UdpEchoSettings.BindAddress"/>, binds it and returns the address bound.</summary>
+    /// <summary>Resolves <see cref="UdpEchoSettings.BindAddress"/>, binds it (waiting at most
+    /// <paramref name="bindTimeout"/> for the answer) and returns the address bound.</summary>
     /// <exception cref="SettingsException">the address or the akka.io.udp settings are invalid.</exception>
     /// <exception cref="BindFailedException">the address could not be bound (in use, not local, no permission).</exception>
-    public static async Task<IPEndPoint> StartAsync(ActorSystem system, UdpEchoSettings settings)
+    public static async Task<IPEndPoint> StartAsync(ActorSystem system, UdpEchoSettings settings, TimeSpan bindTimeout)
     {
         var address = settings.BindAddress ?? throw new InvalidOperationException("UDP is off");
         var endpoint = await EndpointParser.ResolveAsync(address).ConfigureAwait(false);
@@ -39,11 +42,11 @@ public static class UdpEchoService
         object result;
         try
         {
-            result = await listener.Ask<object>(UdpEchoListener.GetBindResult.Instance, BindTimeout).ConfigureAwait(false);
+            result = await listener.Ask<object>(UdpEchoListener.GetBindResult.Instance, bindTimeout).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {
-            throw new BindFailedException($"cannot listen on udp {EndpointParser.Format(endpoint)}: no answer within {BindTimeout.TotalSeconds:0} s");
+            throw new BindFailedException($"cannot listen on udp {EndpointParser.Format(endpoint)}: no answer within {bindTimeout.TotalSeconds:0} s");
         }
         switch (result)
         {

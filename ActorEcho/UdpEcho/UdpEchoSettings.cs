@@ -1,4 +1,5 @@
-using ActorEcho.Hosting;
+using ActorEcho.Configuration;
+using ActorEcho.Diagnostics;
 using Akka.Configuration;
 
 namespace ActorEcho.UdpEcho;
