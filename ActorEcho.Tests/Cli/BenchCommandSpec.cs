@@ -84,7 +84,7 @@ public sealed class BenchCommandSpec
     [IPv6LoopbackFact]
     public async Task Loads_an_ipv6_server()
     {
-        await using var server = await InProcessEchoServer.StartAsync(System.Net.IPAddress.IPv6Loopback);
+        await using var server = await InProcessEchoServer.StartAsync(address: System.Net.IPAddress.IPv6Loopback);
 
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync(
             ["bench", server.Address(), "-c", "2", "-d", "500ms", "--json"], CliAssert.ExitTimeout);

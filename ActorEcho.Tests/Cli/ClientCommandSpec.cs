@@ -23,7 +23,7 @@ public sealed class ClientCommandSpec
     [IPv6LoopbackFact]
     public async Task Talks_to_an_ipv6_server()
     {
-        await using var server = await InProcessEchoServer.StartAsync(IPAddress.IPv6Loopback);
+        await using var server = await InProcessEchoServer.StartAsync(address: IPAddress.IPv6Loopback);
         Assert.StartsWith("[::1]:", server.Address());
 
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync(["client", server.Address(), "six\n"], CliAssert.ExitTimeout);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ActorEcho.LoadEngine;
 using ActorEcho.Cli;
+using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.Cli;
 
