@@ -159,7 +159,7 @@ public sealed class BenchCommandSpec
     [Fact]
     public async Task Refused_connections_are_one_line_and_exit_code_3()
     {
-        var port = ClientCommandSpec.FreePort();
+        var port = LoopbackPorts.Free();
 
         var (exitCode, _, stderr) = await HostProcess.RunAsync(["bench", $"127.0.0.1:{port}", "-d", "1"], CliAssert.ExitTimeout);
 

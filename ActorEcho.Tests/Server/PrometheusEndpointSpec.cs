@@ -1,7 +1,5 @@
-using System.Net.Sockets;
 using System.Net;
 using ActorEcho.Configuration;
-using ActorEcho.Hosting;
 using ActorEcho.Tests.Support;
 using Akka.Configuration;
 using Xunit.Abstractions;
@@ -28,7 +26,7 @@ public sealed class PrometheusEndpointSpec(ITestOutputHelper output)
     public async Task The_server_serves_its_counters_at_the_configured_url()
     {
         var ct = Deadline.After(TimeSpan.FromSeconds(30));
-        var url = new Uri($"http://127.0.0.1:{FreePort()}/metrics");
+        var url = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}/metrics");
         await using var server = await InProcessEchoServer.StartAsync(s => s with { PrometheusEndpoint = url });
 
         using (var client = await LoopbackClient.ConnectAsync(server.LocalEndpoint, ct))
@@ -58,13 +56,4 @@ public sealed class PrometheusEndpointSpec(ITestOutputHelper output)
 
     private static EchoSettings WithEndpoint(string value) => EchoSettings.Create(
         ConfigurationFactory.ParseString($"actor-echo.metrics.prometheus-endpoint = {value}").WithFallback(ConfigLoader.Defaults));
-
-    /// <summary>A port nothing listens on right now (bound, read, released: another process could take it in
-    /// between, which on a test machine is rare enough).</summary>
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
 }
