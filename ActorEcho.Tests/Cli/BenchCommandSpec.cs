@@ -54,9 +54,9 @@ public sealed class BenchCommandSpec
             ["bench", server.Address(), "-c", $"{connections}", "-d", "60", "--json"]);
 
         // Without warmup the measured period starts once every connection is up, which the server can tell.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, AskTimeout, deadline.Token)).Active < connections)
-            await Task.Delay(20, deadline.Token); // polls a condition, bounded by the deadline
+        var ct = Deadline.After(TimeSpan.FromSeconds(20));
+        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, AskTimeout, ct)).Active < connections)
+            await Task.Delay(20, ct); // polls a condition, bounded by the deadline
         bench.Signal(2); // SIGINT, as Ctrl-C sends
 
         Assert.Equal(0, await bench.WaitForExitAsync(CliAssert.ExitTimeout));
