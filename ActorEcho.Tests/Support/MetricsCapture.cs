@@ -1,11 +1,12 @@
 using System.Diagnostics.Metrics;
 using ActorEcho.Diagnostics;
+using ActorEcho.UdpEcho;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace ActorEcho.Tests.Support;
 
 /// <summary>
-/// What the server's instruments (<see cref="EchoMetrics"/>) recorded since this capture started: one
+/// What the server's instruments (<see cref="EchoMetrics"/>, and the UDP echo's <see cref="UdpMetrics"/>) recorded since this capture started: one
 /// <see cref="MetricCollector{T}"/> per instrument, summed (by <c>reason</c> tag where asked) and waited on.
 /// The instruments are process-wide, so specs using this run in the isolated collection.
 /// </summary>
@@ -15,6 +16,7 @@ public sealed class MetricsCapture : IDisposable
     {
         EchoMetrics.ConnectionsActive, EchoMetrics.ConnectionsAccepted, EchoMetrics.ConnectionsRejected,
         EchoMetrics.ConnectionsClosed, EchoMetrics.BytesReceived, EchoMetrics.BytesSent, EchoMetrics.ReadsSuspended,
+        UdpMetrics.DatagramsReceived, UdpMetrics.DatagramsEchoed, UdpMetrics.BytesEchoed, UdpMetrics.DatagramsDropped,
     }.ToDictionary(instrument => instrument.Name, instrument => new MetricCollector<long>(instrument));
 
     public long ActiveConnections => Total(EchoMetrics.ConnectionsActive.Name);

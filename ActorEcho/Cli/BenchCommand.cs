@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using ActorEcho.LoadEngine;
 using ActorEcho.Networking;
 
@@ -10,7 +9,8 @@ namespace ActorEcho.Cli;
 /// <summary>
 /// <c>bench ADDRESS [options]</c>: drives any TCP echo server with N connections in pingpong or stream mode,
 /// checks every echoed byte, and reports rates and latency percentiles (text, or one JSON object with --json).
-/// Defaults come from <see cref="BenchOptions"/>.
+/// Defaults come from <see cref="BenchOptions"/>. With <c>--udp</c>, request/response over UDP instead
+/// (<see cref="UdpBenchCommand"/>).
 /// </summary>
 public sealed class BenchCommand : Command
 {
@@ -67,6 +67,8 @@ public sealed class BenchCommand : Command
         Description = "Print the result as one JSON object on stdout (and nothing else there)",
     };
 
+    private readonly UdpBenchCommand _udp;
+
     public BenchCommand() : base("bench", "Load an echo server (any, not only this one) and report throughput and latency")
     {
         Arguments.Add(_address);
@@ -95,7 +97,8 @@ public sealed class BenchCommand : Command
                 // One of these options has its own parse error, which is reported instead.
             }
         });
-        SetAction((result, _) => RunAsync(result));
+        _udp = new UdpBenchCommand(this);
+        SetAction((result, _) => _udp.IsRequested(result) ? _udp.RunAsync(UdpRequest(result)) : RunAsync(result));
     }
 
     /// <summary>By the mode's own name, not the enum's (AcceptOnlyFromAmong has already rejected other words).</summary>
@@ -107,14 +110,14 @@ public sealed class BenchCommand : Command
         return mode;
     }
 
+    /// <summary>The same options, for <c>--udp</c>: connections are sockets and the timeout is the loss timeout.</summary>
+    private UdpBenchCommand.Request UdpRequest(ParseResult result) => new(
+        result.GetRequiredValue(_address), result.GetValue(_mode), result.GetValue(_connections), result.GetValue(_size),
+        result.GetValue(_duration), result.GetValue(_warmup), result.GetValue(_timeout), result.GetValue(_json));
+
     private async Task<int> RunAsync(ParseResult result)
     {
-        // The first Ctrl-C (or SIGTERM) ends the run early and still reports what was measured; a second one is
-        // left to its default and ends the process.
-        using var interrupt = new CancellationTokenSource();
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-
+        using var interrupt = new BenchInterrupt();
         try
         {
             var address = result.GetRequiredValue(_address);
@@ -145,21 +148,13 @@ public sealed class BenchCommand : Command
         {
             return EchoFailureExit.Report(failure);
         }
-        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        catch (OperationCanceledException) when (interrupt.IsRequested)
         {
             return ExitCodes.Report(ExitCodes.Interrupted, "interrupted before the measured period began");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             return ExitCodes.ReportUnexpected(e);
-        }
-
-        void OnSignal(PosixSignalContext context)
-        {
-            if (interrupt.IsCancellationRequested)
-                return;
-            context.Cancel = true;
-            interrupt.Cancel();
         }
     }
 

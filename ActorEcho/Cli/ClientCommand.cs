@@ -12,6 +12,7 @@ namespace ActorEcho.Cli;
 /// prints replies as they arrive, like <c>socat</c>; EOF on stdin half-closes and the rest of the echo is printed.
 /// Output is the server's bytes, unchanged, except that on a terminal a final newline is added if the echo
 /// lacks one (so the prompt does not land on its last line); redirected output is byte-exact.
+/// With <c>--udp</c>, one datagram instead (<see cref="UdpEchoClient"/>).
 /// </summary>
 public sealed class ClientCommand : Command
 {
@@ -32,14 +33,18 @@ public sealed class ClientCommand : Command
     private readonly Option<TimeSpan?> _timeout = CommandLineValues.DurationOption("--timeout", "-t",
         $"Connect timeout, and how long to wait for more echo once everything is sent: 10, 500ms, 1m (default {Dialer.Describe(DefaultTimeout)})");
 
+    private readonly UdpEchoClient _udp;
+
     public ClientCommand() : base("client", "Send a message (or stdin) to an echo server and print the echo")
     {
         Arguments.Add(_address);
         Arguments.Add(_message);
         Options.Add(_timeout);
         CommandLineValues.CheckPositive(_timeout);
-        SetAction((result, _) => RunAsync(
-            result.GetRequiredValue(_address), result.GetValue(_message), result.GetValue(_timeout) ?? DefaultTimeout));
+        _udp = new UdpEchoClient(this);
+        SetAction((result, _) => _udp.IsRequested(result)
+            ? _udp.RunAsync(result, result.GetRequiredValue(_address), result.GetValue(_message), result.GetValue(_timeout))
+            : RunAsync(result.GetRequiredValue(_address), result.GetValue(_message), result.GetValue(_timeout) ?? DefaultTimeout));
     }
 
     private static async Task<int> RunAsync(string address, string? message, TimeSpan timeout)

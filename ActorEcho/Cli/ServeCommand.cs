@@ -5,11 +5,12 @@ using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
 using ActorEcho.Networking;
+using ActorEcho.UdpEcho;
 using Akka.Actor;
 
 namespace ActorEcho.Cli;
 
-/// <summary><c>serve [ADDRESS] [--config FILE]</c>: runs the echo server until Ctrl-C or SIGTERM.</summary>
+/// <summary><c>serve [ADDRESS] [--config FILE] [--udp ADDRESS]</c>: runs the echo server until Ctrl-C or SIGTERM.</summary>
 public sealed class ServeCommand : Command
 {
     /// <summary>Environment variable that overrides <c>actor-echo.bind-address</c>.</summary>
@@ -28,14 +29,21 @@ public sealed class ServeCommand : Command
         HelpName = "FILE",
     };
 
+    private readonly Option<string?> _udp = new("--udp")
+    {
+        Description = "Also serve UDP echo on this address, overriding actor-echo.udp.bind-address: 127.0.0.1:2000, [::1]:0",
+        HelpName = "ADDRESS",
+    };
+
     public ServeCommand() : base("serve", "Run the echo server until Ctrl-C or SIGTERM (the default command)")
     {
         Arguments.Add(_address);
         Options.Add(_config);
-        SetAction((result, _) => RunAsync(result.GetValue(_address), result.GetValue(_config)));
+        Options.Add(_udp);
+        SetAction((result, _) => RunAsync(result.GetValue(_address), result.GetValue(_config), result.GetValue(_udp)));
     }
 
-    private static async Task<int> RunAsync(string? address, string? configPath)
+    private static async Task<int> RunAsync(string? address, string? configPath, string? udpAddress)
     {
         // Ctrl-C and SIGTERM ask for the graceful shutdown. They are caught from the very start, so that a signal
         // that arrives while the server is still starting also ends in a drain and exit code 0; cancelling the
@@ -53,6 +61,8 @@ public sealed class ServeCommand : Command
             address ??= NonEmpty(Environment.GetEnvironmentVariable(BindAddressVariable));
             if (address is not null)
                 settings = settings with { BindAddress = address };
+            if (NonEmpty(udpAddress) is { } udp)
+                settings = settings with { Udp = UdpEchoSettings.WithBindAddress(config, settings.Udp, udp) };
             var endpoint = await EndpointParser.ResolveAsync(settings.BindAddress);
             server = await EchoServer.StartAsync(config, settings, endpoint);
         }
@@ -73,6 +83,8 @@ public sealed class ServeCommand : Command
         }
 
         Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
+        if (server.UdpLocalEndpoint is { } udpEndpoint)
+            Console.Out.WriteLine($"Listening on udp {EndpointParser.Format(udpEndpoint)}");
         Console.Out.Flush();
         StandardErrorLogger.Release();
 

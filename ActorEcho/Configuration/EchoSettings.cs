@@ -1,4 +1,5 @@
 using ActorEcho.Diagnostics;
+using ActorEcho.UdpEcho;
 using Akka.Configuration;
 
 namespace ActorEcho.Configuration;
@@ -58,6 +59,9 @@ public sealed record EchoSettings
     /// <summary>Whether the listening socket sets SO_REUSEPORT, so that several may share the address (Linux).</summary>
     public bool ReusePort { get; init; }
 
+    /// <summary>The UDP echo (<c>actor-echo.udp</c>); off unless <c>udp.bind-address</c> is set.</summary>
+    public UdpEchoSettings Udp { get; init; } = UdpEchoSettings.Off;
+
     /// <summary>Reads the <c>actor-echo</c> section of <paramref name="config"/>.</summary>
     /// <exception cref="SettingsException">a key is missing, malformed or out of range.</exception>
     public static EchoSettings Create(Config config)
@@ -82,6 +86,7 @@ public sealed record EchoSettings
             HttpEndpoint = Read(section, "http-endpoint", OptionalHttpRoot),
             LameDuck = Read(section, "lame-duck", OptionalDuration),
             ReusePort = Read(section, "reuse-port", Boolean),
+            Udp = UdpEchoSettings.Create(config),
         };
         if (settings.HttpEndpoint is not null && settings.PrometheusEndpoint is not null)
             throw new SettingsException(

@@ -4,6 +4,7 @@ using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Networking;
 using ActorEcho.Operations;
+using ActorEcho.UdpEcho;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
@@ -18,7 +19,8 @@ namespace ActorEcho.Hosting;
 /// <c>service-unbind</c> the listener stops serving new clients, in <c>service-requests-done</c> it drains its
 /// connections and only then releases the listening socket (an unbind aborts whatever is still open). Before
 /// both, in <c>before-service-unbind</c>, readiness turns "not ready" and the optional lame duck runs
-/// (<see cref="LameDuck"/>).
+/// (<see cref="LameDuck"/>). The optional UDP echo (<see cref="UdpEchoService"/>) stops echoing and releases its
+/// socket in <c>service-unbind</c>.
 /// </summary>
 public sealed class EchoServer : IAsyncDisposable
 {
@@ -47,6 +49,9 @@ public sealed class EchoServer : IAsyncDisposable
     public IActorRef Listener { get; }
     public IPEndPoint LocalEndpoint { get; }
     public EchoSettings Settings { get; }
+
+    /// <summary>Where the UDP echo listens, or <c>null</c> when it is off.</summary>
+    public IPEndPoint? UdpLocalEndpoint { get; private init; }
 
     /// <summary>What <c>/ready</c> and <c>/live</c> report; flipped as the server starts, shuts down, stops.</summary>
     public ServerReadiness Readiness { get; }
@@ -90,20 +95,31 @@ public sealed class EchoServer : IAsyncDisposable
         try
         {
             StartTcp(system);
+            var udp = await BindUdpAsync(system, settings.Udp, timeouts.Bind).ConfigureAwait(false);
             var (listener, local) = await BindAsync(system, settings, endpoint, timeouts.Bind).ConfigureAwait(false);
             RegisterShutdownTasks(system, listener, timeouts);
             LameDuck.Register(system, readiness, settings.LameDuck);
             readiness.MarkServing();
             if (http is not null)
                 system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", http.Address);
-            return new EchoServer(system, listener, local, settings, readiness, http);
+            return new EchoServer(system, listener, local, settings, readiness, http) { UdpLocalEndpoint = udp };
         }
         catch
         {
-            await system.Terminate().ConfigureAwait(false);
+            await TerminateFailedStartAsync(system).ConfigureAwait(false);
             await DisposeAsync(http).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Ends a system whose start failed; the host then explains the failure in one line. The shutdown
+    /// logs nothing below ERROR: Akka hands the events that a stopping logger has not written yet to its stdout
+    /// logger, and CoordinatedShutdown's own INFO line ("CoordinatedShutdown invoked ...") could otherwise reach
+    /// stdout when the shutdown is quick (a failed UDP bind leaves nothing to drain).</summary>
+    private static Task TerminateFailedStartAsync(ActorSystem system)
+    {
+        system.EventStream.SetLogLevel(LogLevel.ErrorLevel);
+        return system.Terminate();
     }
 
     /// <summary>Starts the optional HTTP endpoint and waits until it listens. <c>metrics.prometheus-endpoint</c>
@@ -153,6 +169,13 @@ public sealed class EchoServer : IAsyncDisposable
             throw new SettingsException($"invalid akka.io.tcp settings: {OneLine.Of(e.Message)}");
         }
     }
+
+    /// <summary>Binds the UDP echo, if <c>udp.bind-address</c> is set, and returns the address bound (or null). It
+    /// runs before the TCP bind: the UDP echo registers its own drain once bound, so a failed TCP bind still
+    /// releases it cleanly, and a failed UDP bind leaves no TCP listener behind (whose late log lines would reach
+    /// stdout). The stdout lines still name TCP first.</summary>
+    private static async Task<IPEndPoint?> BindUdpAsync(ActorSystem system, UdpEchoSettings settings, TimeSpan timeout) =>
+        settings.BindAddress is null ? null : await UdpEchoService.StartAsync(system, settings, timeout).ConfigureAwait(false);
 
     /// <summary>Starts the listener and waits, at most <paramref name="timeout"/>, for its bind's outcome.</summary>
     private static async Task<(IActorRef Listener, IPEndPoint LocalEndpoint)> BindAsync(

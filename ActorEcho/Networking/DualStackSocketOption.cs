@@ -22,6 +22,9 @@ public sealed class DualStackSocketOption : Inet.SocketOption
             socket.DualMode = true;
     }
 
+    /// <summary>The same for the UDP echo's datagram socket (IPv4 sources then arrive IPv4-mapped).</summary>
+    public override void BeforeDatagramBind(Socket socket) => BeforeServerSocketBind(socket);
+
     /// <summary>Only the IPv6 wildcard means "every interface"; a specific IPv6 address stays IPv6-only.</summary>
     public static bool AppliesTo(IPEndPoint endpoint) => endpoint.Address.Equals(IPAddress.IPv6Any);
 }

@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text;
+
+namespace ActorEcho.UdpEcho;
+
+/// <summary>
+/// Turns drops into at most one log line per interval, so that a flood cannot flood the log: the first drop
+/// is logged at once, later ones are counted by reason and summed up in the next line, written by the first drop
+/// after the interval has passed (or by <see cref="Flush"/>). Not thread-safe: one actor owns it.
+/// </summary>
+public sealed class DropLog(TimeSpan interval, TimeProvider time, Action<string> write)
+{
+    private readonly long _intervalTicks = (long)(interval.TotalSeconds * time.TimestampFrequency);
+    private readonly Dictionary<string, long> _counts = [];
+    private long _lastLine = long.MinValue;
+    private string? _lastSource;
+
+    /// <summary>Counts one drop; writes a line if the interval since the last one has passed.</summary>
+    public void Dropped(string reason, string source)
+    {
+        _counts[reason] = _counts.GetValueOrDefault(reason) + 1;
+        _lastSource = source;
+        var now = time.GetTimestamp();
+        if (_lastLine != long.MinValue && now - _lastLine < _intervalTicks)
+            return;
+        _lastLine = now;
+        Flush();
+    }
+
+    /// <summary>Writes the drops not yet logged, if any.</summary>
+    public void Flush()
+    {
+        if (_counts.Count == 0)
+            return;
+        var line = new StringBuilder("UDP: not echoed ");
+        var first = true;
+        foreach (var (reason, count) in _counts.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            line.Append(CultureInfo.InvariantCulture, $"{(first ? "" : ", ")}{count} {reason}");
+            first = false;
+        }
+        line.Append(CultureInfo.InvariantCulture, $" (last from {_lastSource}); at most one such line per {interval.TotalSeconds:0.###} s");
+        _counts.Clear();
+        write(line.ToString());
+    }
+}
