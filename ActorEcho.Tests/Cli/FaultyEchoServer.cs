@@ -7,7 +7,8 @@ namespace ActorEcho.Tests.Cli;
 /// A deliberately wrong echo server on a free loopback port, to check that clients catch it: it echoes
 /// faithfully except that it flips the byte at <see cref="FlipByteAt"/> (of each connection's stream), or closes
 /// the connection once it has echoed <see cref="CloseAfter"/> bytes, or (<see cref="Silent"/>) reads and never
-/// echoes at all.
+/// echoes at all. <see cref="Faithful"/> makes no mistake, for specs that need to know when traffic began
+/// (<see cref="FirstBytesReceived"/>).
 /// </summary>
 internal sealed class FaultyEchoServer : IAsyncDisposable
 {
@@ -19,6 +20,10 @@ internal sealed class FaultyEchoServer : IAsyncDisposable
     public long? FlipByteAt { get; private init; }
     public long? CloseAfter { get; private init; }
     public bool IsSilent { get; private init; }
+
+    /// <summary>Completes when any connection has received its first bytes.</summary>
+    public Task FirstBytesReceived => _firstBytes.Task;
+    private readonly TaskCompletionSource _firstBytes = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private FaultyEchoServer(long? flipByteAt, long? closeAfter, bool silent = false)
     {
@@ -32,6 +37,7 @@ internal sealed class FaultyEchoServer : IAsyncDisposable
     public static FaultyEchoServer FlippingByte(long offset) => new(offset, null);
     public static FaultyEchoServer ClosingAfter(long bytes) => new(null, bytes);
     public static FaultyEchoServer Silent() => new(null, null, silent: true);
+    public static FaultyEchoServer Faithful() => new(null, null);
 
     public string Address => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
@@ -70,6 +76,7 @@ internal sealed class FaultyEchoServer : IAsyncDisposable
                         await Task.Delay(Timeout.InfiniteTimeSpan, _stop.Token);
                     return;
                 }
+                _firstBytes.TrySetResult();
                 if (IsSilent)
                     continue;
                 if (FlipByteAt is { } flip && flip >= echoed && flip < echoed + received)
