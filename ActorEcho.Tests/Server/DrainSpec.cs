@@ -22,7 +22,9 @@ public sealed class DrainSpec(ITestOutputHelper output) : ServerKit(output)
     {
         var ct = Deadline.After(TimeSpan.FromSeconds(30));
         using var metrics = new MetricsCapture();
-        var (listener, endpoint) = await StartListenerAsync(BackpressureSettings());
+        // A quiet period with a margin: a stall of this test process on a loaded machine must not pass for a
+        // client that went quiet.
+        var (listener, endpoint) = await StartListenerAsync(BackpressureSettings() with { DrainQuiet = TimeSpan.FromSeconds(2) });
 
         // Two quiet clients whose echo is complete, and one whose echo is held up when the drain starts: it
         // sends without reading until backpressure stops it, so the server is paused with writes unacked.
@@ -86,6 +88,8 @@ public sealed class DrainSpec(ITestOutputHelper output) : ServerKit(output)
         {
             IdleTimeout = null,
             DrainTimeout = TimeSpan.FromSeconds(1),
+            // Longer than the drain timeout: however this process stalls, the client reaches the timeout.
+            DrainQuiet = TimeSpan.FromSeconds(5),
         }));
         using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
         await AssertEchoAsync(client, seed: 10, ct);
