@@ -121,7 +121,7 @@ for i in 1 2; do
   start_instance "$i"
   check wait-server "$stats_url" actor_echo "echo$i" UP 20 || restart_failed=1
   say "echo$i: SIGTERM -> exit $status after $stopped_ms ms; restarted; HAProxy sees it UP again. Its shutdown log:"
-  grep -E 'Lame duck|No longer accepting|Draining|Drain timeout|All connections closed|Rejecting' "$work/echo$i.log" \
+  grep -E 'Lame duck|Shutting down|No longer accepting|Draining|Drain timeout|All connections closed|Rejecting' "$work/echo$i.log" \
     | sed -e 's/^/    /' | head -n 10
   sleep "$SETTLE_SECONDS"
 done

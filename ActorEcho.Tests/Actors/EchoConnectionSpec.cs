@@ -24,12 +24,19 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     /// <summary>The idle timer's period: a quarter of the idle timeout.</summary>
     private static readonly TimeSpan IdleTick = IdleTimeout / 4;
 
+    private static readonly TimeSpan DrainQuiet = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan DrainLinger = TimeSpan.FromSeconds(2);
+
     private static readonly EchoSettings Settings = new()
     {
         WriteHighWatermark = HighWatermark,
         WriteLowWatermark = LowWatermark,
         IdleTimeout = null,
+        DrainQuiet = DrainQuiet,
+        DrainLinger = DrainLinger,
     };
+
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(1);
 
     private static readonly EndPoint Remote = new IPEndPoint(IPAddress.Loopback, 40000);
 
@@ -180,7 +187,10 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
         handler.Tell(EchoConnection.Drain.Instance);
         await ExpectNothingMoreAsync(connection, handler);
 
+        // Everything is acknowledged, but data arrived just now: the connection is quiet only drain-quiet later.
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+        await ExpectNothingMoreAsync(connection, handler);
+        Scheduler.Advance(DrainQuiet);
         await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
 
         // Data the client sends after the FIN cannot be echoed any more: it is read (so that the client's FIN
@@ -199,6 +209,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     {
         var linger = TimeSpan.FromSeconds(2);
         var (connection, handler) = await StartAsync(Settings with { DrainLinger = linger });
+        Scheduler.Advance(DrainQuiet);
         handler.Tell(EchoConnection.Drain.Instance);
         await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
 
@@ -247,16 +258,72 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Drain_with_nothing_pending_confirms_the_close_at_once()
+    public async Task Drain_of_a_quiet_connection_confirms_the_close_at_once()
     {
         var (connection, handler) = await StartAsync();
+        handler.Tell(Received(20), connection.Ref);
+        await ExpectEchoAsync(connection, 20);
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+
+        // Echo complete and nothing arrived for drain-quiet: quiet.
+        Scheduler.Advance(DrainQuiet);
+        await ExpectNothingMoreAsync(connection, handler);
         handler.Tell(EchoConnection.Drain.Instance);
         await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
         await ExpectNothingMoreAsync(connection, handler);
     }
 
     [Fact]
-    public async Task Drain_while_paused_by_backpressure_confirms_the_close_after_the_last_ack()
+    public async Task Drain_keeps_serving_a_connection_that_is_still_receiving_and_closes_it_once_quiet()
+    {
+        var (connection, handler) = await StartAsync();
+        handler.Tell(Received(10), connection.Ref);
+        await ExpectEchoAsync(connection, 10);
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+
+        handler.Tell(EchoConnection.Drain.Instance);
+        await ExpectNothingMoreAsync(connection, handler);
+
+        // Data keeps arriving, each time a little before drain-quiet runs out: echoed, read again, never closed.
+        for (var i = 0; i < 5; i++)
+        {
+            Scheduler.Advance(DrainQuiet - Tick);
+            await ExpectNothingMoreAsync(connection, handler);
+            handler.Tell(Received(10), connection.Ref);
+            await ExpectEchoAsync(connection, 10);
+            await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+            handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+            await ExpectNothingMoreAsync(connection, handler);
+        }
+
+        // Then it stops: quiet drain-quiet after the last arrival, and not before.
+        Scheduler.Advance(DrainQuiet - Tick);
+        await ExpectNothingMoreAsync(connection, handler);
+        Scheduler.Advance(Tick);
+        await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
+        await ExpectNothingMoreAsync(connection, handler);
+    }
+
+    [Fact]
+    public async Task Drain_waits_for_the_last_ack_even_after_drain_quiet_has_passed()
+    {
+        var (connection, handler) = await StartAsync();
+        handler.Tell(Received(20), connection.Ref);
+        await ExpectEchoAsync(connection, 20);
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        handler.Tell(EchoConnection.Drain.Instance);
+
+        // Nothing arrives, but the client has not taken its echo yet: not quiet.
+        Scheduler.Advance(DrainQuiet * 3);
+        await ExpectNothingMoreAsync(connection, handler);
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+        await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
+    }
+
+    [Fact]
+    public async Task Drain_while_paused_by_backpressure_reads_again_as_usual_and_closes_once_quiet()
     {
         var (connection, handler) = await StartAsync();
         handler.Tell(Received(HighWatermark + 10), connection.Ref);
@@ -265,11 +332,108 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
 
         handler.Tell(EchoConnection.Drain.Instance);
         await ExpectNothingMoreAsync(connection, handler);
+        // Long paused: that is not quiet, the client may have more waiting for the server to read.
+        Scheduler.Advance(DrainQuiet * 3);
+        await ExpectNothingMoreAsync(connection, handler);
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
 
-        // No read was outstanding, so the close is followed by a read request that lets the client's FIN in.
+        // The ack resumes reading, and the quiet period starts then.
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        await ExpectNothingMoreAsync(connection, handler);
+        Scheduler.Advance(DrainQuiet - Tick);
+        await ExpectNothingMoreAsync(connection, handler);
+        Scheduler.Advance(Tick);
+        await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
+        await ExpectNothingMoreAsync(connection, handler);
+    }
+
+    [Fact]
+    public async Task A_connection_drained_as_soon_as_it_starts_is_served_until_quiet()
+    {
+        // A client accepted during the drain: it has drain-quiet to start sending.
+        var connection = CreateTestProbe();
+        var handler = Sys.ActorOf(EchoConnection.Props(connection.Ref, Remote, Settings));
+        handler.Tell(EchoConnection.Drain.Instance);
+        await connection.ExpectMsgAsync<Tcp.Register>();
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        await ExpectNothingMoreAsync(connection, handler);
+
+        Scheduler.Advance(DrainQuiet / 2);
+        handler.Tell(Received("request"), connection.Ref);
+        await ExpectEchoAsync(connection, "request");
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+        handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
+        await connection.ExpectMsgAsync<Tcp.Close>();
+        await ExpectNothingMoreAsync(connection, handler);
+    }
+
+    [Fact]
+    public async Task Drain_timeout_stops_reading_echoes_what_was_received_then_closes_and_resets_after_the_linger()
+    {
+        var (connection, handler) = await StartAsync();
+        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(Received(30), connection.Ref);
+        await ExpectEchoAsync(connection, 30);
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+
+        handler.Tell(EchoConnection.DrainTimeoutReached.Instance);
+        await ExpectNothingMoreAsync(connection, handler);
+        // The read asked for before the timeout still brings data: echoed, but no further read is asked for.
+        handler.Tell(Received(20), connection.Ref);
+        await ExpectEchoAsync(connection, 20);
+        await ExpectNothingMoreAsync(connection, handler);
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+        await ExpectNothingMoreAsync(connection, handler);
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+
+        // Echo complete: FIN, and reading goes on only to see the client's FIN.
         await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        await ExpectNothingMoreAsync(connection, handler);
+
+        // The linger runs from the timeout.
+        Scheduler.Advance(DrainLinger - Tick);
+        await ExpectNothingMoreAsync(connection, handler);
+        Scheduler.Advance(Tick);
+        await connection.ExpectMsgAsync<Tcp.Abort>();
+        Watch(handler);
+        handler.Tell(Tcp.Aborted.Instance, connection.Ref);
+        await ExpectTerminatedAsync(handler);
+    }
+
+    [Fact]
+    public async Task Drain_timeout_resets_a_connection_whose_echo_is_not_taken_within_the_linger()
+    {
+        var (connection, handler) = await StartAsync();
+        handler.Tell(Received(HighWatermark + 10), connection.Ref);
+        await ExpectEchoAsync(connection, HighWatermark + 10);
+        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoConnection.DrainTimeoutReached.Instance);
+        await ExpectNothingMoreAsync(connection, handler);
+
+        // The client never reads: no ack, no FIN possible; reset once the linger is over.
+        Scheduler.Advance(DrainLinger - Tick);
+        await ExpectNothingMoreAsync(connection, handler);
+        Scheduler.Advance(Tick);
+        await connection.ExpectMsgAsync<Tcp.Abort>();
+    }
+
+    [Fact]
+    public async Task Drain_timeout_lets_a_half_closed_client_take_its_echo_within_the_linger()
+    {
+        var (connection, handler) = await StartAsync();
+        handler.Tell(Received(20), connection.Ref);
+        await ExpectEchoAsync(connection, 20);
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
+        handler.Tell(EchoConnection.DrainTimeoutReached.Instance);
+        await ExpectNothingMoreAsync(connection, handler);
+
+        Scheduler.Advance(DrainLinger - Tick);
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+        await connection.ExpectMsgAsync<Tcp.Close>();
         await ExpectNothingMoreAsync(connection, handler);
     }
 

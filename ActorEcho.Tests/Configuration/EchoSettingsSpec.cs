@@ -20,6 +20,7 @@ public sealed class EchoSettingsSpec
             WriteLowWatermark = 32 * 1024,
             DrainTimeout = TimeSpan.FromSeconds(10),
             DrainLinger = TimeSpan.FromSeconds(2),
+            DrainQuiet = TimeSpan.FromMilliseconds(500),
             SocketReceiveBufferSize = null,
             SocketSendBufferSize = null,
         };
@@ -42,6 +43,7 @@ public sealed class EchoSettingsSpec
               write-low-watermark = 256 KiB
               drain-timeout = 3s
               drain-linger = 500ms
+              drain-quiet = 250ms
               socket-receive-buffer-size = 256 KiB
               socket-send-buffer-size = 128 KiB
             }
@@ -57,6 +59,7 @@ public sealed class EchoSettingsSpec
             WriteLowWatermark = 256 * 1024,
             DrainTimeout = TimeSpan.FromSeconds(3),
             DrainLinger = TimeSpan.FromMilliseconds(500),
+            DrainQuiet = TimeSpan.FromMilliseconds(250),
             SocketReceiveBufferSize = 256 * 1024,
             SocketSendBufferSize = 128 * 1024,
         }, settings);
@@ -88,6 +91,7 @@ public sealed class EchoSettingsSpec
     [InlineData("write-high-watermark = 4 GiB", "write-high-watermark")]
     [InlineData("socket-send-buffer-size = big", "'big'")]
     [InlineData("drain-timeout = 0s", "drain-timeout")]
+    [InlineData("drain-quiet = 0s", "drain-quiet")]
     [InlineData("drain-timeout = -1s", "-1s")]
     [InlineData("drain-timeout = soon", "'soon'")]
     [InlineData("idle-timeout = -3s", "-3s")]

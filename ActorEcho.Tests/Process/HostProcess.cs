@@ -16,6 +16,8 @@ public sealed partial class HostProcess : IAsyncDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Waiters of <see cref="WaitForLineAsync"/>: text to look for, completed by the first line containing it.</summary>
+    private readonly List<(string Text, TaskCompletionSource Seen)> _lineWaiters = [];
 
     private HostProcess(System.Diagnostics.Process process) => _process = process;
 
@@ -91,6 +93,20 @@ public sealed partial class HostProcess : IAsyncDisposable
         return await _listening.Task;
     }
 
+    /// <summary>Waits, at most <paramref name="timeout"/>, until a line of stdout or stderr contains
+    /// <paramref name="text"/> (a line already written counts).</summary>
+    public async Task WaitForLineAsync(string text, TimeSpan timeout)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lineWaiters)
+        {
+            if (StandardOutput.Contains(text) || StandardError.Contains(text))
+                return;
+            _lineWaiters.Add((text, seen));
+        }
+        await seen.Task.WaitAsync(timeout);
+    }
+
     /// <summary>Sends a POSIX signal (SIGTERM = 15, SIGINT = 2) to the host.</summary>
     public void Signal(int signal)
     {
@@ -146,8 +162,16 @@ public sealed partial class HostProcess : IAsyncDisposable
     {
         if (line is null)
             return;
-        lock (buffer)
-            buffer.AppendLine(line);
+        lock (_lineWaiters)
+        {
+            lock (buffer)
+                buffer.AppendLine(line);
+            foreach (var waiter in _lineWaiters.Where(w => line.Contains(w.Text)).ToList())
+            {
+                waiter.Seen.TrySetResult();
+                _lineWaiters.Remove(waiter);
+            }
+        }
     }
 
     private static string DotnetPath =>

@@ -53,14 +53,17 @@ public sealed class ServeEndToEndSpec
     [Theory]
     [InlineData(SigTerm)]
     [InlineData(SigInt)]
-    public async Task Signal_mid_transfer_echoes_everything_received_then_closes_with_fin_and_exits_0(int signal)
+    public async Task Signal_while_clients_keep_sending_past_the_drain_timeout_echoes_what_was_received_then_fin_and_exits_0(int signal)
     {
-        await using var host = await HostProcess.StartServerAsync("127.0.0.1:0");
+        // drain-quiet above drain-timeout: however a loaded machine stalls the clients, they reach the timeout.
+        var config = await WriteConfigAsync("actor-echo { drain-timeout = 1s, drain-quiet = 5s }");
+        await using var host = await HostProcess.StartServerAsync("127.0.0.1:0", "--config", config);
         var endpoint = await host.WaitListeningAsync(TimeSpan.FromSeconds(5));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
-        // Several clients stream without end; each checks that what comes back is exactly a prefix of what it
-        // sent and that the stream ends with EOF (FIN), not a reset.
+        // Several clients stream without end, so they are never quiet: they are served until the drain timeout,
+        // then get the echo of what the server had received. Each checks that what comes back is exactly a
+        // prefix of what it sent and that the stream ends with EOF (FIN), not a reset.
         var clients = Enumerable.Range(0, 4).Select(i => StreamUntilServerClosesAsync(endpoint, seed: i, timeout.Token)).ToArray();
         await Task.WhenAll(clients.Select(c => c.FirstEchoReceived));
 
@@ -68,6 +71,7 @@ public sealed class ServeEndToEndSpec
         var results = await Task.WhenAll(clients.Select(c => c.Completion));
         Assert.Equal(0, await host.WaitForExitAsync(ExitTimeout));
         Assert.All(results, echoed => Assert.True(echoed > 0));
+        Assert.Contains("Drain timeout", host.StandardError);
     }
 
     [Fact]
@@ -84,6 +88,9 @@ public sealed class ServeEndToEndSpec
         host.Signal(SigTerm);
         // The server's FIN comes first: this client, which never answers it, still sees a clean end of stream.
         Assert.Empty(await idle.ReceiveToEndAsync(ct));
+        // Promptly: within drain-quiet (500ms) of its last traffic, not at the drain timeout.
+        var fin = clock.Elapsed;
+        Assert.True(fin < TimeSpan.FromSeconds(5), $"the idle client's FIN came {fin} after the signal");
         Assert.Equal(0, await host.WaitForExitAsync(ExitTimeout));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"shutdown took {clock.Elapsed}: it waited for the drain timeout");
     }

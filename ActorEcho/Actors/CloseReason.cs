@@ -15,10 +15,11 @@ public enum CloseReason
     /// <summary>The client stopped reading its echo for <c>idle-timeout</c>: the server aborted (RST).</summary>
     SlowReader,
 
-    /// <summary>Closed with FIN during a graceful shutdown.</summary>
+    /// <summary>Closed with FIN during a graceful shutdown, once quiet (<c>drain-quiet</c>).</summary>
     Drained,
 
-    /// <summary>Still open when <c>drain-timeout</c> ran out; aborted.</summary>
+    /// <summary>Still receiving (or finishing its echo) when <c>drain-timeout</c> ran out: what it had sent was
+    /// echoed, then FIN; reset if it could not close within <c>drain-linger</c>.</summary>
     DrainTimeout,
 
     /// <summary>The client reset the connection (RST), or the socket failed.</summary>

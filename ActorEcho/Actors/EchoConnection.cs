@@ -19,9 +19,13 @@ namespace ActorEcho.Actors;
 /// <para>States:</para>
 /// <list type="bullet">
 /// <item><see cref="Echoing"/>: reads, echoes, reads again as the window allows.</item>
+/// <item><see cref="Draining"/>: the server is shutting down. Echoing goes on as before until the connection is
+/// quiet (every echo byte acknowledged, nothing arrived for <c>drain-quiet</c>): it then closes
+/// (<see cref="CloseReason.Drained"/>). The client's half-close, or the drain timeout, moves it to
+/// <see cref="Finishing"/> instead.</item>
 /// <item><see cref="Finishing"/>: the client closed its side (<see cref="CloseReason.PeerClosed"/>) or the
-/// server is shutting down (<see cref="CloseReason.Drained"/>): no more reads are asked for; once every echo
-/// write is acknowledged, the connection closes.</item>
+/// drain timed out while it was still receiving (<see cref="CloseReason.DrainTimeout"/>): no more reads are
+/// asked for; once every echo write is acknowledged, the connection closes.</item>
 /// <item><see cref="Closing"/>: a close command was sent for a <see cref="CloseReason"/>; waits for Akka.IO
 /// to confirm it.</item>
 /// </list>
@@ -31,11 +35,20 @@ namespace ActorEcho.Actors;
 /// </remarks>
 public sealed class EchoConnection : UntypedActor, IWithTimers
 {
-    /// <summary>Sent by the listener at shutdown: echo what was already received, then close with FIN.</summary>
+    /// <summary>Sent by the listener at shutdown (and to each client it accepts during the drain): serve the
+    /// client until it is quiet or closes, then close with FIN.</summary>
     public sealed class Drain
     {
         public static readonly Drain Instance = new();
         private Drain() { }
+    }
+
+    /// <summary>Sent by the listener when <c>drain-timeout</c> runs out: read no more, echo what was received,
+    /// close with FIN, and reset the connection if it is still open <c>drain-linger</c> later.</summary>
+    public sealed class DrainTimeoutReached
+    {
+        public static readonly DrainTimeoutReached Instance = new();
+        private DrainTimeoutReached() { }
     }
 
     /// <summary>The ack event carried by every echo write: Akka.IO acks writes in order, so one shared event
@@ -58,7 +71,15 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// clock, lets specs drive idleness in virtual time.</summary>
     private const int IdleTicksPerTimeout = 4;
 
-    /// <summary>Timer: the client did not answer a drain's FIN within <c>drain-linger</c>.</summary>
+    /// <summary>Timer, while draining: time to check whether the connection has gone quiet.</summary>
+    private sealed class QuietCheck
+    {
+        public static readonly QuietCheck Instance = new();
+        private QuietCheck() { }
+    }
+
+    /// <summary>Timer: the client did not answer a drain's FIN within <c>drain-linger</c>, or the connection
+    /// did not finish within <c>drain-linger</c> of the drain timeout.</summary>
     private sealed class DrainLingerElapsed
     {
         public static readonly DrainLingerElapsed Instance = new();
@@ -72,18 +93,27 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private readonly EchoSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly EchoWindow _window;
+    private readonly IScheduler _scheduler;
+    /// <summary>The scheduler keeps real time (its <see cref="ITimeProvider.Now"/> is the system clock): read its
+    /// monotonic clock. Otherwise (TestScheduler) its own virtual time is the clock, so that specs drive the quiet
+    /// period by advancing it, like every timer here.</summary>
+    private readonly bool _realTime;
 
     /// <summary>A read was asked for and its <see cref="Tcp.Received"/> has not come yet (pull mode allows one).</summary>
     private bool _readRequested;
     /// <summary>Traffic (a read or an ack) since the last idle tick.</summary>
     private bool _activeSinceTick;
     private int _quietTicks;
+    /// <summary>On <see cref="Now"/>'s clock: when data last arrived, or reading last resumed after a pause (the
+    /// connection's start at first). The drain's quiet period runs from here.</summary>
+    private TimeSpan _lastArrival;
     /// <summary>In <see cref="Finishing"/>: how the connection will close once the window is empty.</summary>
     private CloseReason _finishAs;
     /// <summary>In <see cref="Closing"/>, or once the connection ended: why.</summary>
     private CloseReason _closeReason;
     private bool _closing;
     private bool _drainRequested;
+    private bool _drainTimedOut;
     private bool _connectionClosed;
     private bool _failed;
 
@@ -93,6 +123,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _remote = EndpointParser.Format(remote);
         _settings = settings;
         _window = new EchoWindow(settings.WriteHighWatermark, settings.WriteLowWatermark);
+        _scheduler = Context.System.Scheduler;
+        _realTime = _scheduler is IDateTimeOffsetNowTimeProvider;
     }
 
     public static Props Props(IActorRef connection, EndPoint remote, EchoSettings settings) =>
@@ -109,6 +141,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         // share of the CPU spent per echoed frame.
         if (_settings.IdleTimeout is { } idle)
             Timers.StartPeriodicTimer(IdleTick.Instance, IdleTick.Instance, idle / IdleTicksPerTimeout);
+        _lastArrival = Now();
         RequestReadIfAllowed();
     }
 
@@ -167,7 +200,53 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 break;
             case Drain:
                 _drainRequested = true;
-                BeginFinishing(CloseReason.Drained);
+                Become(Draining);
+                CloseIfQuiet();
+                break;
+            case DrainTimeoutReached:
+                // Only if the drain itself never reached this actor; treat it as both.
+                _drainRequested = true;
+                OnDrainTimeout();
+                break;
+            case IdleTick:
+                if (IdleTickElapsed())
+                    OnIdle();
+                break;
+            default:
+                HandleEnd(message);
+                break;
+        }
+    }
+
+    /// <summary>The server is shutting down, and this connection is served as in <see cref="Echoing"/> (reads go on
+    /// as the window allows) until it is quiet: everything received echoed and acknowledged, and nothing arrived
+    /// for <c>drain-quiet</c>. Then it closes like an idle one at the start of the drain (FIN, drain-linger). A
+    /// streaming client thus finishes its transfer, and a client accepted during the drain is served.</summary>
+    private void Draining(object message)
+    {
+        switch (message)
+        {
+            case Tcp.Received received:
+                Echo(received);
+                RequestReadIfAllowed();
+                break;
+            case WriteAck:
+                OnAck();
+                RequestReadIfAllowed();
+                CloseIfQuiet();
+                break;
+            case QuietCheck:
+                CloseIfQuiet();
+                break;
+            case Tcp.PeerClosed:
+                // The client finished sending: finish its echo and close, as outside a drain.
+                Timers.Cancel(QuietCheck.Instance);
+                BeginFinishing(CloseReason.PeerClosed);
+                break;
+            case Drain:
+                break;
+            case DrainTimeoutReached:
+                OnDrainTimeout();
                 break;
             case IdleTick:
                 if (IdleTickElapsed())
@@ -180,14 +259,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     }
 
     /// <summary>No more reads are asked for; the echo of what was read goes on until the window is empty, then the
-    /// connection closes as <see cref="_finishAs"/> says. A drain's rules for the client's remaining traffic
-    /// belong here.</summary>
+    /// connection closes as <see cref="_finishAs"/> says.</summary>
     private void Finishing(object message)
     {
         switch (message)
         {
             case Tcp.Received received:
-                // A read asked for before the drain: its bytes are echoed like any others.
+                // A read asked for before the half-close or the drain timeout: its bytes are echoed like any others.
                 Echo(received);
                 break;
             case WriteAck:
@@ -195,12 +273,26 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 CloseIfFinished();
                 break;
             case Tcp.PeerClosed:
-                // During a drain the client closed first: a plain close then ends both sides.
+                // The drain timed out and then the client closed: a plain close then ends both sides.
                 _finishAs = CloseReason.PeerClosed;
                 CloseIfFinished();
                 break;
             case Drain:
                 _drainRequested = true;
+                break;
+            case DrainTimeoutReached:
+                // The client half-closed; its echo must still be finished, but within drain-linger.
+                _drainRequested = true;
+                StartDrainTimeoutLinger();
+                break;
+            case DrainLingerElapsed:
+                // The echo could not be finished within drain-linger of the drain timeout (the client does not
+                // read it): reset.
+                _log.Debug("Connection from {0} did not finish its echo within {1} of the drain timeout; resetting",
+                    _remote, _settings.DrainLinger);
+                BeginClosing(Tcp.Abort.Instance, CloseReason.DrainTimeout);
+                break;
+            case QuietCheck:
                 break;
             case IdleTick:
                 if (IdleTickElapsed())
@@ -223,12 +315,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 EchoMetrics.BytesReceived.Add(received.Data.Count);
                 _connection.Tell(Tcp.ResumeReading.Instance);
                 break;
-            case WriteAck or Tcp.PeerClosed or Drain:
+            case WriteAck or Tcp.PeerClosed or Drain or DrainTimeoutReached or QuietCheck:
                 break;
             case DrainLingerElapsed:
                 // Every echo byte was handed over before our FIN; a client that stays connected without answering
                 // it would otherwise hold the shutdown for the whole drain-timeout. (After a ConfirmedClose,
-                // Akka.IO accepts only Abort.) The close still counts as drained.
+                // Akka.IO accepts only Abort.) The close still counts for the reason first given. After a drain
+                // timeout, the same timer also ends a close that could not finish.
                 _log.Debug("Connection from {0} did not answer the drain's FIN within {1}; resetting", _remote, _settings.DrainLinger);
                 _connection.Tell(Tcp.Abort.Instance);
                 break;
@@ -284,6 +377,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         _activeSinceTick = true;
         _readRequested = false;
+        _lastArrival = Now();
         var data = received.Data;
         if (data.Count == 0)
             return;
@@ -313,6 +407,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 return;
             case ReadGate.Resumed:
                 _log.Debug("Resuming reads from {0}: {1} unacked bytes", _remote, _window.UnackedBytes);
+                // While paused, nothing could arrive: the quiet period starts again from now.
+                _lastArrival = Now();
                 break;
         }
 
@@ -320,7 +416,47 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _connection.Tell(Tcp.ResumeReading.Instance);
     }
 
-    /// <summary>Echoing → Finishing: stop asking for reads, close once the window is empty.</summary>
+    /// <summary>In <see cref="Draining"/>: closes the connection if it is quiet, or checks again when it may be.
+    /// Quiet: every echo byte acknowledged (the next ack that empties the window checks again) and nothing arrived
+    /// for <c>drain-quiet</c>.</summary>
+    private void CloseIfQuiet()
+    {
+        if (!_window.IsEmpty)
+            return;
+        var quietFor = Now() - _lastArrival;
+        if (quietFor >= _settings.DrainQuiet)
+        {
+            _log.Debug("Connection from {0} quiet for {1}; closing for the drain", _remote, quietFor);
+            BeginFinishing(CloseReason.Drained);
+            return;
+        }
+        // A check already scheduled is never later than this one would be: arrivals only push quiet back.
+        if (!Timers.IsTimerActive(QuietCheck.Instance))
+            Timers.StartSingleTimer(QuietCheck.Instance, QuietCheck.Instance, _settings.DrainQuiet - quietFor);
+    }
+
+    /// <summary>The drain's time is up while this connection still receives: read no more, echo what was read,
+    /// FIN; whatever is still open drain-linger from now is reset.</summary>
+    private void OnDrainTimeout()
+    {
+        _log.Debug("Connection from {0} still active at the drain timeout; finishing {1} echo bytes", _remote, _window.UnackedBytes);
+        Timers.Cancel(QuietCheck.Instance);
+        StartDrainTimeoutLinger();
+        BeginFinishing(CloseReason.DrainTimeout);
+    }
+
+    private void StartDrainTimeoutLinger()
+    {
+        if (_drainTimedOut)
+            return;
+        _drainTimedOut = true;
+        Timers.StartSingleTimer(DrainLingerElapsed.Instance, DrainLingerElapsed.Instance, _settings.DrainLinger);
+    }
+
+    /// <summary>Now, on the scheduler's clock (see <see cref="_realTime"/>).</summary>
+    private TimeSpan Now() => _realTime ? _scheduler.MonotonicClock : TimeSpan.FromTicks(_scheduler.Now.UtcTicks);
+
+    /// <summary>Echoing or Draining → Finishing: stop asking for reads, close once the window is empty.</summary>
     private void BeginFinishing(CloseReason finishAs)
     {
         _finishAs = finishAs;
@@ -340,13 +476,15 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             return;
         }
 
-        // Drained. The client may still be sending. Half-close so it reads our FIN after the last echo byte, and
-        // keep reading until its own FIN: closing a socket with unread input would send a reset instead, and a
-        // reset can destroy echo bytes the client has not read yet.
-        BeginClosing(Tcp.ConfirmedClose.Instance, CloseReason.Drained);
+        // Drained or drain timeout. The client may still be sending. Half-close so it reads our FIN after the last
+        // echo byte, and keep reading until its own FIN: closing a socket with unread input would send a reset
+        // instead, and a reset can destroy echo bytes the client has not read yet. After a drain timeout the
+        // linger already runs (from the timeout).
+        BeginClosing(Tcp.ConfirmedClose.Instance, _finishAs);
         if (!_readRequested)
             _connection.Tell(Tcp.ResumeReading.Instance);
-        Timers.StartSingleTimer(DrainLingerElapsed.Instance, DrainLingerElapsed.Instance, _settings.DrainLinger);
+        if (!_drainTimedOut)
+            Timers.StartSingleTimer(DrainLingerElapsed.Instance, DrainLingerElapsed.Instance, _settings.DrainLinger);
     }
 
     /// <summary>The one way into <see cref="Closing"/>: sends <paramref name="command"/>, records why, and gives

@@ -12,10 +12,13 @@ namespace ActorEcho.Actors;
 /// <summary>
 /// Binds the listening socket through Akka.IO and gives every accepted client an <see cref="EchoConnection"/>
 /// child. It counts its children to enforce <c>max-connections</c> (Akka.IO's own <c>max-channels</c> is not
-/// enforced), and at shutdown stops serving new clients, drains its children and only then lets the listening
-/// socket go: an unbind, or this actor's death, would abort every connection still open.
+/// enforced), and at shutdown drains its children and only then lets the listening socket go: an unbind, or this
+/// actor's death, would abort every connection still open.
 /// Akka.IO 1.5.74 accepts continuously whatever the bind's pull mode (<see cref="Tcp.ResumeAccepting"/> is a
-/// no-op there), so "not accepting" means that clients arriving from then on are closed at once.
+/// no-op there), and the kernel completes handshakes until the socket is released. A client closed at once
+/// after its handshake sees a broken session, so during the drain new clients are served under the drain's rule
+/// (echoed until quiet, then FIN), within <c>max-connections</c>; only after <c>drain-timeout</c> are clients
+/// still arriving closed at once.
 /// </summary>
 /// <remarks>States: <see cref="Binding"/> → <see cref="Accepting"/> → <see cref="Draining"/> →
 /// <see cref="Unbinding"/> (every connection ended; the listening socket is being released).</remarks>
@@ -35,15 +38,19 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     public sealed record BindFailed(string Reason) : BindResult;
 
-    /// <summary>Shutdown, first phase: accept no more clients. Answered with <see cref="Akka.Done"/>.</summary>
+    /// <summary>Shutdown, first phase: the server is going away. Clients are still accepted (and served under the
+    /// drain's rule once it starts: the listening socket cannot be closed early). Answered with
+    /// <see cref="Akka.Done"/>.</summary>
     public sealed class StopAccepting
     {
         public static readonly StopAccepting Instance = new();
         private StopAccepting() { }
     }
 
-    /// <summary>Shutdown, second phase: let every connection finish and close; connections still open after
-    /// <c>drain-timeout</c> are aborted. Answered with <see cref="Akka.Done"/> once no connection is left.</summary>
+    /// <summary>Shutdown, second phase: let every connection finish (until quiet, or closed by its client) and
+    /// close; at <c>drain-timeout</c> the ones still receiving are finished at once, and any left
+    /// <c>drain-linger</c> after that are aborted. Answered with <see cref="Akka.Done"/> once no connection is left
+    /// and the listening socket is released.</summary>
     public sealed class DrainConnections
     {
         public static readonly DrainConnections Instance = new();
@@ -74,6 +81,18 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         private DrainTimedOut() { }
     }
 
+    /// <summary>Timer: connections were given <c>drain-linger</c> (and a margin) after the drain timeout to finish
+    /// and reset themselves; whatever is left is stopped (aborted).</summary>
+    private sealed class DrainAbandoned
+    {
+        public static readonly DrainAbandoned Instance = new();
+        private DrainAbandoned() { }
+    }
+
+    /// <summary>What a connection gets beyond <c>drain-linger</c> after the drain timeout for its own reset to be
+    /// confirmed, before the listener stops it.</summary>
+    private static readonly TimeSpan AbandonMargin = TimeSpan.FromSeconds(1);
+
     private readonly EchoSettings _settings;
     private readonly IPEndPoint _endpoint;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -91,6 +110,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private long _closed;
     private long _nextChildId;
     private bool _drainStarted;
+    private bool _drainTimedOut;
     /// <summary>In <see cref="Unbinding"/>: Akka.IO confirmed the listening socket released.</summary>
     private bool _unbound;
 
@@ -168,7 +188,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         });
         Receive<StopAccepting>(_ =>
         {
-            _log.Info("No longer accepting connections; {0} open", _active);
+            _log.Info("Shutting down; {0} connection(s) open", _active);
             Become(Draining);
             Sender.Tell(Akka.Done.Instance);
         });
@@ -182,15 +202,46 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     private void Draining()
     {
-        // Akka.IO keeps accepting until the listening socket is released at the very end: turn clients away.
-        Receive<Tcp.Connected>(_ => Reject(Sender));
+        // Akka.IO keeps accepting until the listening socket is released at the very end: serve those clients
+        // under the drain's rule, as a balancer (or the kernel, with reuse-port) may still send them here.
+        Receive<Tcp.Connected>(connected =>
+        {
+            if (_drainTimedOut)
+            {
+                // Past drain-timeout nobody is served any more; the socket goes within drain-linger.
+                Reject(Sender);
+            }
+            else if (_active >= _settings.MaxConnections)
+            {
+                _log.Warning("Rejecting connection from {0}: max-connections ({1}) reached",
+                    EndpointParser.Format(connected.RemoteAddress), _settings.MaxConnections);
+                Reject(Sender);
+            }
+            else
+            {
+                var child = Accept(Sender, connected);
+                if (_drainStarted)
+                    child.Tell(EchoConnection.Drain.Instance);
+            }
+        });
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainConnections>(_ => StartDrain(Sender));
         Receive<DrainTimedOut>(_ =>
         {
+            _drainTimedOut = true;
             if (_active == 0)
                 return;
-            _log.Warning("Drain timeout ({0}) reached; aborting {1} connection(s)", _settings.DrainTimeout, _active);
+            _log.Warning("Drain timeout ({0}) reached; {1} connection(s) still active: echoing what they sent, then FIN, reset after {2}",
+                _settings.DrainTimeout, _active, _settings.DrainLinger);
+            foreach (var child in Context.GetChildren())
+                child.Tell(EchoConnection.DrainTimeoutReached.Instance);
+            Timers.StartSingleTimer(DrainAbandoned.Instance, DrainAbandoned.Instance, _settings.DrainLinger + AbandonMargin);
+        });
+        Receive<DrainAbandoned>(_ =>
+        {
+            if (_active == 0)
+                return;
+            _log.Warning("Aborting {0} connection(s) that did not close within {1} of the drain timeout", _active, _settings.DrainLinger);
             foreach (var child in Context.GetChildren())
                 Context.Stop(child);
         });
@@ -215,7 +266,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Receive<Tcp.CommandFailed>(failed => _log.Warning("Listener command failed: {0}", failed));
     }
 
-    private void Accept(IActorRef connection, Tcp.Connected connected)
+    private IActorRef Accept(IActorRef connection, Tcp.Connected connected)
     {
         _log.Info("Accepting connection from {0}", EndpointParser.Format(connected.RemoteAddress));
         var child = Context.ActorOf(
@@ -225,6 +276,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         _accepted++;
         EchoMetrics.ConnectionsActive.Add(1);
         EchoMetrics.ConnectionsAccepted.Add(1);
+        return child;
     }
 
     private void Reject(IActorRef connection)
@@ -306,6 +358,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
                 _drainWaiters.Add(Sender);
         });
         Receive<DrainTimedOut>(_ => { });
+        Receive<DrainAbandoned>(_ => { });
         CommonReceives();
     }
 }

@@ -35,6 +35,10 @@ public sealed record EchoSettings
     /// <summary>How long shutdown waits for connections to finish echoing before aborting the rest.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>During a drain, how long a connection must go without receiving anything (its echo complete)
+    /// before it counts as quiet and gets its FIN; a connection still receiving is served meanwhile.</summary>
+    public TimeSpan DrainQuiet { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>How long a drained connection, its echo complete and its FIN sent, waits for the client's FIN
     /// before it is reset.</summary>
     public TimeSpan DrainLinger { get; init; } = TimeSpan.FromSeconds(2);
@@ -80,6 +84,7 @@ public sealed record EchoSettings
             WriteLowWatermark = Read(section, "write-low-watermark", ByteSize),
             DrainTimeout = Read(section, "drain-timeout", Duration),
             DrainLinger = Read(section, "drain-linger", Duration),
+            DrainQuiet = Read(section, "drain-quiet", Duration),
             SocketReceiveBufferSize = Read(section, "socket-receive-buffer-size", OptionalByteSize),
             SocketSendBufferSize = Read(section, "socket-send-buffer-size", OptionalByteSize),
             PrometheusEndpoint = Read(section, "metrics.prometheus-endpoint", OptionalHttpUrl),

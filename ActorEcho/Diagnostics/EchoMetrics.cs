@@ -28,7 +28,8 @@ public static class EchoMetrics
         /// <summary>Closed with FIN during a graceful shutdown.</summary>
         public const string Drained = "drained";
 
-        /// <summary>Still open when <c>drain-timeout</c> ran out; aborted.</summary>
+        /// <summary>Still receiving (or finishing its echo) when <c>drain-timeout</c> ran out: what it had sent was
+        /// echoed, then FIN; reset if it could not close within <c>drain-linger</c>.</summary>
         public const string DrainTimeout = "drain-timeout";
 
         /// <summary>The client reset the connection (RST), or the socket failed.</summary>
