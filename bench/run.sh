@@ -12,7 +12,9 @@
 #   bench/run.sh --quick    # 1 round, short loads, about 1 minute (also QUICK=1)
 #   ROUNDS=5 bench/run.sh   # more rounds on a noisy machine
 #   SCENARIOS=pingpong-50x64B,idle-10000 bench/run.sh
-#   ACTOR_CONFIG=my.hocon bench/run.sh   # try settings: ActorEcho runs with this overlay instead of bench/bench.hocon
+#   ACTOR_CONFIG=my.hocon bench/run.sh   # try settings: ActorEcho (and the Akka.Streams peer) run with this overlay instead of bench/bench.hocon
+#   STREAMS=0 bench/run.sh  # without the Akka.Streams peer
+#   SERVERS=raw,ActorEcho bench/run.sh   # only these servers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,9 @@ driver_args=()
 if [[ "$QUICK" == 1 ]]; then driver_args+=(--quick); fi
 if [[ -n "${ROUNDS:-}" ]]; then driver_args+=(--rounds "$ROUNDS"); fi
 if [[ -n "${SCENARIOS:-}" ]]; then driver_args+=(--scenarios "$SCENARIOS"); fi
+if [[ -n "${SERVERS:-}" ]]; then driver_args+=(--servers "$SERVERS"); fi
+# STREAMS=0 leaves the Akka.Streams peer out (a sweep of ActorEcho settings against raw, say).
+if [[ "${STREAMS:-1}" != 0 ]]; then driver_args+=(--streams bench/StreamsEchoServer/bin/Release/net10.0/StreamsEchoServer.dll); fi
 
 # Up to 18,000 client sockets live in the driver at once (storm-18000), and as many in the server.
 if (( $(ulimit -n) < 20000 )); then
@@ -65,7 +70,6 @@ trap 'exit 130' INT TERM
 "${load_prefix[@]}" timeout --kill-after=10 1200 dotnet bench/Compare/bin/Release/net10.0/Compare.dll \
   --actor-echo ActorEcho/bin/Release/net10.0/ActorEcho.dll \
   --raw bench/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll \
-  --streams bench/StreamsEchoServer/bin/Release/net10.0/StreamsEchoServer.dll \
   --actor-config "${ACTOR_CONFIG:-bench/bench.hocon}" \
   --pid-file "$pid_file" \
   "${driver_args[@]}" &

@@ -3,7 +3,7 @@
 // medians with ActorEcho's ratio to raw, and the targets met or missed.
 //
 // Usage: Compare --actor-echo DLL --raw DLL [--streams DLL] [--actor-config FILE] [--server-cpu N] [--rounds N] [--quick]
-//                [--scenarios a,b,...] [--pid-file FILE] [--json FILE]
+//                [--scenarios a,b,...] [--servers raw,ActorEcho,akka-streams] [--pid-file FILE] [--json FILE]
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -30,6 +30,9 @@ var servers = new List<(string Name, Func<string, ServerProcess> Start)>
 if (options.StreamsDll is not null)
     servers.Add(("akka-streams", scenario => ServerProcess.Start("akka-streams", options.StreamsDll,
         ["127.0.0.1:0", "--config", ScenarioConfig.For(scenario, options.ActorConfig)], options.ServerCpu, options.PidFile)));
+
+if (options.Servers is { } only)
+    servers.RemoveAll(server => !only.Contains(server.Name));
 
 for (var round = 1; round <= options.Rounds; round++)
 {
@@ -80,6 +83,7 @@ internal sealed record Arguments
     public int Rounds { get; init; } = 3;
     public bool Quick { get; init; }
     public string[]? Scenarios { get; init; }
+    public string[]? Servers { get; init; }
     public string? PidFile { get; init; }
     public string? JsonFile { get; init; }
 
@@ -106,6 +110,7 @@ internal sealed record Arguments
             Rounds = values.TryGetValue("--rounds", out var rounds) ? int.Parse(rounds, CultureInfo.InvariantCulture) : quick ? 1 : 3,
             Quick = quick,
             Scenarios = values.TryGetValue("--scenarios", out var list) ? list.Split(',') : null,
+            Servers = values.TryGetValue("--servers", out var names) ? names.Split(',') : null,
             PidFile = values.GetValueOrDefault("--pid-file"),
             JsonFile = values.GetValueOrDefault("--json"),
         };
