@@ -18,8 +18,9 @@ cd "$(dirname "$0")/.."
 mode=${1:-pingpong}
 SERVER=${SERVER:-actor}
 RECORD=${RECORD:-8}
-WARMUP=${WARMUP:-4}
+WARMUP=${WARMUP:-10}  # long enough for tiered compilation to settle on a busy machine
 out=${OUT:-$(mktemp -d /tmp/echo-profile.XXXXXX)}
+mkdir -p "$out"
 export PATH="$PATH:$HOME/.dotnet/tools"
 
 case "$SERVER" in
@@ -46,6 +47,7 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 100); do grep -q "Listening on" "$out/server.out" && break; sleep 0.2; done
 endpoint=$(sed -n 's/^Listening on //p' "$out/server.out")
+[[ -n "$endpoint" ]] || { echo "profile.sh: the server did not start: $(head -c 500 "$out/server.err")" >&2; exit 1; }
 # dotnet is exec'ed by taskset: same PID.
 pid=$server_pid
 
@@ -72,7 +74,6 @@ wait "$ctr" 2>/dev/null || true
 wait "$bench_pid" || true
 bench_pid=""
 
-frames=$(awk -F, '/sys_exit_recv/ && /ret > 0|recvmsg/ {s+=$1} END {print s+0}' "$out/stat.csv")
 # The filtered events come first in the file (in the order given); count only those two.
 frames=$(awk -F, 'NR>0 && $3 ~ /sys_exit_recv/ {n++; if (n<=2) s+=$1} END {print s+0}' "$out/stat.csv")
 cpu_seconds=$(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN {print (b-a)/100}')
@@ -80,21 +81,30 @@ echo "server: ${server[*]}"
 echo "load: bench ${load[*]}; recorded ${RECORD} s after ${WARMUP} s"
 grep -v '^#' "$out/stat.csv" | grep -v '^$' | awk -F, '{printf "  perf stat: %s %s\n", $1, $3}'
 python3 -c "import json;d=json.load(open('$out/bench.json'));print('  bench: %.0f msg/s, %.1f MB/s, p99 %.0f us' % (d['messagesPerSecond'], d['receivedMegabytesPerSecond'], d['latencyMicroseconds']['p99']))" || true
-alloc=$(python3 - "$out/counters.csv" <<'PY'
+python3 - "$out/counters.csv" "$frames" "$RECORD" >"$out/counters.txt" <<'PY'
 import csv, sys
-rates = []
+series = {}
 try:
     for row in csv.reader(open(sys.argv[1])):
-        if len(row) >= 5 and ("alloc" in row[2].lower()) and "rate" in row[2].lower() or (len(row) >= 5 and "total_allocated" in row[2]):
-            try: rates.append(float(row[-1]))
+        if len(row) >= 5:
+            try: series.setdefault(row[2], []).append(float(row[-1]))
             except ValueError: pass
 except FileNotFoundError:
     pass
-rates = rates[1:-1] if len(rates) > 2 else rates
-print(sorted(rates)[len(rates)//2] if rates else 0)
+def median(name):
+    values = [v for k, vs in series.items() if k.startswith(name) for v in vs]
+    values = values[1:-1] if len(values) > 2 else values
+    return sorted(values)[len(values) // 2] if values else 0.0
+frames, seconds = float(sys.argv[2]), float(sys.argv[3])
+alloc = median("dotnet.gc.heap.total_allocated")
+pause = median("dotnet.gc.pause.time")
+gen0 = median("dotnet.gc.collections ({collection} / 1 sec)[gc.heap.generation=gen0]")
+jit = median("dotnet.jit.compilation.time")
+per_frame = alloc * seconds / frames if frames else 0
+print(f"  dotnet-counters (medians of 1 s samples): allocated {alloc/1e6:.1f} MB/s = {per_frame:.0f} B per frame; "
+      f"GC pauses {pause*100:.1f} % of the time, {gen0:.1f} gen0 GCs/s; JIT {jit*100:.1f} % of the time")
 PY
-)
-echo "  allocation rate (dotnet-counters, median of 1 s samples): $alloc B/s"
-echo "  frames echoed: $frames; server CPU: $cpu_seconds s; bytes allocated per frame: $(awk -v a="$alloc" -v f="$frames" -v r="$RECORD" 'BEGIN {if (f>0) printf "%.0f", a*r/f; else print "-"}')"
+echo "  frames echoed: $frames; server CPU: $cpu_seconds s"
+cat "$out/counters.txt"
 perf script -i "$out/perf.data" -F comm,tid,ip,sym,dso 2>/dev/null | python3 bench/profile_breakdown.py "$frames" "$cpu_seconds"
 echo "(raw data in $out)"

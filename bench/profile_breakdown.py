@@ -9,8 +9,9 @@ Every sample is charged to one bucket, by its stack (leaf first):
   EchoConnection    - ActorEcho's code (EchoConnection, its metrics calls)
   Akka.IO TcpConnection - Akka.IO (TcpConnection, TcpListener, the .NET socket calls they make)
   mailbox+dispatcher - the rest of Akka: mailbox, dispatcher threads, ActorCell, Tell
+  CLR native        - libcoreclr without symbols (GC, allocation helpers, casts, stubs): see the GC pause share
   .NET sockets/threads/runtime - no Akka frame in the stack: the socket engine's epoll thread, thread pool, runtime
-  other             - JIT, unresolved addresses Argument: the number of echoed frames during the recording and the server's CPU seconds in
+  JIT, other        - the JIT compiler (tiering), unresolved addresses Argument: the number of echoed frames during the recording and the server's CPU seconds in
 it, to print microseconds per frame. Also prints the top leaf symbols of each bucket.
 """
 import collections
@@ -37,6 +38,12 @@ def bucket(stack):
         return "kernel"
     if GC_RE.search(leaf_sym):
         return "GC"
+    if leaf_sym.startswith("[unknown") and "libcoreclr" in leaf_dso:
+        # The runtime ships without symbols here: its GC, allocation helpers, casts and stubs are one bucket;
+        # dotnet-counters' GC pause time (printed above) says how much of it is GC.
+        return "CLR native (GC, allocation, stubs)"
+    if "libclrjit" in leaf_dso:
+        return "JIT"
     # User-space time goes to the innermost frame we can name: a copy of received bytes, ours, Akka.IO's, or
     # Akka's actor machinery (which also owns the .NET code it calls: queues, thread signalling, socket calls).
     for sym, _ in stack:
@@ -45,10 +52,8 @@ def bucket(stack):
         o = owner(sym)
         if o:
             return o
-    if re.search(r"libclrjit", leaf_dso):
-        return "other (JIT, unresolved)"
     if leaf_sym.startswith("[unknown"):
-        return "other (JIT, unresolved)"
+        return "other (unresolved)"
     return ".NET sockets/threads/runtime"
 
 counts = collections.Counter()
@@ -84,7 +89,7 @@ for line in sys.stdin:
 flush()
 
 order = ["kernel", "Akka.IO TcpConnection", "mailbox+dispatcher", "EchoConnection", "ByteString copies", "GC",
-         ".NET sockets/threads/runtime", "other (JIT, unresolved)"]
+         "CLR native (GC, allocation, stubs)", ".NET sockets/threads/runtime", "JIT", "other (unresolved)"]
 print(f"samples: {total}" + (f"; frames echoed: {frames:,.0f}; server CPU: {cpu_seconds:.2f} s" if frames else ""))
 print("| bucket | share of server CPU | us per echoed frame |")
 print("|---|---:|---:|")
