@@ -5,9 +5,10 @@ using ActorEcho.Cli;
 var root = new RootCommand(
     "ActorEcho: a TCP echo server built on Akka.NET actors. Without a command it runs 'serve', so " +
     "'ActorEcho 0.0.0.0:2000' and 'ActorEcho serve 0.0.0.0:2000' are the same.");
-root.Subcommands.Add(ServeCommand.Create());
-root.Subcommands.Add(ClientCommand.Create());
-root.Subcommands.Add(BenchCommand.Create());
+var serve = new ServeCommand();
+root.Subcommands.Add(serve);
+root.Subcommands.Add(new ClientCommand());
+root.Subcommands.Add(new BenchCommand());
 
 var parsed = root.Parse(DefaultToServe(args));
 if (parsed.Action is ParseErrorAction onParseError)
@@ -24,5 +25,5 @@ string[] DefaultToServe(string[] arguments)
     if (arguments.Length > 0 &&
         (root.Subcommands.Any(c => c.Name == arguments[0]) || arguments[0] is "-h" or "--help" or "-?" or "--version"))
         return arguments;
-    return [ServeCommand.Name, .. arguments];
+    return [serve.Name, .. arguments];
 }

@@ -1,6 +1,6 @@
 using System.Net;
 using ActorEcho.Actors;
-using ActorEcho.Hosting;
+using ActorEcho.Configuration;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
@@ -10,16 +10,19 @@ namespace ActorEcho.Tests.Actors;
 
 /// <summary>
 /// The connection actor against a <see cref="TestProbe"/> standing in for Akka.IO's connection actor: every
-/// command it sends is checked, and every event Akka.IO would send is injected by hand.
+/// command it sends is checked, and every event Akka.IO would send is injected by hand. Time is virtual
+/// (<see cref="TestScheduler"/>): the idle timer and the drain linger fire when a spec advances the clock.
 /// </summary>
-public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+public sealed class EchoConnectionSpec(ITestOutputHelper output)
+    : Akka.TestKit.Xunit2.TestKit("akka.scheduler.implementation = \"Akka.TestKit.TestScheduler, Akka.TestKit\"", output)
 {
     // Small watermarks so that a few short frames cross them; the sizes in the specs are chosen around them.
     private const int HighWatermark = 100;
     private const int LowWatermark = 40;
 
-    /// <summary>Long enough for a wrongly sent command to arrive, short enough to keep the suite quick.</summary>
-    private static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(4);
+    /// <summary>The idle timer's period: a quarter of the idle timeout.</summary>
+    private static readonly TimeSpan IdleTick = IdleTimeout / 4;
 
     private static readonly EchoSettings Settings = new()
     {
@@ -42,7 +45,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         Assert.True(register.KeepOpenOnPeerClosed);
         Assert.False(register.UseResumeWriting);
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
     }
 
     [Fact]
@@ -56,7 +59,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
             await ExpectEchoAsync(connection, text);
             await connection.ExpectMsgAsync<Tcp.ResumeReading>();
         }
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
     }
 
     [Fact]
@@ -72,14 +75,14 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         // 100 = the high watermark: reading pauses.
         handler.Tell(Received(40), connection.Ref);
         await ExpectEchoAsync(connection, 40);
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
 
         // Acks in write order. 100 - 60 = 40 is exactly the low watermark, which is enough to resume.
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
         // One read was already requested: the second ack must not request another.
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
     }
 
     [Fact]
@@ -95,12 +98,12 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
         handler.Tell(Received(50), connection.Ref); // 110 unacked: above the high watermark
         await ExpectEchoAsync(connection, 50);
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
 
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref); // 80 left
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref); // 50 left: below the high, above the low
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref); // 0 left
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
 
@@ -122,9 +125,9 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
 
         handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
         await connection.ExpectMsgAsync<Tcp.Close>();
 
@@ -132,7 +135,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         handler.Tell(Tcp.Closed.Instance, connection.Ref);
         await ExpectTerminatedAsync(handler);
         // The connection reported itself closed, so stopping must not add an abort.
-        await connection.ExpectNoMsgAsync(Quiet);
+        ExpectNothingAfterStop(connection);
     }
 
     [Fact]
@@ -141,7 +144,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         var (connection, handler) = await StartAsync();
         handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
         await connection.ExpectMsgAsync<Tcp.Close>();
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
     }
 
     public static TheoryData<string> ConnectionEndings => ["Closed", "Aborted", "ErrorClosed", "ConfirmedClosed"];
@@ -164,7 +167,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         handler.Tell(closed, connection.Ref);
 
         await ExpectTerminatedAsync(handler);
-        await connection.ExpectNoMsgAsync(Quiet);
+        ExpectNothingAfterStop(connection);
     }
 
     [Fact]
@@ -176,7 +179,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
 
         handler.Tell(EchoConnection.Drain.Instance);
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
 
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
         await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
@@ -185,7 +188,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         // is seen) and dropped.
         handler.Tell(Received("late"), connection.Ref);
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
 
         Watch(handler);
         handler.Tell(Tcp.ConfirmedClosed.Instance, connection.Ref);
@@ -195,18 +198,53 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
     [Fact]
     public async Task Drain_resets_a_client_that_does_not_answer_the_fin_within_the_linger()
     {
-        var linger = TimeSpan.FromMilliseconds(400);
+        var linger = TimeSpan.FromSeconds(2);
         var (connection, handler) = await StartAsync(Settings with { DrainLinger = linger });
         handler.Tell(EchoConnection.Drain.Instance);
         await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
 
         // The client's FIN does not come: after the linger, and not before, the connection is reset.
-        await connection.ExpectNoMsgAsync(linger / 2);
-        await connection.FishForMessageAsync(message => message is Tcp.Abort, TimeSpan.FromSeconds(3));
+        Scheduler.Advance(linger - TimeSpan.FromMilliseconds(1));
+        await ExpectNothingMoreAsync(connection, handler);
+        Scheduler.Advance(TimeSpan.FromMilliseconds(1));
+        await connection.ExpectMsgAsync<Tcp.Abort>();
 
         Watch(handler);
         handler.Tell(Tcp.Aborted.Instance, connection.Ref);
         await ExpectTerminatedAsync(handler);
+    }
+
+    [Fact]
+    public async Task A_peer_close_during_a_drain_ends_with_a_plain_close_after_the_last_ack()
+    {
+        var (connection, handler) = await StartAsync();
+        handler.Tell(Received(20), connection.Ref);
+        await ExpectEchoAsync(connection, 20);
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        handler.Tell(EchoConnection.Drain.Instance);
+
+        // The client closes first: no FIN of ours is left to linger on, so the close is a plain one.
+        handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
+        await ExpectNothingMoreAsync(connection, handler);
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+        await connection.ExpectMsgAsync<Tcp.Close>();
+        await ExpectNothingMoreAsync(connection, handler);
+    }
+
+    [Fact]
+    public async Task A_drain_after_the_peer_closed_changes_nothing()
+    {
+        var (connection, handler) = await StartAsync();
+        handler.Tell(Received(20), connection.Ref);
+        await ExpectEchoAsync(connection, 20);
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
+
+        handler.Tell(EchoConnection.Drain.Instance);
+        await ExpectNothingMoreAsync(connection, handler);
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+        await connection.ExpectMsgAsync<Tcp.Close>();
+        await ExpectNothingMoreAsync(connection, handler);
     }
 
     [Fact]
@@ -215,7 +253,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         var (connection, handler) = await StartAsync();
         handler.Tell(EchoConnection.Drain.Instance);
         await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
     }
 
     [Fact]
@@ -224,54 +262,81 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         var (connection, handler) = await StartAsync();
         handler.Tell(Received(HighWatermark + 10), connection.Ref);
         await ExpectEchoAsync(connection, HighWatermark + 10);
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
 
         handler.Tell(EchoConnection.Drain.Instance);
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
 
         // No read was outstanding, so the close is followed by a read request that lets the client's FIN in.
         await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
     }
 
     [Fact]
-    public async Task Idle_timeout_with_nothing_pending_closes()
+    public async Task Idle_timeout_with_nothing_pending_closes_after_one_idle_timeout_and_not_before()
     {
-        var (connection, _) = await StartAsync(Settings with { IdleTimeout = TimeSpan.FromMilliseconds(300) });
-        await connection.ExpectMsgAsync<Tcp.Close>(TimeSpan.FromSeconds(3));
+        var (connection, handler) = await StartAsync(Settings with { IdleTimeout = IdleTimeout });
+
+        AdvanceIdleTicks(3);
+        await ExpectNothingMoreAsync(connection, handler);
+        AdvanceIdleTicks(1);
+        await connection.ExpectMsgAsync<Tcp.Close>();
     }
 
     [Fact]
     public async Task Idle_timeout_with_writes_pending_aborts()
     {
-        var (connection, handler) = await StartAsync(Settings with { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        var (connection, handler) = await StartAsync(Settings with { IdleTimeout = IdleTimeout });
         handler.Tell(Received(10), connection.Ref);
         await ExpectEchoAsync(connection, 10);
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
 
-        // The ack never comes: the client stopped reading its echo.
-        await connection.ExpectMsgAsync<Tcp.Abort>(TimeSpan.FromSeconds(3));
+        // The ack never comes: the client stopped reading its echo. The read counts as traffic, so the idle
+        // timeout runs from the first tick after it.
+        AdvanceIdleTicks(4);
+        await ExpectNothingMoreAsync(connection, handler);
+        AdvanceIdleTicks(1);
+        await connection.ExpectMsgAsync<Tcp.Abort>();
     }
 
     [Fact]
-    public async Task Traffic_keeps_the_idle_timeout_from_firing()
+    public async Task Traffic_keeps_the_idle_timeout_from_firing_and_the_close_follows_within_a_quarter_more()
     {
-        var idle = TimeSpan.FromMilliseconds(400);
-        var (connection, handler) = await StartAsync(Settings with { IdleTimeout = idle });
+        var (connection, handler) = await StartAsync(Settings with { IdleTimeout = IdleTimeout });
 
         // Four exchanges spaced at half the idle timeout: two whole idle periods pass, but never one without
-        // traffic. Each expectation doubles as the pacing, so no sleep is needed.
+        // traffic.
         for (var i = 0; i < 4; i++)
         {
-            await connection.ExpectNoMsgAsync(idle / 2);
+            AdvanceIdleTicks(2);
             handler.Tell(Received(3), connection.Ref);
             await ExpectEchoAsync(connection, 3);
             await connection.ExpectMsgAsync<Tcp.ResumeReading>();
             handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+            await ExpectNothingMoreAsync(connection, handler);
         }
-        await connection.ExpectMsgAsync<Tcp.Close>(TimeSpan.FromSeconds(3));
+
+        // The last traffic came just after a tick: the close comes one idle timeout plus one tick later.
+        AdvanceIdleTicks(4);
+        await ExpectNothingMoreAsync(connection, handler);
+        AdvanceIdleTicks(1);
+        await connection.ExpectMsgAsync<Tcp.Close>();
+    }
+
+    [Fact]
+    public async Task A_close_not_confirmed_within_an_idle_timeout_is_aborted()
+    {
+        var (connection, handler) = await StartAsync(Settings with { IdleTimeout = IdleTimeout });
+        AdvanceIdleTicks(4);
+        await connection.ExpectMsgAsync<Tcp.Close>();
+
+        // Akka.IO never reports the close: a whole idle period later the connection is aborted.
+        AdvanceIdleTicks(4);
+        await ExpectNothingMoreAsync(connection, handler);
+        AdvanceIdleTicks(1);
+        await connection.ExpectMsgAsync<Tcp.Abort>();
     }
 
     [Fact]
@@ -284,7 +349,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
 
         // Akka.IO fails the queued writes of a connection that is going away, then reports why.
         handler.Tell(new Tcp.CommandFailed(write), connection.Ref);
-        await connection.ExpectNoMsgAsync(Quiet);
+        await ExpectNothingMoreAsync(connection, handler);
 
         Watch(handler);
         handler.Tell(new Tcp.ErrorClosed("Connection reset by peer"), connection.Ref);
@@ -297,7 +362,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         var (connection, handler) = await StartAsync();
 
         handler.Tell(new Tcp.CommandFailed(Tcp.ResumeReading.Instance), connection.Ref);
-        await connection.FishForMessageAsync(message => message is Tcp.Abort);
+        await connection.ExpectMsgAsync<Tcp.Abort>();
 
         Watch(handler);
         handler.Tell(Tcp.Aborted.Instance, connection.Ref);
@@ -331,6 +396,30 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output) : Akka.TestKit.
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
         return (connection, handler);
     }
+
+    private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
+
+    /// <summary>Advances virtual time one idle tick at a time: <see cref="TestScheduler"/> delivers a periodic
+    /// timer at most once per <see cref="TestScheduler.Advance"/>.</summary>
+    private void AdvanceIdleTicks(int ticks)
+    {
+        for (var i = 0; i < ticks; i++)
+            Scheduler.Advance(IdleTick);
+    }
+
+    /// <summary>Asserts that the handler has sent the connection nothing more, without waiting for time to pass:
+    /// an <see cref="Identify"/> is handled after every message sent to the handler before it, and its answer
+    /// reaches the probe after everything the handler sent before answering.</summary>
+    private static async Task ExpectNothingMoreAsync(TestProbe connection, IActorRef handler)
+    {
+        handler.Tell(new Identify("nothing more"), connection.Ref);
+        var identity = await connection.ExpectMsgAsync<ActorIdentity>();
+        Assert.Equal("nothing more", identity.MessageId);
+    }
+
+    /// <summary>Asserts that a stopped handler sent nothing more. The probe runs on the calling thread, so what
+    /// the handler sent before its Terminated (PostStop's abort, say) is in the probe's queue already.</summary>
+    private static void ExpectNothingAfterStop(TestProbe connection) => Assert.False(connection.HasMessages);
 
     private static Tcp.Received Received(string text) => new(ByteString.FromString(text));
 

@@ -1,14 +1,16 @@
 using System.Text.Json;
 using ActorEcho.Actors;
 using Akka.Actor;
-using ActorEcho.Tests.Actors;
-using ActorEcho.Tests.EndToEnd;
+using ActorEcho.Tests.Support;
+using ActorEcho.Tests.Process;
 
 namespace ActorEcho.Tests.Cli;
 
 /// <summary><c>bench</c> as a user runs it: short runs against ActorEcho, and against servers that echo wrong.</summary>
 public sealed class BenchCommandSpec
 {
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+
     [Theory]
     [InlineData("pingpong", "64")]
     [InlineData("stream", "4k")]
@@ -53,7 +55,7 @@ public sealed class BenchCommandSpec
 
         // Without warmup the measured period starts once every connection is up, which the server can tell.
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance)).Active < connections)
+        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, AskTimeout, deadline.Token)).Active < connections)
             await Task.Delay(20, deadline.Token); // polls a condition, bounded by the deadline
         bench.Signal(2); // SIGINT, as Ctrl-C sends
 
@@ -117,8 +119,7 @@ public sealed class BenchCommandSpec
     {
         await using var server = FaultyEchoServer.FlippingByte(5000);
 
-        var (exitCode, stdout, stderr) = await HostProcess.RunAsync(
-            ["bench", server.Address, "--mode", mode, "-c", "2", "-s", "1000", "-d", "5", "--json"], CliAssert.ExitTimeout);
+        var (exitCode, stdout, stderr) = await BenchAgainstAsync(server, mode, "--json");
 
         var line = CliAssert.OneLineError(4, exitCode, stderr);
         Assert.Contains("mismatch", line);
@@ -133,12 +134,15 @@ public sealed class BenchCommandSpec
     {
         await using var server = FaultyEchoServer.ClosingAfter(10_000);
 
-        var (exitCode, stdout, stderr) = await HostProcess.RunAsync(
-            ["bench", server.Address, "--mode", mode, "-c", "2", "-s", "1000", "-d", "5"], CliAssert.ExitTimeout);
+        var (exitCode, stdout, stderr) = await BenchAgainstAsync(server, mode);
 
         CliAssert.OneLineError(3, exitCode, stderr);
         Assert.Equal("", stdout);
     }
+
+    /// <summary>A short bench against a faulty server: two connections, 1000-byte messages, at most 5 s.</summary>
+    private static Task<(int ExitCode, string Stdout, string Stderr)> BenchAgainstAsync(FaultyEchoServer server, string mode, params string[] more) =>
+        HostProcess.RunAsync(["bench", server.Address, "--mode", mode, "-c", "2", "-s", "1000", "-d", "5", .. more], CliAssert.ExitTimeout);
 
     [Fact]
     public async Task A_server_that_stops_echoing_ends_the_run_by_itself_with_exit_code_3()

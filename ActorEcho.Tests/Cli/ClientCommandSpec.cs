@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using ActorEcho.Tests.Actors;
-using ActorEcho.Tests.EndToEnd;
+using ActorEcho.Tests.Support;
+using ActorEcho.Tests.Process;
 
 namespace ActorEcho.Tests.Cli;
 

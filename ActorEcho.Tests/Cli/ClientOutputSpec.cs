@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using ActorEcho.Bench;
+using ActorEcho.LoadEngine;
 using ActorEcho.Cli;
 
 namespace ActorEcho.Tests.Cli;
@@ -14,35 +14,37 @@ public sealed class ClientOutputSpec
     [Fact]
     public async Task One_shot_output_is_the_echo_byte_for_byte_with_nothing_added()
     {
-        await using var server = await InProcessEchoServer.StartAsync();
-        using var socket = await Connector.ConnectAsync(server.LocalEndpoint, Timeout);
-        var output = new MemoryStream();
         byte[] message = [.. "no newline at the end, and a zero: "u8, 0, 0xFF];
 
-        await ClientCommand.SendOnceAsync(socket, message, output, Timeout, "test");
-
-        Assert.Equal(message, output.ToArray());
+        Assert.Equal(message, await SendOnceToAnEchoServerAsync(message));
     }
 
     [Fact]
     public async Task One_shot_message_larger_than_the_socket_buffers_is_echoed_whole()
     {
-        await using var server = await InProcessEchoServer.StartAsync();
-        using var socket = await Connector.ConnectAsync(server.LocalEndpoint, Timeout);
         var message = new byte[4 * 1024 * 1024];
         new Random(11).NextBytes(message);
+
+        Assert.Equal(message, await SendOnceToAnEchoServerAsync(message));
+    }
+
+    /// <summary>The one-shot client against ActorEcho: what it wrote to its output.</summary>
+    private static async Task<byte[]> SendOnceToAnEchoServerAsync(byte[] message)
+    {
+        await using var server = await InProcessEchoServer.StartAsync();
+        using var socket = await Dialer.ConnectAsync(server.LocalEndpoint, Timeout);
         var output = new MemoryStream();
 
         await ClientCommand.SendOnceAsync(socket, message, output, Timeout, "test");
 
-        Assert.Equal(message, output.ToArray());
+        return output.ToArray();
     }
 
     [Fact]
     public async Task Relay_sends_all_input_and_prints_the_whole_echo_after_input_ends()
     {
         await using var server = await InProcessEchoServer.StartAsync();
-        using var socket = await Connector.ConnectAsync(server.LocalEndpoint, Timeout);
+        using var socket = await Dialer.ConnectAsync(server.LocalEndpoint, Timeout);
         var input = new byte[300_000]; // more than one read, more than the socket buffers
         new Random(7).NextBytes(input);
         var output = new MemoryStream();
@@ -56,7 +58,7 @@ public sealed class ClientOutputSpec
     public async Task Relay_reports_a_server_that_closes_before_the_input_ends()
     {
         await using var server = FaultyEchoServer.ClosingAfter(3);
-        using var socket = await Connector.ConnectAsync(IPEndPoint.Parse(server.Address), Timeout);
+        using var socket = await Dialer.ConnectAsync(IPEndPoint.Parse(server.Address), Timeout);
         using var neverEnding = new BlockingInput();
 
         var failure = await Assert.ThrowsAsync<EchoFailureException>(() =>
@@ -70,14 +72,14 @@ public sealed class ClientOutputSpec
     {
         var endpoint = new IPEndPoint(IPAddress.Loopback, ClientCommandSpec.FreePort());
 
-        var failure = await Assert.ThrowsAsync<EchoFailureException>(() => Connector.ConnectAsync(endpoint, Timeout));
+        var failure = await Assert.ThrowsAsync<EchoFailureException>(() => Dialer.ConnectAsync(endpoint, Timeout));
 
         Assert.Equal(EchoFailureKind.Network, failure.Kind);
         Assert.Contains("refused", failure.Message);
     }
 
     /// <summary>Input that never ends (a user who keeps the terminal open): reads wait until disposed.</summary>
-    private sealed class BlockingInput : Stream
+    private sealed class BlockingInput : AsyncInput
     {
         private readonly CancellationTokenSource _disposed = new();
 
@@ -98,21 +100,10 @@ public sealed class ClientOutputSpec
             _disposed.Cancel();
             base.Dispose(disposing);
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Some bytes, then whatever <c>rest</c> gives.</summary>
-    private sealed class ConcatInput(byte[] first, Stream rest) : Stream
+    private sealed class ConcatInput(byte[] first, Stream rest) : AsyncInput
     {
         private bool _firstDone;
 
@@ -124,6 +115,12 @@ public sealed class ClientOutputSpec
             first.CopyTo(buffer);
             return ValueTask.FromResult(first.Length);
         }
+    }
+
+    /// <summary>Test input that is only read asynchronously, as the client reads stdin; the rest is not supported.</summary>
+    private abstract class AsyncInput : Stream
+    {
+        public abstract override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default);
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override bool CanRead => true;

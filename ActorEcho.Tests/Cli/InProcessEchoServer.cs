@@ -1,5 +1,7 @@
 using System.Net;
+using ActorEcho.Configuration;
 using ActorEcho.Hosting;
+using ActorEcho.Networking;
 
 namespace ActorEcho.Tests.Cli;
 

@@ -1,8 +1,11 @@
-using ActorEcho.Bench;
+using System.Net;
+using System.Text.Json;
+using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Tests.Cli;
 
-/// <summary>The bench's building blocks that decide correctness: the byte pattern and stream mode's window.</summary>
+/// <summary>The bench's building blocks that decide correctness: the byte pattern, stream mode's window, and
+/// the options and modes as the command line and the JSON result spell them.</summary>
 public sealed class LoadEngineSpec
 {
     private static readonly EchoPattern Pattern = EchoPattern.Shared;
@@ -72,5 +75,31 @@ public sealed class LoadEngineSpec
 
         Assert.False(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.False(await window.WaitForRoomAsync());
+    }
+
+    [Fact]
+    public void Modes_have_one_name_each_used_by_the_command_line_and_the_json_result()
+    {
+        Assert.Equal(["pingpong", "stream"], BenchModes.Names);
+        foreach (var mode in Enum.GetValues<BenchMode>())
+        {
+            Assert.True(BenchModes.TryParse(mode.Name(), out var parsed));
+            Assert.Equal(mode, parsed);
+            Assert.Equal($"\"{mode.Name()}\"", JsonSerializer.Serialize(mode));
+            Assert.Equal(mode, JsonSerializer.Deserialize<BenchMode>($"\"{mode.Name()}\""));
+        }
+        Assert.False(BenchModes.TryParse("PingPong", out _)); // the command line takes the names as written
+        Assert.Equal(BenchMode.PingPong, new BenchOptions { Target = "t", Endpoint = new IPEndPoint(IPAddress.Loopback, 1) }.Mode);
+    }
+
+    [Theory]
+    [InlineData(64, null, BenchOptions.DefaultWindow)]
+    [InlineData(1024 * 1024, null, 1024 * 1024)] // a message larger than the default window: the window grows to fit
+    [InlineData(64, 1000, 1000)]
+    public void Stream_window_is_the_one_asked_for_or_the_default_grown_to_one_message(int size, int? window, int expected)
+    {
+        var options = new BenchOptions { Target = "t", Endpoint = new IPEndPoint(IPAddress.Loopback, 1), MessageSize = size, Window = window };
+
+        Assert.Equal(expected, options.StreamWindow);
     }
 }

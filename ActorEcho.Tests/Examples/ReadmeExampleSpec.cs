@@ -1,7 +1,7 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using ActorEcho.Actors;
-using ActorEcho.Hosting;
+using ActorEcho.Configuration;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 

@@ -1,6 +1,8 @@
 using System.Net;
+using ActorEcho.Cli;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Hosting;
+using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
@@ -15,7 +17,8 @@ namespace ActorEcho.Actors;
 /// Akka.IO 1.5.74 accepts continuously whatever the bind's pull mode (<see cref="Tcp.ResumeAccepting"/> is a
 /// no-op there), so "not accepting" means that clients arriving from then on are closed at once.
 /// </summary>
-/// <remarks>States: <see cref="Binding"/> → <see cref="Accepting"/> → <see cref="Draining"/>.</remarks>
+/// <remarks>States: <see cref="Binding"/> → <see cref="Accepting"/> → <see cref="Draining"/> →
+/// <see cref="Unbinding"/> (every connection ended; the listening socket is being released).</remarks>
 public sealed class EchoListener : ReceiveActor, IWithTimers
 {
     /// <summary>Asks for the outcome of the bind; answered with <see cref="BindSucceeded"/> or <see cref="BindFailed"/>.</summary>
@@ -25,9 +28,12 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         private GetBindResult() { }
     }
 
-    public sealed record BindSucceeded(EndPoint LocalAddress);
+    /// <summary>The outcome of the bind, the answer to <see cref="GetBindResult"/>.</summary>
+    public abstract record BindResult;
 
-    public sealed record BindFailed(string Reason);
+    public sealed record BindSucceeded(EndPoint LocalAddress) : BindResult;
+
+    public sealed record BindFailed(string Reason) : BindResult;
 
     /// <summary>Shutdown, first phase: accept no more clients. Answered with <see cref="Akka.Done"/>.</summary>
     public sealed class StopAccepting
@@ -58,7 +64,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     public sealed class ListeningSocketLost(string message) : CoordinatedShutdown.Reason
     {
         public string Message { get; } = message;
-        public override int ExitCode => 3;
+        public override int ExitCode => ExitCodes.NetworkError;
         public override string ToString() => Message;
     }
 
@@ -76,7 +82,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private object? _bindResult;
+    private BindResult? _bindResult;
     private IActorRef _tcpListener = ActorRefs.Nobody;
     private bool _tcpListenerStopped;
     private int _active;
@@ -85,6 +91,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private long _closed;
     private long _nextChildId;
     private bool _drainStarted;
+    /// <summary>In <see cref="Unbinding"/>: Akka.IO confirmed the listening socket released.</summary>
+    private bool _unbound;
 
     public EchoListener(EchoSettings settings, IPEndPoint endpoint)
     {
@@ -226,7 +234,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         connection.Tell(Tcp.Close.Instance);
     }
 
-    private void CompleteBind(object result)
+    private void CompleteBind(BindResult result)
     {
         _bindResult = result;
         foreach (var waiter in _bindWaiters)
@@ -276,13 +284,12 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     private void Unbinding()
     {
-        var unbound = false;
         // Akka.IO's listener stops itself after answering Unbound; its death before that means the same.
         Receive<Terminated>(terminated => terminated.ActorRef.Equals(_tcpListener), _ => Self.Tell(Tcp.Unbound.Instance));
         Receive<Tcp.Unbound>(_ =>
         {
             _log.Debug("Listening socket released");
-            unbound = true;
+            _unbound = true;
             foreach (var waiter in _drainWaiters)
                 waiter.Tell(Akka.Done.Instance);
             _drainWaiters.Clear();
@@ -291,7 +298,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainConnections>(_ =>
         {
-            if (unbound)
+            if (_unbound)
                 Sender.Tell(Akka.Done.Instance);
             else
                 _drainWaiters.Add(Sender);

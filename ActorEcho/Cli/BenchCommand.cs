@@ -1,107 +1,93 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
-using ActorEcho.Bench;
-using ActorEcho.Hosting;
+using ActorEcho.LoadEngine;
+using ActorEcho.Networking;
 
 namespace ActorEcho.Cli;
 
 /// <summary>
 /// <c>bench ADDRESS [options]</c>: drives any TCP echo server with N connections in pingpong or stream mode,
 /// checks every echoed byte, and reports rates and latency percentiles (text, or one JSON object with --json).
+/// Defaults come from <see cref="BenchOptions"/>.
 /// </summary>
-public static class BenchCommand
+public sealed class BenchCommand : Command
 {
-    public const int MaxConnections = 100_000;
-    public const int MaxMessageSize = 64 * 1024 * 1024;
+    private const int MaxConnections = 100_000;
+    private const int MaxMessageSize = 64 * 1024 * 1024;
 
-    public static readonly Argument<string> AddressArgument = new("address")
+    private readonly Argument<string> _address = new("address")
     {
         Description = "Echo server to load: host:port or [ipv6]:port",
     };
 
-    public static readonly Option<int> ConnectionsOption = new("--connections", "-c")
+    private readonly Option<int> _connections = new("--connections", "-c")
     {
         Description = "Concurrent connections",
         HelpName = "N",
-        DefaultValueFactory = _ => 10,
+        DefaultValueFactory = _ => BenchOptions.DefaultConnections,
     };
 
-    public static readonly Option<int> SizeOption = new("--size", "-s")
+    private readonly Option<int> _size = new("--size", "-s")
     {
         Description = "Message size in bytes (64, 16k, 1m)",
         HelpName = "BYTES",
-        DefaultValueFactory = _ => 64,
+        DefaultValueFactory = _ => BenchOptions.DefaultMessageSize,
         CustomParser = CommandLineValues.ParseByteSize,
     };
 
-    public static readonly Option<TimeSpan?> DurationOption = new("--duration", "-d")
+    private readonly Option<TimeSpan?> _duration = CommandLineValues.DurationOption("--duration", "-d",
+        $"How long to measure, in seconds or with a unit: 10, 500ms, 1m (default {Dialer.Describe(BenchOptions.DefaultDuration)})");
+
+    private readonly Option<TimeSpan?> _warmup = CommandLineValues.DurationOption("--warmup", "-w",
+        $"Load before measuring starts, not counted in the results (default {Dialer.Describe(BenchOptions.DefaultWarmup)})");
+
+    // No default factory: help would show the enum's own spelling; an absent mode is BenchMode's zero value.
+    private readonly Option<BenchMode> _mode = new("--mode", "-m")
     {
-        Description = "How long to measure, in seconds or with a unit: 10, 500ms, 1m (default 10s)",
-        HelpName = "DURATION",
-        CustomParser = CommandLineValues.ParseOptionalDuration,
+        Description = "pingpong: send a message, wait for its echo, repeat; stream: keep a window of bytes in flight " +
+                      $"[default: {default(BenchMode).Name()}]",
+        CustomParser = ParseMode,
     };
 
-    public static readonly Option<TimeSpan?> WarmupOption = new("--warmup", "-w")
+    private readonly Option<int?> _window = new("--window")
     {
-        Description = "Load before measuring starts, not counted in the results (default 0)",
-        HelpName = "DURATION",
-        CustomParser = CommandLineValues.ParseOptionalDuration,
-    };
-
-    public static readonly Option<string> ModeOption = new("--mode", "-m")
-    {
-        Description = "pingpong: send a message, wait for its echo, repeat; stream: keep a window of bytes in flight",
-        DefaultValueFactory = _ => "pingpong",
-    };
-
-    public const int DefaultWindow = 256 * 1024;
-
-    public static readonly Option<int?> WindowOption = new("--window")
-    {
-        Description = "Stream mode: most bytes in flight per connection, at least --size (default 256k, or --size if larger)",
+        Description = "Stream mode: most bytes in flight per connection, at least --size " +
+                      $"(default {CommandLineValues.FormatByteSize(BenchOptions.DefaultWindow)}, or --size if larger)",
         HelpName = "BYTES",
         CustomParser = CommandLineValues.ParseOptionalByteSize,
     };
 
-    public static readonly Option<TimeSpan?> TimeoutOption = new("--timeout", "-t")
-    {
-        Description = "Connect timeout per connection (default 10s)",
-        HelpName = "DURATION",
-        CustomParser = CommandLineValues.ParseOptionalDuration,
-    };
+    private readonly Option<TimeSpan?> _timeout = CommandLineValues.DurationOption("--timeout", "-t",
+        $"Connect timeout per connection (default {Dialer.Describe(BenchOptions.DefaultConnectTimeout)})");
 
-    public static readonly Option<bool> JsonOption = new("--json")
+    private readonly Option<bool> _json = new("--json")
     {
         Description = "Print the result as one JSON object on stdout (and nothing else there)",
     };
 
-    static BenchCommand()
+    public BenchCommand() : base("bench", "Load an echo server (any, not only this one) and report throughput and latency")
     {
-        ModeOption.AcceptOnlyFromAmong("pingpong", "stream");
-        CommandLineValues.Check(ConnectionsOption, value => value is < 1 or > MaxConnections
-            ? $"--connections must be from 1 to {MaxConnections}, not {value}." : null);
-        CommandLineValues.Check(SizeOption, value => value is < 1 or > MaxMessageSize
-            ? $"--size must be from 1 byte to {BenchReport.Bytes(MaxMessageSize)}, not {value}." : null);
-        CommandLineValues.Check(WindowOption, value => value < 1 ? "--window must be at least 1 byte." : null);
-        CommandLineValues.Check(DurationOption, value => value is { } d && d <= TimeSpan.Zero ? "--duration must be more than 0." : null);
-        CommandLineValues.Check(TimeoutOption, value => value is { } t && t <= TimeSpan.Zero ? "--timeout must be more than 0." : null);
-    }
+        Arguments.Add(_address);
+        foreach (var option in new Option[] { _connections, _size, _duration, _warmup, _mode, _window, _timeout, _json })
+            Options.Add(option);
 
-    public static Command Create()
-    {
-        var command = new Command("bench", "Load an echo server (any, not only this one) and report throughput and latency");
-        command.Arguments.Add(AddressArgument);
-        foreach (var option in new Option[] { ConnectionsOption, SizeOption, DurationOption, WarmupOption, ModeOption, WindowOption, TimeoutOption, JsonOption })
-            command.Options.Add(option);
-        command.Validators.Add(result =>
+        _mode.AcceptOnlyFromAmong([.. BenchModes.Names]);
+        CommandLineValues.Check(_connections, value => value is < 1 or > MaxConnections
+            ? $"--connections must be from 1 to {MaxConnections}, not {value}." : null);
+        CommandLineValues.Check(_size, value => value is < 1 or > MaxMessageSize
+            ? $"--size must be from 1 byte to {BenchReport.Bytes(MaxMessageSize)}, not {value}." : null);
+        CommandLineValues.Check(_window, value => value < 1 ? "--window must be at least 1 byte." : null);
+        CommandLineValues.CheckPositive(_duration);
+        CommandLineValues.CheckPositive(_timeout);
+        Validators.Add(result =>
         {
-            // Only a window given on the command line can be too small: the default grows to fit (see RunAsync).
+            // Only a window given on the command line can be too small: the default grows to fit (BenchOptions).
             try
             {
-                if (result.GetValue(ModeOption) == "stream" && result.GetValue(WindowOption) is { } window
-                    && window < result.GetValue(SizeOption))
+                if (result.GetValue(_mode) == BenchMode.Stream && result.GetValue(_window) is { } window
+                    && window < result.GetValue(_size))
                     result.AddError("--window must be at least --size: the window has to hold one whole message.");
             }
             catch (InvalidOperationException)
@@ -109,11 +95,19 @@ public static class BenchCommand
                 // One of these options has its own parse error, which is reported instead.
             }
         });
-        command.SetAction((result, _) => RunAsync(result));
-        return command;
+        SetAction((result, _) => RunAsync(result));
     }
 
-    private static async Task<int> RunAsync(ParseResult result)
+    /// <summary>By the mode's own name, not the enum's (AcceptOnlyFromAmong has already rejected other words).</summary>
+    private static BenchMode ParseMode(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (!BenchModes.TryParse(text, out var mode))
+            result.AddError($"--mode must be {string.Join(" or ", BenchModes.Names)}, not '{text}'.");
+        return mode;
+    }
+
+    private async Task<int> RunAsync(ParseResult result)
     {
         // The first Ctrl-C (or SIGTERM) ends the run early and still reports what was measured; a second one is
         // left to its default and ends the process.
@@ -121,32 +115,30 @@ public static class BenchCommand
         using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
-        var json = result.GetValue(JsonOption);
-        var size = result.GetValue(SizeOption);
         try
         {
-            var address = result.GetRequiredValue(AddressArgument);
+            var address = result.GetRequiredValue(_address);
             var options = new BenchOptions
             {
                 Target = address.Trim(),
-                Endpoint = await Connector.ResolveAsync(address),
-                Mode = result.GetValue(ModeOption) == "stream" ? BenchMode.Stream : BenchMode.PingPong,
-                Connections = result.GetValue(ConnectionsOption),
-                MessageSize = size,
-                Window = result.GetValue(WindowOption) ?? Math.Max(DefaultWindow, size),
-                Duration = result.GetValue(DurationOption) ?? TimeSpan.FromSeconds(10),
-                Warmup = result.GetValue(WarmupOption) ?? TimeSpan.Zero,
-                ConnectTimeout = result.GetValue(TimeoutOption) ?? TimeSpan.FromSeconds(10),
+                Endpoint = await TargetAddress.ResolveAsync(address),
+                Mode = result.GetValue(_mode),
+                Connections = result.GetValue(_connections),
+                MessageSize = result.GetValue(_size),
+                Window = result.GetValue(_window),
+                Duration = result.GetValue(_duration) ?? BenchOptions.DefaultDuration,
+                Warmup = result.GetValue(_warmup) ?? BenchOptions.DefaultWarmup,
+                ConnectTimeout = result.GetValue(_timeout) ?? BenchOptions.DefaultConnectTimeout,
             };
 
             using var progress = Console.IsErrorRedirected ? null : new ProgressLine(Console.Error);
             var outcome = await BenchRunner.RunAsync(options, progress is null ? null : progress.Show, interrupt.Token);
             progress?.Clear();
 
-            if (json)
-                Console.Out.WriteLine(JsonSerializer.Serialize(outcome, BenchJsonContext.Default.BenchResult));
+            if (result.GetValue(_json))
+                BenchReport.WriteJson(Console.Out, outcome);
             else
-                BenchReport.Write(Console.Out, outcome, EndpointParser.Format(options.Endpoint));
+                BenchReport.Write(Console.Out, outcome, Dialer.Describe(options.Endpoint));
             return ExitCodes.Ok;
         }
         catch (EchoFailureException failure)

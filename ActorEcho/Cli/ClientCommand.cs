@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using System.Text;
-using ActorEcho.Bench;
-using ActorEcho.Hosting;
+using ActorEcho.LoadEngine;
+using ActorEcho.Networking;
 
 namespace ActorEcho.Cli;
 
@@ -13,52 +13,43 @@ namespace ActorEcho.Cli;
 /// Output is the server's bytes, unchanged, except that on a terminal a final newline is added if the echo
 /// lacks one (so the prompt does not land on its last line); redirected output is byte-exact.
 /// </summary>
-public static class ClientCommand
+public sealed class ClientCommand : Command
 {
     private const int BufferSize = 64 * 1024;
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    public static readonly Argument<string> AddressArgument = new("address")
+    private readonly Argument<string> _address = new("address")
     {
         Description = "Echo server to connect to: host:port or [ipv6]:port, e.g. 127.0.0.1:2000",
     };
 
-    public static readonly Argument<string?> MessageArgument = new("message")
+    private readonly Argument<string?> _message = new("message")
     {
         Description = "Text to send (UTF-8, sent as is, no newline added); without it, stdin is sent",
         Arity = ArgumentArity.ZeroOrOne,
     };
 
-    public static readonly Option<TimeSpan?> TimeoutOption = new("--timeout", "-t")
-    {
-        Description = "Connect timeout, and how long to wait for more echo once everything is sent: 10, 500ms, 1m (default 10s)",
-        HelpName = "DURATION",
-        CustomParser = CommandLineValues.ParseOptionalDuration,
-    };
+    private readonly Option<TimeSpan?> _timeout = CommandLineValues.DurationOption("--timeout", "-t",
+        $"Connect timeout, and how long to wait for more echo once everything is sent: 10, 500ms, 1m (default {Dialer.Describe(DefaultTimeout)})");
 
-    static ClientCommand()
+    public ClientCommand() : base("client", "Send a message (or stdin) to an echo server and print the echo")
     {
-        CommandLineValues.Check(TimeoutOption, value => value is { } t && t <= TimeSpan.Zero ? "--timeout must be more than 0." : null);
-    }
-
-    public static Command Create()
-    {
-        var command = new Command("client", "Send a message (or stdin) to an echo server and print the echo");
-        command.Arguments.Add(AddressArgument);
-        command.Arguments.Add(MessageArgument);
-        command.Options.Add(TimeoutOption);
-        command.SetAction((result, _) => RunAsync(
-            result.GetRequiredValue(AddressArgument), result.GetValue(MessageArgument), result.GetValue(TimeoutOption) ?? TimeSpan.FromSeconds(10)));
-        return command;
+        Arguments.Add(_address);
+        Arguments.Add(_message);
+        Options.Add(_timeout);
+        CommandLineValues.CheckPositive(_timeout);
+        SetAction((result, _) => RunAsync(
+            result.GetRequiredValue(_address), result.GetValue(_message), result.GetValue(_timeout) ?? DefaultTimeout));
     }
 
     private static async Task<int> RunAsync(string address, string? message, TimeSpan timeout)
     {
         try
         {
-            var endpoint = await Connector.ResolveAsync(address);
-            using var socket = await Connector.ConnectAsync(endpoint, timeout);
+            var endpoint = await TargetAddress.ResolveAsync(address);
+            using var socket = await Dialer.ConnectAsync(endpoint, timeout);
             await using var output = new TerminalAwareOutput(Console.OpenStandardOutput(), Console.IsOutputRedirected);
-            var target = EndpointParser.Format(endpoint);
+            var target = Dialer.Describe(endpoint);
             if (message is null)
             {
                 await using var input = Console.OpenStandardInput();
@@ -106,7 +97,7 @@ public static class ClientCommand
         }
         catch (SocketException e)
         {
-            throw EchoFailureException.Network($"connection to {target}: {Connector.Describe(e)}");
+            throw EchoFailureException.Network($"connection to {target}: {Dialer.Describe(e)}");
         }
         if (echo.Difference() is { } difference)
             throw EchoFailureException.Mismatch($"the echo from {target} differs from the message: {difference}");
@@ -140,7 +131,7 @@ public static class ClientCommand
         }
         catch (SocketException e)
         {
-            throw EchoFailureException.Network($"connection to {target}: {Connector.Describe(e)}");
+            throw EchoFailureException.Network($"connection to {target}: {Dialer.Describe(e)}");
         }
 
         async Task CopyInputAsync()
@@ -170,7 +161,7 @@ public static class ClientCommand
             }
             catch (OperationCanceledException)
             {
-                throw EchoFailureException.Network($"no echo from {target} for {Connector.Describe(timeout)}");
+                throw EchoFailureException.Network($"no echo from {target} for {Dialer.Describe(timeout)}");
             }
             if (received == 0)
                 return;

@@ -31,6 +31,19 @@ internal static class CommandLineValues
         });
     }
 
+    /// <summary>An option that takes a duration (<c>10</c>, <c>500ms</c>, <c>1m</c>). Absent, its value is null and
+    /// the command applies its own default, which <paramref name="description"/> states.</summary>
+    public static Option<TimeSpan?> DurationOption(string name, string alias, string description) => new(name, alias)
+    {
+        Description = description,
+        HelpName = "DURATION",
+        CustomParser = ParseOptionalDuration,
+    };
+
+    /// <summary>Adds the check that a duration given for <paramref name="option"/> is more than zero.</summary>
+    public static void CheckPositive(Option<TimeSpan?> option) =>
+        Check(option, value => value is { } d && d <= TimeSpan.Zero ? $"{option.Name} must be more than 0." : null);
+
     public static TimeSpan? ParseOptionalDuration(ArgumentResult result) => ParseDuration(result);
 
     public static int? ParseOptionalByteSize(ArgumentResult result) => ParseByteSize(result);
@@ -88,6 +101,14 @@ internal static class CommandLineValues
         bytes = (int)(value * scale);
         return true;
     }
+
+    /// <summary>A byte size as it is typed: <c>256k</c>, <c>1m</c>, <c>1500</c>.</summary>
+    public static string FormatByteSize(int bytes) => bytes switch
+    {
+        > 0 when bytes % (1024 * 1024) == 0 => $"{bytes / (1024 * 1024)}m",
+        > 0 when bytes % 1024 == 0 => $"{bytes / 1024}k",
+        _ => $"{bytes}",
+    };
 
     private static (string Number, string Unit) SplitUnit(string text)
     {

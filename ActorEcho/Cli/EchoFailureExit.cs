@@ -1,4 +1,4 @@
-using ActorEcho.Bench;
+using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Cli;
 

@@ -1,4 +1,5 @@
-using ActorEcho.Hosting;
+using ActorEcho.Diagnostics;
+
 
 namespace ActorEcho.Cli;
 

@@ -1,38 +1,38 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using ActorEcho.Actors;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
+using ActorEcho.Networking;
 using Akka.Actor;
 
 namespace ActorEcho.Cli;
 
 /// <summary><c>serve [ADDRESS] [--config FILE]</c>: runs the echo server until Ctrl-C or SIGTERM.</summary>
-public static class ServeCommand
+public sealed class ServeCommand : Command
 {
     /// <summary>Environment variable that overrides <c>actor-echo.bind-address</c>.</summary>
     public const string BindAddressVariable = "ACTOR_ECHO_BIND";
 
-    public const string Name = "serve";
-
-    public static Command Create()
+    private readonly Argument<string?> _address = new("address")
     {
-        var address = new Argument<string?>("address")
-        {
-            Description = "Address to listen on, overriding actor-echo.bind-address and ACTOR_ECHO_BIND: " +
-                          "127.0.0.1:2000, 0.0.0.0:2000, [::]:2000; port 0 picks a free port",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
-        var config = new Option<string?>("--config", "-c")
-        {
-            Description = "HOCON configuration file (default: akka.hocon beside the program)",
-            HelpName = "FILE",
-        };
-        var command = new Command(Name, "Run the echo server until Ctrl-C or SIGTERM (the default command)");
-        command.Arguments.Add(address);
-        command.Options.Add(config);
-        command.SetAction((result, _) => RunAsync(result.GetValue(address), result.GetValue(config)));
-        return command;
+        Description = "Address to listen on, overriding actor-echo.bind-address and ACTOR_ECHO_BIND: " +
+                      "127.0.0.1:2000, 0.0.0.0:2000, [::]:2000; port 0 picks a free port",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private readonly Option<string?> _config = new("--config", "-c")
+    {
+        Description = "HOCON configuration file (default: akka.hocon beside the program)",
+        HelpName = "FILE",
+    };
+
+    public ServeCommand() : base("serve", "Run the echo server until Ctrl-C or SIGTERM (the default command)")
+    {
+        Arguments.Add(_address);
+        Options.Add(_config);
+        SetAction((result, _) => RunAsync(result.GetValue(_address), result.GetValue(_config)));
     }
 
     private static async Task<int> RunAsync(string? address, string? configPath)

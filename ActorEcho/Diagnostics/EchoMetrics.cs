@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ActorEcho.Actors;
 
 namespace ActorEcho.Diagnostics;
 
@@ -66,20 +67,20 @@ public static class EchoMetrics
     public static readonly Counter<long> ReadsSuspended = Meter.CreateCounter<long>(
         "actorecho.reads.suspended", "{pause}", "Times a connection stopped reading because its client was not reading the echo fast enough");
 
-    /// <summary>The <c>reason</c> tag for <paramref name="reason"/>, one of <see cref="Reasons"/>: cached, so that
-    /// recording a close allocates nothing.</summary>
-    public static KeyValuePair<string, object?> ReasonTag(string reason) => reason switch
+    /// <summary>The <c>reason</c> tag for <paramref name="reason"/>, whose text is one of <see cref="Reasons"/>:
+    /// cached, so that recording a close allocates nothing.</summary>
+    public static KeyValuePair<string, object?> ReasonTag(CloseReason reason) => reason switch
     {
-        Reasons.PeerClosed => PeerClosedTag,
-        Reasons.IdleTimeout => IdleTimeoutTag,
-        Reasons.SlowReader => SlowReaderTag,
-        Reasons.Drained => DrainedTag,
-        Reasons.DrainTimeout => DrainTimeoutTag,
-        Reasons.Error => ErrorTag,
-        Reasons.Aborted => AbortedTag,
-        Reasons.Failed => FailedTag,
-        Reasons.Stopped => StoppedTag,
-        _ => new KeyValuePair<string, object?>(ReasonKey, reason),
+        CloseReason.PeerClosed => PeerClosedTag,
+        CloseReason.IdleTimeout => IdleTimeoutTag,
+        CloseReason.SlowReader => SlowReaderTag,
+        CloseReason.Drained => DrainedTag,
+        CloseReason.DrainTimeout => DrainTimeoutTag,
+        CloseReason.Error => ErrorTag,
+        CloseReason.Aborted => AbortedTag,
+        CloseReason.Failed => FailedTag,
+        CloseReason.Stopped => StoppedTag,
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 
     private const string ReasonKey = "reason";

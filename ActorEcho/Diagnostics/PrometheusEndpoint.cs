@@ -1,5 +1,5 @@
-using OpenTelemetry;
 using ActorEcho.Hosting;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 

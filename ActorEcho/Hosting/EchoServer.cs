@@ -1,6 +1,8 @@
 using System.Net;
 using ActorEcho.Actors;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.Networking;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
@@ -42,63 +44,32 @@ public sealed class EchoServer : IAsyncDisposable
 
     /// <summary>Starts an actor system from <paramref name="config"/> and binds the listener (and the Prometheus
     /// endpoint, if configured; it stops when the actor system terminates).</summary>
+    /// <exception cref="SettingsException">the akka settings are invalid.</exception>
     /// <exception cref="BindFailedException">the address, or the metrics endpoint's, could not be bound (in use,
-    /// not local, no permission).</exception>
+    /// not local, no permission), or the bind did not answer within <see cref="ServerTimeouts.Bind"/>.</exception>
     public static async Task<EchoServer> StartAsync(Config config, EchoSettings settings, IPEndPoint endpoint)
     {
+        var timeouts = ServerTimeouts.From(settings);
         var metrics = settings.PrometheusEndpoint is { } url ? PrometheusEndpoint.Start(url) : null;
         ActorSystem system;
         try
         {
-            system = ActorSystem.Create("actor-echo", ShutdownConfig(settings).WithFallback(config));
-        }
-        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
-        {
-            metrics?.Dispose();
-            throw new SettingsException($"invalid akka settings: {OneLine.Of(e.Message)}");
+            system = CreateSystem(config, timeouts);
         }
         catch
         {
             metrics?.Dispose();
             throw;
         }
-        try
-        {
-            // Akka.IO reads and checks akka.io.tcp when the extension is first used. Doing that here turns a bad
-            // value (e.g. a frame larger than send-buffer-size) into a one-line error, instead of a listener that
-            // fails to start, an error log with a stack trace, and a bind that never answers.
-            _ = system.Tcp();
-        }
-        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException or NullReferenceException)
-        {
-            metrics?.Dispose();
-            await system.Terminate().ConfigureAwait(false);
-            throw new SettingsException($"invalid akka.io.tcp settings: {OneLine.Of(e.Message)}");
-        }
         if (metrics is not null)
             system.RegisterOnTermination(metrics.Dispose);
+
         try
         {
-            var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");
-            object result;
-            try
-            {
-                result = await listener.Ask<object>(EchoListener.GetBindResult.Instance, BindTimeout).ConfigureAwait(false);
-            }
-            catch (AskTimeoutException)
-            {
-                throw new BindFailedException($"cannot listen on {EndpointParser.Format(endpoint)}: no answer within {BindTimeout.TotalSeconds:0} s");
-            }
-            switch (result)
-            {
-                case EchoListener.BindSucceeded bound:
-                    RegisterShutdownTasks(system, listener, settings);
-                    return new EchoServer(system, listener, (IPEndPoint)bound.LocalAddress, settings);
-                case EchoListener.BindFailed failed:
-                    throw new BindFailedException(failed.Reason);
-                default:
-                    throw new BindFailedException($"cannot listen on {EndpointParser.Format(endpoint)}: unexpected reply {result}");
-            }
+            StartTcp(system);
+            var (listener, local) = await BindAsync(system, settings, endpoint, timeouts.Bind).ConfigureAwait(false);
+            RegisterShutdownTasks(system, listener, timeouts);
+            return new EchoServer(system, listener, local, settings);
         }
         catch
         {
@@ -107,7 +78,64 @@ public sealed class EchoServer : IAsyncDisposable
         }
     }
 
-    private static readonly TimeSpan BindTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>Creates the actor system; waits for nothing. Akka reads most of its own settings here.</summary>
+    private static ActorSystem CreateSystem(Config config, ServerTimeouts timeouts)
+    {
+        try
+        {
+            return ActorSystem.Create("actor-echo", ShutdownConfig(timeouts).WithFallback(config));
+        }
+        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
+        {
+            throw new SettingsException($"invalid akka settings: {OneLine.Of(e.Message)}");
+        }
+    }
+
+    /// <summary>Starts Akka.IO's TCP extension, which reads and checks <c>akka.io.tcp</c> when first used; waits
+    /// for nothing. Doing it here turns a bad value (e.g. a frame
+    /// larger than send-buffer-size) into a one-line error, instead of a listener that fails to start, an error
+    /// log with a stack trace, and a bind that never answers.</summary>
+    private static void StartTcp(ActorSystem system)
+    {
+        try
+        {
+            _ = system.Tcp();
+        }
+        // What Akka.NET 1.5.74 throws for bad akka.io.tcp values (TcpSettings.Create, read from the assembly):
+        // FormatException for a malformed number, ArgumentException for sizes out of range or a null number,
+        // InvalidOperationException for a size key without a value (Nullable.Value), NotSupportedException
+        // for a malformed boolean, and NullReferenceException from HoconObject.MergeImmutable when akka.io.tcp
+        // itself is not an object (`akka.io.tcp = 5`).
+        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException
+                                      or InvalidOperationException or NotSupportedException or NullReferenceException)
+        {
+            throw new SettingsException($"invalid akka.io.tcp settings: {OneLine.Of(e.Message)}");
+        }
+    }
+
+    /// <summary>Starts the listener and waits, at most <paramref name="timeout"/>, for its bind's outcome.</summary>
+    private static async Task<(IActorRef Listener, IPEndPoint LocalEndpoint)> BindAsync(
+        ActorSystem system, EchoSettings settings, IPEndPoint endpoint, TimeSpan timeout)
+    {
+        var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");
+        EchoListener.BindResult result;
+        try
+        {
+            result = await listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, timeout)
+                .ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            throw new BindFailedException(
+                $"cannot listen on {EndpointParser.Format(endpoint)}: no answer within {timeout.TotalSeconds:0} s");
+        }
+        return result switch
+        {
+            EchoListener.BindSucceeded bound => (listener, (IPEndPoint)bound.LocalAddress),
+            EchoListener.BindFailed failed => throw new BindFailedException(failed.Reason),
+            _ => throw new InvalidOperationException($"unknown bind result {result}"),
+        };
+    }
 
     /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it.</summary>
     public Task StopAsync() => CoordinatedShutdown.Get(System).Run(ServerStopReason.Instance);
@@ -118,33 +146,54 @@ public sealed class EchoServer : IAsyncDisposable
         await WhenTerminated.ConfigureAwait(false);
     }
 
-    /// <summary>Stretches the drain phase's timeout to the configured drain timeout (plus the time the listener
-    /// needs to abort stragglers), and leaves process exit to the host so that it can choose the exit code.</summary>
-    private static Config ShutdownConfig(EchoSettings settings)
-    {
-        var drainPhase = (long)(settings.DrainTimeout + TimeSpan.FromSeconds(5)).TotalMilliseconds;
-        return ConfigurationFactory.ParseString($$"""
+    /// <summary>Stretches the drain phase's timeout to fit the drain (<see cref="ServerTimeouts.DrainPhase"/>), and
+    /// leaves process exit to the host so that it can choose the exit code.</summary>
+    private static Config ShutdownConfig(ServerTimeouts timeouts) =>
+        ConfigurationFactory.ParseString($$"""
             akka.coordinated-shutdown {
               exit-clr = off
-              phases.service-requests-done.timeout = {{drainPhase}}ms
+              phases.service-requests-done.timeout = {{(long)timeouts.DrainPhase.TotalMilliseconds}}ms
             }
             """);
-    }
 
-    private static void RegisterShutdownTasks(ActorSystem system, IActorRef listener, EchoSettings settings)
+    /// <summary>The shutdown phases' tasks: each asks the listener and waits, at most the time
+    /// <paramref name="timeouts"/> gives it, for its answer.</summary>
+    private static void RegisterShutdownTasks(ActorSystem system, IActorRef listener, ServerTimeouts timeouts)
     {
         var shutdown = CoordinatedShutdown.Get(system);
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-accepting", async () =>
         {
-            await listener.Ask<Done>(EchoListener.StopAccepting.Instance, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await listener.Ask<Done>(EchoListener.StopAccepting.Instance, timeouts.StopAccepting).ConfigureAwait(false);
             return Done.Instance;
         });
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-connections", async () =>
         {
-            await listener.Ask<Done>(EchoListener.DrainConnections.Instance, settings.DrainTimeout + TimeSpan.FromSeconds(4))
-                .ConfigureAwait(false);
+            await listener.Ask<Done>(EchoListener.DrainConnections.Instance, timeouts.Drain).ConfigureAwait(false);
             return Done.Instance;
         });
+    }
+}
+
+/// <summary>How long starting and stopping wait for the listener, all derived in one place.</summary>
+/// <param name="Bind">The bind's answer: Akka.IO answers at once unless something is badly wrong.</param>
+/// <param name="StopAccepting">The listener's answer to StopAccepting, which it gives at once.</param>
+/// <param name="Drain">The listener's answer to DrainConnections: <c>drain-timeout</c>, then the aborted
+/// stragglers' ends and the unbind.</param>
+/// <param name="DrainPhase">CoordinatedShutdown's phase that runs the drain: a little longer than
+/// <paramref name="Drain"/>, so that the drain's own timeout is what reports a drain that hangs.</param>
+public sealed record ServerTimeouts(TimeSpan Bind, TimeSpan StopAccepting, TimeSpan Drain, TimeSpan DrainPhase)
+{
+    /// <summary>Time the listener gets after <c>drain-timeout</c> to abort the connections left and unbind.</summary>
+    private static readonly TimeSpan AfterDrainTimeout = TimeSpan.FromSeconds(4);
+
+    public static ServerTimeouts From(EchoSettings settings)
+    {
+        var drain = settings.DrainTimeout + AfterDrainTimeout;
+        return new ServerTimeouts(
+            Bind: TimeSpan.FromSeconds(30),
+            StopAccepting: TimeSpan.FromSeconds(5),
+            Drain: drain,
+            DrainPhase: drain + TimeSpan.FromSeconds(1));
     }
 }
 

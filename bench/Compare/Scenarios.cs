@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
-using ActorEcho.Bench;
+using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Compare;
 

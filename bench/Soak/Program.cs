@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using ActorEcho.Actors;
+using ActorEcho.Configuration;
 using ActorEcho.Hosting;
-using ActorEcho.Tests.Hardening;
+using ActorEcho.Tests.Server;
 using Akka.Actor;
 
 // Connection-churn soak: starts an echo server on 127.0.0.1 (free port) in this process, runs CYCLES

@@ -1,0 +1,161 @@
+using ActorEcho.Diagnostics;
+using Akka.Configuration;
+
+namespace ActorEcho.Configuration;
+
+/// <summary>
+/// The <c>actor-echo</c> section of the configuration, read once at start-up. Every key, its default and why it
+/// exists is documented in <c>akka.hocon</c>; this record only gives them types and checks their ranges.
+/// </summary>
+public sealed record EchoSettings
+{
+    public const string SectionName = "actor-echo";
+
+    /// <summary>Address to listen on, as written by the user: <c>127.0.0.1:2000</c>, <c>[::]:2000</c>, <c>localhost:0</c>.</summary>
+    public required string BindAddress { get; init; }
+
+    /// <summary>Length of the kernel's queue of connections not yet accepted.</summary>
+    public int Backlog { get; init; } = 1024;
+
+    /// <summary>Connections served at once; a client over the limit is closed straight away.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>A connection with no traffic either way for this long is closed; <c>null</c> means never.</summary>
+    public TimeSpan? IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Un-acknowledged echo bytes above which the connection stops reading from its client.</summary>
+    public int WriteHighWatermark { get; init; } = 128 * 1024;
+
+    /// <summary>Un-acknowledged echo bytes below which a paused connection reads again.</summary>
+    public int WriteLowWatermark { get; init; } = 32 * 1024;
+
+    /// <summary>How long shutdown waits for connections to finish echoing before aborting the rest.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a drained connection, its echo complete and its FIN sent, waits for the client's FIN
+    /// before it is reset.</summary>
+    public TimeSpan DrainLinger { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>SO_RCVBUF for accepted sockets, or <c>null</c> to keep the kernel's (auto-tuned) default.</summary>
+    public int? SocketReceiveBufferSize { get; init; }
+
+    /// <summary>SO_SNDBUF for accepted sockets, or <c>null</c> to keep the kernel's (auto-tuned) default.</summary>
+    public int? SocketSendBufferSize { get; init; }
+
+    /// <summary>Where the optional Prometheus scrape endpoint listens (<c>http://host:port/path</c>), or <c>null</c>
+    /// for none (<c>actor-echo.metrics.prometheus-endpoint = off</c>).</summary>
+    public Uri? PrometheusEndpoint { get; init; }
+
+    /// <summary>Reads the <c>actor-echo</c> section of <paramref name="config"/>.</summary>
+    /// <exception cref="SettingsException">a key is missing, malformed or out of range.</exception>
+    public static EchoSettings Create(Config config)
+    {
+        var section = config.GetConfig(SectionName);
+        if (section is null || section.IsEmpty)
+            throw new SettingsException($"the configuration has no '{SectionName}' section");
+
+        var settings = new EchoSettings
+        {
+            BindAddress = Read(section, "bind-address", RequireString),
+            Backlog = Read(section, "backlog", PositiveInt),
+            MaxConnections = Read(section, "max-connections", PositiveInt),
+            IdleTimeout = Read(section, "idle-timeout", OptionalDuration),
+            WriteHighWatermark = Read(section, "write-high-watermark", ByteSize),
+            WriteLowWatermark = Read(section, "write-low-watermark", ByteSize),
+            DrainTimeout = Read(section, "drain-timeout", Duration),
+            DrainLinger = Read(section, "drain-linger", Duration),
+            SocketReceiveBufferSize = Read(section, "socket-receive-buffer-size", OptionalByteSize),
+            SocketSendBufferSize = Read(section, "socket-send-buffer-size", OptionalByteSize),
+            PrometheusEndpoint = Read(section, "metrics.prometheus-endpoint", OptionalHttpUrl),
+        };
+        if (settings.WriteLowWatermark >= settings.WriteHighWatermark)
+            throw new SettingsException(
+                $"{SectionName}.write-low-watermark ({settings.WriteLowWatermark}) must be below write-high-watermark ({settings.WriteHighWatermark})");
+        return settings;
+    }
+
+    /// <summary>Reads one key, turning the parser's own exceptions (which name the value but not the key) into a
+    /// one-line <see cref="SettingsException"/> that names both.</summary>
+    private static T Read<T>(Config section, string key, Func<Config, string, T> read)
+    {
+        try
+        {
+            return read(section, key);
+        }
+        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException)
+        {
+            var raw = section.HasPath(key) ? section.GetString(key) : null;
+            throw new SettingsException($"{SectionName}.{key}: cannot read '{raw}': {OneLine.Of(e.Message)}");
+        }
+    }
+
+    private static string RequireString(Config section, string key)
+    {
+        var value = section.GetString(key, null);
+        if (string.IsNullOrWhiteSpace(value))
+            throw new SettingsException($"{SectionName}.{key} is missing or empty");
+        return value.Trim();
+    }
+
+    private static int PositiveInt(Config section, string key)
+    {
+        Require(section, key);
+        var value = section.GetLong(key);
+        if (value is < 1 or > int.MaxValue)
+            throw new SettingsException($"{SectionName}.{key} must be a positive integer, got {value}");
+        return (int)value;
+    }
+
+    private static TimeSpan Duration(Config section, string key)
+    {
+        Require(section, key);
+        var value = section.GetTimeSpan(key, allowInfinite: false);
+        if (value <= TimeSpan.Zero)
+            throw new SettingsException($"{SectionName}.{key} must be a positive duration, got '{section.GetString(key)}'");
+        return value;
+    }
+
+    private static TimeSpan? OptionalDuration(Config section, string key) =>
+        IsOff(section, key) ? null : Duration(section, key);
+
+    private static int ByteSize(Config section, string key)
+    {
+        Require(section, key);
+        var value = section.GetByteSize(key);
+        if (value is null or < 1 or > int.MaxValue)
+            throw new SettingsException($"{SectionName}.{key} must be a positive size such as '64 KiB', got '{section.GetString(key)}'");
+        return (int)value.Value;
+    }
+
+    private static int? OptionalByteSize(Config section, string key) =>
+        IsOff(section, key) ? null : ByteSize(section, key);
+
+    private static Uri? OptionalHttpUrl(Config section, string key)
+    {
+        if (IsOff(section, key))
+            return null;
+        var raw = section.GetString(key).Trim();
+        // HttpListener serves plain HTTP only; a query or fragment would never match a scrape request.
+        if (!Uri.TryCreate(raw, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp
+            || url.Query.Length > 0 || url.Fragment.Length > 0)
+            throw new SettingsException($"{SectionName}.{key} must be 'off' or a URL such as 'http://127.0.0.1:9464/metrics', got '{raw}'");
+        return url;
+    }
+
+    private static bool IsOff(Config section, string key)
+    {
+        Require(section, key);
+        var raw = section.GetString(key)?.Trim();
+        return string.Equals(raw, "off", StringComparison.OrdinalIgnoreCase)
+               || string.Equals(raw, "false", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static void Require(Config section, string key)
+    {
+        if (!section.HasPath(key))
+            throw new SettingsException($"{SectionName}.{key} is missing");
+    }
+}
+
+/// <summary>A setting is missing, malformed or out of range; the message is one line meant for the user.</summary>
+public sealed class SettingsException(string message) : Exception(message);

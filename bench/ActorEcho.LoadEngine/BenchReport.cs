@@ -1,0 +1,41 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace ActorEcho.LoadEngine;
+
+/// <summary>The two forms of a <see cref="BenchResult"/>: text for people, one JSON object for scripts.</summary>
+public static class BenchReport
+{
+    public static void Write(TextWriter output, BenchResult result, string resolvedTarget)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var window = result.Window is { } w ? $", window {Bytes(w)}" : "";
+        var warmup = result.WarmupSeconds > 0 ? string.Create(c, $" after {result.WarmupSeconds:0.###} s warmup") : "";
+        var what = result.Mode == BenchMode.Stream ? "messages echoed" : "round trips";
+        var latency = result.LatencyMicroseconds;
+
+        output.WriteLine(string.Create(c,
+            $"bench {result.Target} ({resolvedTarget}): {result.Mode.Name()}, {result.Connections} connection(s), {Bytes(result.MessageSize)} messages{window}, {result.DurationSeconds:0.###} s measured{warmup}{(result.Interrupted ? " (interrupted)" : "")}"));
+        output.WriteLine(string.Create(c,
+            $"  connect     {result.Connections} connection(s) in {result.ConnectSeconds * 1000:0.0} ms ({result.ConnectionsPerSecond:N0} connections/s)"));
+        output.WriteLine(string.Create(c,
+            $"  messages    {result.Messages:N0} {what}, {result.MessagesPerSecond:N0} msg/s"));
+        output.WriteLine(string.Create(c,
+            $"  throughput  sent {result.SentMegabytesPerSecond:N2} MB/s (client to server), received {result.ReceivedMegabytesPerSecond:N2} MB/s (echo); payload, MB = 10^6 bytes"));
+        output.WriteLine(string.Create(c,
+            $"  latency us  p50 {latency.P50:0.0}  p90 {latency.P90:0.0}  p99 {latency.P99:0.0}  p99.9 {latency.P999:0.0}  max {latency.Max:0.0}  mean {latency.Mean:0.0}  ({latency.Count:N0} samples)"));
+        output.WriteLine("  errors      0 (every echoed byte checked)");
+    }
+
+    /// <summary>The result as one line of JSON (camelCase names, the mode by its name).</summary>
+    public static void WriteJson(TextWriter output, BenchResult result) =>
+        output.WriteLine(JsonSerializer.Serialize(result, BenchJsonContext.Default.BenchResult));
+
+    /// <summary>A byte count as people read it: 64 B, 16 KiB, 1 MiB, 1500 B.</summary>
+    public static string Bytes(long bytes) => bytes switch
+    {
+        >= 1024 * 1024 when bytes % (1024 * 1024) == 0 => $"{bytes / (1024 * 1024)} MiB",
+        >= 1024 when bytes % 1024 == 0 => $"{bytes / 1024} KiB",
+        _ => $"{bytes} B",
+    };
+}

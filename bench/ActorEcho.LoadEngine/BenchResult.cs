@@ -1,0 +1,43 @@
+using System.Text.Json.Serialization;
+
+namespace ActorEcho.LoadEngine;
+
+/// <summary>What a finished run measured. Byte counts are payload bytes in the measured period; MB is 10^6 bytes.
+/// "Sent" is client to server, "received" is the echo coming back.</summary>
+public sealed record BenchResult
+{
+    public required string Target { get; init; }
+    public required BenchMode Mode { get; init; }
+    public required int Connections { get; init; }
+    public required int MessageSize { get; init; }
+
+    /// <summary>Stream mode's window in bytes; null in pingpong.</summary>
+    public int? Window { get; init; }
+
+    public required double DurationSeconds { get; init; }
+    public required double WarmupSeconds { get; init; }
+    public required double ConnectSeconds { get; init; }
+    public required double ConnectionsPerSecond { get; init; }
+
+    /// <summary>Messages echoed in full: round trips in pingpong, message-sized pieces of the stream in stream.</summary>
+    public required long Messages { get; init; }
+    public required double MessagesPerSecond { get; init; }
+    public required long BytesSent { get; init; }
+    public required long BytesReceived { get; init; }
+    public required double SentMegabytesPerSecond { get; init; }
+    public required double ReceivedMegabytesPerSecond { get; init; }
+    public required LatencySummary LatencyMicroseconds { get; init; }
+
+    /// <summary>The run was interrupted (Ctrl-C): the figures cover the measured time up to then.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>Always 0 in a result: any error ends the run with an error exit code instead.</summary>
+    public int Errors { get; init; }
+}
+
+/// <summary>Message latency in microseconds, from the merged HdrHistogram (3 significant digits).</summary>
+public sealed record LatencySummary(long Count, double Mean, double P50, double P90, double P99, double P999, double Max);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(BenchResult))]
+internal sealed partial class BenchJsonContext : JsonSerializerContext;
