@@ -26,7 +26,7 @@ export PATH="$PATH:$HOME/.dotnet/tools"
 case "$SERVER" in
   actor) server=(dotnet ActorEcho/bin/Release/net10.0/ActorEcho.dll 127.0.0.1:0 --config "${ACTOR_CONFIG:-bench/bench.hocon}") ;;
   streams) server=(dotnet bench/StreamsEchoServer/bin/Release/net10.0/StreamsEchoServer.dll 127.0.0.1:0 --config "${ACTOR_CONFIG:-bench/bench.hocon}") ;;
-  raw) server=(dotnet bench/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll 127.0.0.1:0) ;;
+  raw) server=(dotnet bench/models/AsyncAwait/bin/Release/net10.0/AsyncAwait.dll 127.0.0.1:0) ;;
   *) echo "SERVER is actor, streams or raw" >&2; exit 2 ;;
 esac
 case "$mode" in

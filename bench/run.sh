@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks ActorEcho against the raw-socket echo baseline (bench/RawEchoServer) and the Akka.Streams echo
+# Benchmarks ActorEcho against the raw-socket echo baseline (bench/models/AsyncAwait) and the Akka.Streams echo
 # (bench/StreamsEchoServer, same Akka.NET and akka.hocon) on loopback and prints one table: pingpong 50 x 64 B,
 # streaming 10 connections with 256 KiB in flight (16 KiB messages; and bulk: 64 KiB writes), pingpong 1000
 # connections, 10,000 idle connections, clients that stop reading, and reconnect storms (10,000 and 18,000
@@ -42,7 +42,7 @@ fi
 
 echo "Building (Release)..." >&2
 dotnet build ActorEcho -c Release --nologo -v quiet >&2
-dotnet build bench/RawEchoServer -c Release --nologo -v quiet >&2
+dotnet build bench/models/AsyncAwait -c Release --nologo -v quiet >&2
 dotnet build bench/StreamsEchoServer -c Release --nologo -v quiet >&2
 dotnet build bench/Compare -c Release --nologo -v quiet >&2
 
@@ -69,7 +69,7 @@ trap 'exit 130' INT TERM
 # A hard cap on the whole run, in case anything hangs.
 "${load_prefix[@]}" timeout --kill-after=10 1200 dotnet bench/Compare/bin/Release/net10.0/Compare.dll \
   --actor-echo ActorEcho/bin/Release/net10.0/ActorEcho.dll \
-  --raw bench/RawEchoServer/bin/Release/net10.0/RawEchoServer.dll \
+  --raw bench/models/AsyncAwait/bin/Release/net10.0/AsyncAwait.dll \
   --actor-config "${ACTOR_CONFIG:-bench/bench.hocon}" \
   --pid-file "$pid_file" \
   "${driver_args[@]}" &

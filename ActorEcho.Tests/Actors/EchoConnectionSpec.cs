@@ -26,7 +26,6 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
 
     private static readonly EchoSettings Settings = new()
     {
-        BindAddress = "127.0.0.1:0",
         WriteHighWatermark = HighWatermark,
         WriteLowWatermark = LowWatermark,
         IdleTimeout = null,

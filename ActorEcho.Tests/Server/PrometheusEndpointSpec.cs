@@ -30,7 +30,7 @@ public sealed class PrometheusEndpointSpec(ITestOutputHelper output)
     {
         var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
         var url = new Uri($"http://127.0.0.1:{FreePort()}/metrics");
-        var settings = EchoSettings.Create(ConfigLoader.Defaults) with { BindAddress = "127.0.0.1:0", PrometheusEndpoint = url };
+        var settings = EchoSettings.Create(ConfigLoader.Defaults) with { PrometheusEndpoint = url };
         await using var server = await EchoServer.StartAsync(ConfigLoader.Defaults, settings, new IPEndPoint(IPAddress.Loopback, 0));
 
         using (var client = await LoopbackClient.ConnectAsync(server.LocalEndpoint, ct))
@@ -58,7 +58,6 @@ public sealed class PrometheusEndpointSpec(ITestOutputHelper output)
         var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
         var settings = EchoSettings.Create(ConfigLoader.Defaults) with
         {
-            BindAddress = "127.0.0.1:0",
             PrometheusEndpoint = new Uri($"http://127.0.0.1:{port}/metrics"),
         };
 

@@ -118,6 +118,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             options.Add(new Inet.SO.SendBufferSize(send));
         if (DualStackSocketOption.AppliesTo(_endpoint))
             options.Add(DualStackSocketOption.Instance);
+        if (_settings.ReusePort)
+            options.Add(ReusePortSocketOption.Instance);
         // Pull mode makes each accepted connection read only when its handler asks (ResumeReading): the
         // backpressure EchoConnection relies on. Push mode's SuspendReading arrives too late to bound memory.
         Context.System.Tcp().Tell(new Tcp.Bind(Self, _endpoint, _settings.Backlog, options, pullMode: true));

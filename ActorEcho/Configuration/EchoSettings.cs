@@ -11,8 +11,10 @@ public sealed record EchoSettings
 {
     public const string SectionName = "actor-echo";
 
-    /// <summary>Address to listen on, as written by the user: <c>127.0.0.1:2000</c>, <c>[::]:2000</c>, <c>localhost:0</c>.</summary>
-    public required string BindAddress { get; init; }
+    /// <summary>Address to listen on, as written by the user: <c>127.0.0.1:2000</c>, <c>[::]:2000</c>, <c>localhost:0</c>.
+    /// Only the host reads it (it resolves it into the endpoint the listener gets), so the actors' specs leave it
+    /// at its default.</summary>
+    public string BindAddress { get; init; } = "127.0.0.1:2000";
 
     /// <summary>Length of the kernel's queue of connections not yet accepted.</summary>
     public int Backlog { get; init; } = 1024;
@@ -46,6 +48,16 @@ public sealed record EchoSettings
     /// for none (<c>actor-echo.metrics.prometheus-endpoint = off</c>).</summary>
     public Uri? PrometheusEndpoint { get; init; }
 
+    /// <summary>Where the optional HTTP endpoint (<c>/metrics</c>, <c>/ready</c>, <c>/live</c>) listens
+    /// (<c>http://host:port</c>), or <c>null</c> for none (<c>actor-echo.http-endpoint = off</c>).</summary>
+    public Uri? HttpEndpoint { get; init; }
+
+    /// <summary>How long shutdown keeps serving, reporting not ready, before it drains; <c>null</c>: no lame duck.</summary>
+    public TimeSpan? LameDuck { get; init; }
+
+    /// <summary>Whether the listening socket sets SO_REUSEPORT, so that several may share the address (Linux).</summary>
+    public bool ReusePort { get; init; }
+
     /// <summary>Reads the <c>actor-echo</c> section of <paramref name="config"/>.</summary>
     /// <exception cref="SettingsException">a key is missing, malformed or out of range.</exception>
     public static EchoSettings Create(Config config)
@@ -67,7 +79,15 @@ public sealed record EchoSettings
             SocketReceiveBufferSize = Read(section, "socket-receive-buffer-size", OptionalByteSize),
             SocketSendBufferSize = Read(section, "socket-send-buffer-size", OptionalByteSize),
             PrometheusEndpoint = Read(section, "metrics.prometheus-endpoint", OptionalHttpUrl),
+            HttpEndpoint = Read(section, "http-endpoint", OptionalHttpRoot),
+            LameDuck = Read(section, "lame-duck", OptionalDuration),
+            ReusePort = Read(section, "reuse-port", Boolean),
         };
+        if (settings.HttpEndpoint is not null && settings.PrometheusEndpoint is not null)
+            throw new SettingsException(
+                $"{SectionName}.metrics.prometheus-endpoint is the older name of {SectionName}.http-endpoint: set only one of them");
+        if (settings.ReusePort && !OperatingSystem.IsLinux())
+            throw new SettingsException($"{SectionName}.reuse-port = on is supported on Linux only");
         if (settings.WriteLowWatermark >= settings.WriteHighWatermark)
             throw new SettingsException(
                 $"{SectionName}.write-low-watermark ({settings.WriteLowWatermark}) must be below write-high-watermark ({settings.WriteHighWatermark})");
@@ -82,7 +102,7 @@ public sealed record EchoSettings
         {
             return read(section, key);
         }
-        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException)
+        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException or NotSupportedException)
         {
             var raw = section.HasPath(key) ? section.GetString(key) : null;
             throw new SettingsException($"{SectionName}.{key}: cannot read '{raw}': {OneLine.Of(e.Message)}");
@@ -140,6 +160,28 @@ public sealed record EchoSettings
             || url.Query.Length > 0 || url.Fragment.Length > 0)
             throw new SettingsException($"{SectionName}.{key} must be 'off' or a URL such as 'http://127.0.0.1:9464/metrics', got '{raw}'");
         return url;
+    }
+
+    /// <summary>The HTTP endpoint: <c>off</c>, or <c>http://</c> with an IP address or <c>localhost</c> and a port,
+    /// and no path (its paths are fixed: /metrics, /ready, /live).</summary>
+    private static Uri? OptionalHttpRoot(Config section, string key)
+    {
+        if (IsOff(section, key))
+            return null;
+        var raw = section.GetString(key).Trim();
+        if (!Uri.TryCreate(raw, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp
+            || url.AbsolutePath != "/" || url.Query.Length > 0 || url.Fragment.Length > 0 || url.UserInfo.Length > 0
+            || !(url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6
+                 || string.Equals(url.Host, "localhost", StringComparison.OrdinalIgnoreCase)))
+            throw new SettingsException(
+                $"{SectionName}.{key} must be 'off' or a URL such as 'http://127.0.0.1:9464' (an IP address or localhost, a port, no path), got '{raw}'");
+        return url;
+    }
+
+    private static bool Boolean(Config section, string key)
+    {
+        Require(section, key);
+        return section.GetBoolean(key);
     }
 
     private static bool IsOff(Config section, string key)

@@ -3,9 +3,11 @@ using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Networking;
+using ActorEcho.Operations;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using Akka.IO;
 
 namespace ActorEcho.Hosting;
@@ -14,7 +16,9 @@ namespace ActorEcho.Hosting;
 /// One running echo server: its actor system, its bound listener, and the shutdown sequence hooked into Akka's
 /// CoordinatedShutdown (which Akka itself also runs on SIGTERM/SIGINT and process exit): in
 /// <c>service-unbind</c> the listener stops serving new clients, in <c>service-requests-done</c> it drains its
-/// connections and only then releases the listening socket (an unbind aborts whatever is still open).
+/// connections and only then releases the listening socket (an unbind aborts whatever is still open). Before
+/// both, in <c>before-service-unbind</c>, readiness turns "not ready" and the optional lame duck runs
+/// (<see cref="LameDuck"/>).
 /// </summary>
 public sealed class EchoServer : IAsyncDisposable
 {
@@ -26,12 +30,17 @@ public sealed class EchoServer : IAsyncDisposable
         public override int ExitCode => 0;
     }
 
-    private EchoServer(ActorSystem system, IActorRef listener, IPEndPoint localEndpoint, EchoSettings settings)
+    private EchoServer(ActorSystem system, IActorRef listener, IPEndPoint localEndpoint, EchoSettings settings,
+        ServerReadiness readiness, HttpEndpoint? http)
     {
         System = system;
         Listener = listener;
         LocalEndpoint = localEndpoint;
         Settings = settings;
+        Readiness = readiness;
+        HttpAddress = http?.Address;
+        // The HTTP endpoint answers /live until the actor system has terminated, then stops with it.
+        WhenTerminated = http is null ? system.WhenTerminated : StopAfterTermination(system, http);
     }
 
     public ActorSystem System { get; }
@@ -39,10 +48,23 @@ public sealed class EchoServer : IAsyncDisposable
     public IPEndPoint LocalEndpoint { get; }
     public EchoSettings Settings { get; }
 
-    /// <summary>Completes once the actor system has terminated, whoever started the shutdown.</summary>
-    public Task WhenTerminated => System.WhenTerminated;
+    /// <summary>What <c>/ready</c> and <c>/live</c> report; flipped as the server starts, shuts down, stops.</summary>
+    public ServerReadiness Readiness { get; }
 
-    /// <summary>Starts an actor system from <paramref name="config"/> and binds the listener (and the Prometheus
+    /// <summary>Where the HTTP endpoint (<c>actor-echo.http-endpoint</c>) listens, with its real port; or null.</summary>
+    public Uri? HttpAddress { get; }
+
+    /// <summary>Completes once the actor system has terminated (and the HTTP endpoint stopped), whoever started
+    /// the shutdown.</summary>
+    public Task WhenTerminated { get; }
+
+    private static async Task StopAfterTermination(ActorSystem system, HttpEndpoint http)
+    {
+        await system.WhenTerminated.ConfigureAwait(false);
+        await http.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts an actor system from <paramref name="config"/> and binds the listener (and the HTTP
     /// endpoint, if configured; it stops when the actor system terminates).</summary>
     /// <exception cref="SettingsException">the akka settings are invalid.</exception>
     /// <exception cref="BindFailedException">the address, or the metrics endpoint's, could not be bound (in use,
@@ -50,40 +72,59 @@ public sealed class EchoServer : IAsyncDisposable
     public static async Task<EchoServer> StartAsync(Config config, EchoSettings settings, IPEndPoint endpoint)
     {
         var timeouts = ServerTimeouts.From(settings);
-        var metrics = settings.PrometheusEndpoint is { } url ? PrometheusEndpoint.Start(url) : null;
+        var readiness = new ServerReadiness();
+        var http = await StartHttpAsync(settings, readiness).ConfigureAwait(false);
         ActorSystem system;
         try
         {
-            system = CreateSystem(config, timeouts);
+            system = CreateSystem(config, settings, timeouts);
+            readiness.MarkSystemStarted();
+            system.RegisterOnTermination(readiness.MarkStopped);
         }
         catch
         {
-            metrics?.Dispose();
+            await DisposeAsync(http).ConfigureAwait(false);
             throw;
         }
-        if (metrics is not null)
-            system.RegisterOnTermination(metrics.Dispose);
 
         try
         {
             StartTcp(system);
             var (listener, local) = await BindAsync(system, settings, endpoint, timeouts.Bind).ConfigureAwait(false);
             RegisterShutdownTasks(system, listener, timeouts);
-            return new EchoServer(system, listener, local, settings);
+            LameDuck.Register(system, readiness, settings.LameDuck);
+            readiness.MarkServing();
+            if (http is not null)
+                system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", http.Address);
+            return new EchoServer(system, listener, local, settings, readiness, http);
         }
         catch
         {
             await system.Terminate().ConfigureAwait(false);
+            await DisposeAsync(http).ConfigureAwait(false);
             throw;
         }
     }
 
+    /// <summary>Starts the optional HTTP endpoint and waits until it listens. <c>metrics.prometheus-endpoint</c>
+    /// is the older name of <c>http-endpoint</c>, kept with its scrape path.</summary>
+    private static async Task<HttpEndpoint?> StartHttpAsync(EchoSettings settings, ServerReadiness readiness) =>
+        settings.HttpEndpoint is { } url ? await HttpEndpoint.StartAsync(url, HttpEndpoint.DefaultMetricsPath, readiness).ConfigureAwait(false)
+        : settings.PrometheusEndpoint is { } legacy ? await HttpEndpoint.StartAsync(legacy, MetricsPath(legacy), readiness).ConfigureAwait(false)
+        : null;
+
+    private static string MetricsPath(Uri url) =>
+        url.AbsolutePath is "" or "/" ? HttpEndpoint.DefaultMetricsPath : url.AbsolutePath.TrimEnd('/');
+
+    private static ValueTask DisposeAsync(HttpEndpoint? endpoint) => endpoint?.DisposeAsync() ?? ValueTask.CompletedTask;
+
     /// <summary>Creates the actor system; waits for nothing. Akka reads most of its own settings here.</summary>
-    private static ActorSystem CreateSystem(Config config, ServerTimeouts timeouts)
+    private static ActorSystem CreateSystem(Config config, EchoSettings settings, ServerTimeouts timeouts)
     {
         try
         {
-            return ActorSystem.Create("actor-echo", ShutdownConfig(timeouts).WithFallback(config));
+            return ActorSystem.Create("actor-echo",
+                ShutdownConfig(timeouts).WithFallback(LameDuck.ShutdownConfig(settings)).WithFallback(config));
         }
         catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
         {
