@@ -26,7 +26,11 @@ var endpoint = IPEndPoint.Parse(address);
 var shipped = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "akka.hocon")));
 var config = ConfigurationFactory.ParseString("akka.loggers = [\"Akka.Event.StandardOutLogger, Akka\"]")
     .WithFallback(overlay is null ? shipped : ConfigurationFactory.ParseString(File.ReadAllText(overlay)).WithFallback(shipped));
-var backlog = config.GetInt("actor-echo.backlog", 1024);
+// actor-echo.backlog: a number, or `max` for the OS's largest (net.core.somaxconn on Linux), as ActorEcho reads it.
+var backlogSetting = config.GetString("actor-echo.backlog", "max").Trim();
+var backlog = !string.Equals(backlogSetting, "max", StringComparison.OrdinalIgnoreCase) ? int.Parse(backlogSetting)
+    : File.Exists("/proc/sys/net/core/somaxconn") ? int.Parse(File.ReadAllText("/proc/sys/net/core/somaxconn").Trim())
+    : int.MaxValue;
 
 using var system = ActorSystem.Create("streams-echo", config);
 var materializer = system.Materializer();
