@@ -54,9 +54,9 @@ public sealed class BenchCommandSpec
             ["bench", server.Address(), "-c", $"{connections}", "-d", "60", "--json"]);
 
         // Without warmup the measured period starts once every connection is up, which the server can tell.
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, AskTimeout, deadline.Token)).Active < connections)
-            await Task.Delay(20, deadline.Token); // polls a condition, bounded by the deadline
+        var ct = Deadline.After(TimeSpan.FromSeconds(20));
+        while ((await server.Listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, AskTimeout, ct)).Active < connections)
+            await Task.Delay(20, ct); // polls a condition, bounded by the deadline
         bench.Signal(2); // SIGINT, as Ctrl-C sends
 
         Assert.Equal(0, await bench.WaitForExitAsync(CliAssert.ExitTimeout));
@@ -84,7 +84,7 @@ public sealed class BenchCommandSpec
     [IPv6LoopbackFact]
     public async Task Loads_an_ipv6_server()
     {
-        await using var server = await InProcessEchoServer.StartAsync(System.Net.IPAddress.IPv6Loopback);
+        await using var server = await InProcessEchoServer.StartAsync(address: System.Net.IPAddress.IPv6Loopback);
 
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync(
             ["bench", server.Address(), "-c", "2", "-d", "500ms", "--json"], CliAssert.ExitTimeout);
@@ -159,7 +159,7 @@ public sealed class BenchCommandSpec
     [Fact]
     public async Task Refused_connections_are_one_line_and_exit_code_3()
     {
-        var port = ClientCommandSpec.FreePort();
+        var port = LoopbackPorts.Free();
 
         var (exitCode, _, stderr) = await HostProcess.RunAsync(["bench", $"127.0.0.1:{port}", "-d", "1"], CliAssert.ExitTimeout);
 

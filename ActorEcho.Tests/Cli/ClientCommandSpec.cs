@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using ActorEcho.Tests.Support;
 using ActorEcho.Tests.Process;
 
@@ -23,7 +22,7 @@ public sealed class ClientCommandSpec
     [IPv6LoopbackFact]
     public async Task Talks_to_an_ipv6_server()
     {
-        await using var server = await InProcessEchoServer.StartAsync(IPAddress.IPv6Loopback);
+        await using var server = await InProcessEchoServer.StartAsync(address: IPAddress.IPv6Loopback);
         Assert.StartsWith("[::1]:", server.Address());
 
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync(["client", server.Address(), "six\n"], CliAssert.ExitTimeout);
@@ -49,7 +48,7 @@ public sealed class ClientCommandSpec
     [Fact]
     public async Task Refused_connection_is_one_line_and_exit_code_3()
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
 
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync(["client", $"127.0.0.1:{port}", "hi"], CliAssert.ExitTimeout);
 
@@ -122,13 +121,5 @@ public sealed class ClientCommandSpec
         Assert.Contains("stdin", stdout);
         // serve is only the default command: its listening address is not the client's business.
         Assert.DoesNotContain("listen", stdout, StringComparison.OrdinalIgnoreCase);
-    }
-
-    /// <summary>A loopback port that nothing listens on (bound, then released).</summary>
-    internal static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ActorEcho.LoadEngine;
 using ActorEcho.Cli;
+using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.Cli;
 
@@ -70,7 +71,7 @@ public sealed class ClientOutputSpec
     [Fact]
     public async Task Connect_to_a_closed_port_is_a_network_failure()
     {
-        var endpoint = new IPEndPoint(IPAddress.Loopback, ClientCommandSpec.FreePort());
+        var endpoint = new IPEndPoint(IPAddress.Loopback, LoopbackPorts.Free());
 
         var failure = await Assert.ThrowsAsync<EchoFailureException>(() => Dialer.ConnectAsync(endpoint, Timeout));
 

@@ -102,4 +102,23 @@ public sealed class LoadEngineSpec
 
         Assert.Equal(expected, options.StreamWindow);
     }
+
+    [Fact]
+    public void A_run_that_would_exceed_the_open_file_limit_is_refused_before_it_opens_a_socket()
+    {
+        var limit = DescriptorBudget.OpenFileLimit();
+        if (!OperatingSystem.IsLinux())
+        {
+            // Elsewhere the limit is not read, and running out is reported when it happens.
+            Assert.Null(limit);
+            DescriptorBudget.EnsureRoomFor(int.MaxValue - 1);
+            return;
+        }
+        Assert.NotNull(limit);
+
+        var refused = Assert.Throws<EchoFailureException>(() => DescriptorBudget.EnsureRoomFor((int)Math.Min(limit.Value, int.MaxValue - 1)));
+        Assert.Equal(EchoFailureKind.Network, refused.Kind);
+        Assert.Contains("ulimit -n", refused.Message);
+        DescriptorBudget.EnsureRoomFor(1); // a run that fits is not refused
+    }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using ActorEcho.Cli;
 using ActorEcho.LoadEngine;
+using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.Cli;
 
@@ -32,9 +33,9 @@ public sealed class TargetAddressSpec
     [Fact]
     public async Task A_name_that_does_not_resolve_is_a_network_failure()
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
 
-        var failure = await Assert.ThrowsAsync<EchoFailureException>(() => TargetAddress.ResolveAsync("no-such-host.invalid:2000", deadline.Token));
+        var failure = await Assert.ThrowsAsync<EchoFailureException>(() => TargetAddress.ResolveAsync("no-such-host.invalid:2000", ct));
 
         Assert.Equal(EchoFailureKind.Network, failure.Kind);
         Assert.Contains("no-such-host.invalid", failure.Message);

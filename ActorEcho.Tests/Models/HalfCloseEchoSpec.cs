@@ -1,4 +1,4 @@
-using System.Net.Sockets;
+using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.Models;
 
@@ -22,11 +22,11 @@ public sealed class HalfCloseEchoSpec
     public async Task Echoes_every_byte_to_a_client_that_half_closes(string model, int size)
     {
         await using var server = await RunningModel.StartAsync(model);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        using var client = await ModelClient.ConnectAsync(server.Endpoint, deadline.Token);
-        var data = ModelClient.Bytes(size, seed: size);
+        var ct = Deadline.After(TimeSpan.FromSeconds(20));
+        using var client = await LoopbackClient.ConnectAsync(server.Endpoint, ct);
+        var data = LoopbackClient.RandomBytes(size, seed: size);
 
-        var echo = await ModelClient.EchoWithHalfCloseAsync(client, data, deadline.Token);
+        var (_, echo) = await client.EchoUntilClosedAsync(data, ct);
 
         Assert.Equal(data, echo);
     }
@@ -37,11 +37,11 @@ public sealed class HalfCloseEchoSpec
     public async Task OneAtATime_echoes_only_its_one_read_of_a_longer_message()
     {
         await using var server = await RunningModel.StartAsync(RunningModel.OneAtATime);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        using var client = await ModelClient.ConnectAsync(server.Endpoint, deadline.Token);
-        var data = ModelClient.Bytes(8 * 1024, seed: 8);
+        var ct = Deadline.After(TimeSpan.FromSeconds(20));
+        using var client = await LoopbackClient.ConnectAsync(server.Endpoint, ct);
+        var data = LoopbackClient.RandomBytes(8 * 1024, seed: 8);
 
-        var echo = await ModelClient.EchoWithHalfCloseAsync(client, data, deadline.Token);
+        var (_, echo) = await client.EchoUntilClosedAsync(data, ct);
 
         Assert.InRange(echo.Length, 1, global::ActorEcho.Models.OneAtATimeServer.ReadSize);
         Assert.Equal(data.AsSpan(0, echo.Length).ToArray(), echo);

@@ -1,7 +1,6 @@
 using System.Net;
-using ActorEcho.Configuration;
-using ActorEcho.Hosting;
 using ActorEcho.Models;
+using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.Models;
 
@@ -55,8 +54,7 @@ internal sealed class RunningModel : IAsyncDisposable
             case AsyncAwait: return Wrap(AsyncAwaitServer.Start(AnyLoopbackPort, log), s => s.LocalEndPoint);
             case ActorEcho:
                 // The shipped settings, as the README's `dotnet run --project ActorEcho` uses them.
-                var server = await EchoServer.StartAsync(ConfigLoader.Defaults,
-                    EchoSettings.Create(ConfigLoader.Defaults) with { BindAddress = "127.0.0.1:0" }, AnyLoopbackPort);
+                var server = await InProcessEchoServer.StartAsync();
                 return new RunningModel(name, server.LocalEndpoint, log, server, server.DisposeAsync);
             default:
                 throw new ArgumentException($"no model {name}", nameof(name));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ActorEcho.Models;
+using ActorEcho.Tests.Support;
 using Xunit.Abstractions;
 
 namespace ActorEcho.Tests.Models;
@@ -21,20 +22,20 @@ public sealed class WritabilitySpec(ITestOutputHelper output)
     public async Task EventLoop_loses_bytes_and_drops_a_client_that_stops_reading_but_keeps_serving_others()
     {
         await using var server = await RunningModel.StartAsync(RunningModel.EventLoop);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         using var client = StopReadingClient.Connect(server.Endpoint);
 
         // A long stall wait: only a server thread starved by a busy machine would pause this loop that long.
-        var push = await Task.Run(() => client.PushUntilStalledOrDropped(TimeSpan.FromSeconds(5)), deadline.Token);
+        var push = await Task.Run(() => client.PushUntilStalledOrDropped(TimeSpan.FromSeconds(5)), ct);
 
         // The server's Send could not take a whole echo: it reported WouldBlock, and the lesson's error path
         // dropped the client (a reset, since the client's later bytes were unread).
         Assert.Equal(StopReadingClient.Outcome.Dropped, push.Outcome);
         Assert.Contains(server.Log.Lines, line => line.StartsWith("Error writing to client", StringComparison.Ordinal));
-        var echoed = await client.ReadBackAsync(deadline.Token);
+        var echoed = await client.ReadBackAsync(ct);
         output.WriteLine($"pushed {push.Sent:N0} bytes until {push.Error}; {echoed.Received:N0} came back");
         Assert.True(echoed.Received < push.Sent, $"all {push.Sent} bytes came back");
-        await ModelClient.AssertServesAnotherClientAsync(server.Endpoint, deadline.Token);
+        await LoopbackClient.AssertServesAFreshClientAsync(server.Endpoint, ct);
     }
 
     [Theory]
@@ -43,18 +44,18 @@ public sealed class WritabilitySpec(ITestOutputHelper output)
     public async Task Keeps_every_byte_of_a_client_that_stops_reading_in_bounded_memory(string model)
     {
         await using var server = await RunningModel.StartAsync(model);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         using var client = StopReadingClient.Connect(server.Endpoint);
 
-        var push = await Task.Run(() => client.PushUntilStalledOrDropped(StopReadingClient.StallWait), deadline.Token);
+        var push = await Task.Run(() => client.PushUntilStalledOrDropped(StopReadingClient.StallWait), ct);
 
         // The server stopped taking bytes: it holds a bounded amount for this client, and serves the others.
         Assert.Equal(StopReadingClient.Outcome.Stalled, push.Outcome);
-        await ModelClient.AssertServesAnotherClientAsync(server.Endpoint, deadline.Token);
+        await LoopbackClient.AssertServesAFreshClientAsync(server.Endpoint, ct);
         if (server.Server is EventLoopWritableServer loop)
             Assert.InRange(loop.PeakBufferedBytes, 1, EventLoopWritableServer.OutputLimit + EventLoopWritableServer.ReadSize);
 
-        var echoed = await client.ReadBackAsync(deadline.Token);
+        var echoed = await client.ReadBackAsync(ct);
         output.WriteLine($"pushed {push.Sent:N0} bytes before the server stopped taking them; {echoed.Received:N0} came back");
         Assert.Equal(push.Sent, echoed.Received);
         Assert.Equal(-1, echoed.FirstWrongByte);

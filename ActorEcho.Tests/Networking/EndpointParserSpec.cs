@@ -1,6 +1,7 @@
 using System.Net;
 using ActorEcho.Configuration;
 using ActorEcho.Networking;
+using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.Networking;
 
@@ -51,8 +52,8 @@ public sealed class EndpointParserSpec
     [InlineData("no-such-host.invalid:2000", "unknown host 'no-such-host.invalid'")]
     public async Task Rejects_invalid_addresses_with_a_one_line_message(string text, string expected)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var error = await Assert.ThrowsAsync<SettingsException>(() => EndpointParser.ResolveAsync(text, deadline.Token));
+        var ct = Deadline.After(TimeSpan.FromSeconds(10));
+        var error = await Assert.ThrowsAsync<SettingsException>(() => EndpointParser.ResolveAsync(text, ct));
         Assert.Contains(expected, error.Message);
         Assert.DoesNotContain('\n', error.Message);
         Assert.DoesNotContain('\r', error.Message);

@@ -37,10 +37,7 @@ public sealed partial class OperationsProcessSpec : IDisposable
         using (var late = await LoopbackClient.ConnectAsync(endpoint, ct))
         {
             var data = LoopbackClient.RandomBytes(64 * 1024, seed: 7);
-            await late.SendAsync(data, ct);
-            late.ShutdownSend();
-            Assert.Equal(data, await late.ReceiveExactlyAsync(data.Length, ct));
-            Assert.Equal((ConnectionEnd.Eof, 0L), await late.ReadToEndAsync(ct));
+            await late.AssertHalfCloseEchoAsync(data, ct);
         }
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"served only after the lame duck ({clock.Elapsed})");
 
@@ -69,10 +66,7 @@ public sealed partial class OperationsProcessSpec : IDisposable
         {
             using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
             var data = LoopbackClient.RandomBytes(1000, seed: i);
-            await client.SendAsync(data, ct);
-            client.ShutdownSend();
-            Assert.Equal(data, await client.ReceiveExactlyAsync(data.Length, ct));
-            Assert.Equal((ConnectionEnd.Eof, 0L), await client.ReadToEndAsync(ct));
+            await client.AssertHalfCloseEchoAsync(data, ct);
         }
 
         first.Signal(SigTerm);

@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
-using ActorEcho.Networking;
 using ActorEcho.Diagnostics;
 using ActorEcho.Operations;
 using ActorEcho.Tests.Server;
@@ -28,7 +25,7 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
     [Fact]
     public async Task Ready_is_200_while_serving_and_503_through_lame_duck_and_drain_while_lame_duck_still_echoes_new_clients()
     {
-        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+        var ct = Deadline.After(TimeSpan.FromSeconds(60));
         using var metrics = new MetricsCapture();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var server = await StartAsync(s => s with { LameDuck = LameDuck, IdleTimeout = null });
@@ -55,10 +52,7 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
             using (var late = await LoopbackClient.ConnectAsync(server.LocalEndpoint, ct))
             {
                 var data = LoopbackClient.RandomBytes(256 * 1024, seed: 3);
-                await late.SendAsync(data, ct);
-                late.ShutdownSend();
-                Assert.Equal(data, await late.ReceiveExactlyAsync(data.Length, ct));
-                Assert.Equal((ConnectionEnd.Eof, 0L), await late.ReadToEndAsync(ct));
+                await late.AssertHalfCloseEchoAsync(data, ct);
             }
             Assert.True(clock.Elapsed < LameDuck, $"the late client was served only after the lame duck ({clock.Elapsed})");
 
@@ -76,8 +70,8 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(url, "/live"), ct)).StatusCode);
             var scrape = await http.GetStringAsync(new Uri(url, "/metrics"), ct);
             // peer-closed: the late client; drained: the one that answered the FIN.
-            Assert.Equal(1, Sample(scrape, "actorecho_connections_closed_total", Reasons.Drained));
-            Assert.Equal(1, Sample(scrape, "actorecho_connections_closed_total", Reasons.PeerClosed));
+            Assert.Equal(1, PrometheusText.Sample(scrape, "actorecho_connections_closed_total", Reasons.Drained));
+            Assert.Equal(1, PrometheusText.Sample(scrape, "actorecho_connections_closed_total", Reasons.PeerClosed));
 
             silent.ShutdownSend();
             await stopping.WaitAsync(Patience, ct);
@@ -95,7 +89,7 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
     [Fact]
     public async Task Metrics_live_and_ready_are_served_on_one_port_and_count_closes_by_reason()
     {
-        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         using var metrics = new MetricsCapture();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         await using var server = await StartAsync(s => s);
@@ -106,9 +100,7 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
         using (var client = await LoopbackClient.ConnectAsync(server.LocalEndpoint, ct))
         {
             var data = LoopbackClient.RandomBytes(1000, seed: 1);
-            await client.SendAsync(data, ct);
-            client.ShutdownSend();
-            Assert.Equal(data, await client.ReceiveExactlyAsync(data.Length, ct));
+            await client.AssertHalfCloseEchoAsync(data, ct);
         }
         await metrics.WaitUntilAsync(m => m.Closed(Reasons.PeerClosed) == 1, Patience, "the client's close");
 
@@ -116,9 +108,9 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
         var body = await scrape.Content.ReadAsStringAsync(ct);
         output.WriteLine(body);
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
-        Assert.Equal(1, Sample(body, "actorecho_connections_accepted_total"));
-        Assert.Equal(1000, Sample(body, "actorecho_bytes_received_bytes_total"));
-        Assert.Equal(1, Sample(body, "actorecho_connections_closed_total", Reasons.PeerClosed));
+        Assert.Equal(1, PrometheusText.Sample(body, "actorecho_connections_accepted_total"));
+        Assert.Equal(1000, PrometheusText.Sample(body, "actorecho_bytes_received_bytes_total"));
+        Assert.Equal(1, PrometheusText.Sample(body, "actorecho_connections_closed_total", Reasons.PeerClosed));
 
         Assert.Equal("ok\n", await http.GetStringAsync(new Uri(url, "/ready"), ct));
         Assert.Equal("ok\n", await http.GetStringAsync(new Uri(url, "/live"), ct));
@@ -130,7 +122,7 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
     [Fact]
     public async Task Without_a_lame_duck_the_drain_starts_at_once_and_ready_is_already_503()
     {
-        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
         await using var server = await StartAsync(s => s with { IdleTimeout = null });
         using var idle = await ConnectEchoedAsync(server.LocalEndpoint, 5, ct);
         var clock = Stopwatch.StartNew();
@@ -145,45 +137,20 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
     [Fact]
     public async Task A_http_endpoint_already_in_use_stops_the_start_with_one_line()
     {
-        using var occupant = new TcpListener(IPAddress.Loopback, 0);
-        occupant.Start();
-        var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
-        var settings = EchoSettings.Create(ConfigLoader.Defaults) with
-        {
-            BindAddress = "127.0.0.1:0",
-            HttpEndpoint = new Uri($"http://127.0.0.1:{port}"),
-        };
-        var failure = await Assert.ThrowsAsync<BindFailedException>(
-            () => EchoServer.StartAsync(ConfigLoader.Defaults, settings, new IPEndPoint(IPAddress.Loopback, 0)));
+        var (failure, port) = await InProcessEchoServer.AssertStartFailsOnATakenPortAsync(
+            (s, port) => s with { HttpEndpoint = new Uri($"http://127.0.0.1:{port}") });
         output.WriteLine(failure.Message);
         Assert.Equal($"cannot serve HTTP on http://127.0.0.1:{port}: Address already in use", failure.Message);
     }
 
-    private static async Task<EchoServer> StartAsync(Func<EchoSettings, EchoSettings> configure)
-    {
-        var settings = configure(EchoSettings.Create(ConfigLoader.Defaults) with
-        {
-            BindAddress = "127.0.0.1:0",
-            HttpEndpoint = new Uri("http://127.0.0.1:0"),
-        });
-        return await EchoServer.StartAsync(ConfigLoader.Defaults, settings, new IPEndPoint(IPAddress.Loopback, 0));
-    }
+    private static Task<EchoServer> StartAsync(Func<EchoSettings, EchoSettings> configure) =>
+        InProcessEchoServer.StartAsync(s => configure(s with { HttpEndpoint = new Uri("http://127.0.0.1:0") }));
 
     /// <summary>A client whose connection the server has surely accepted: one round trip done.</summary>
     private static async Task<LoopbackClient> ConnectEchoedAsync(IPEndPoint server, int seed, CancellationToken ct)
     {
         var client = await LoopbackClient.ConnectAsync(server, ct);
-        var data = LoopbackClient.RandomBytes(100, seed);
-        Assert.Equal(data, await client.EchoAsync(data, ct));
+        await client.AssertEchoesAsync(seed, ct, length: 100);
         return client;
-    }
-
-    /// <summary>The value of <paramref name="metric"/>'s sample (with that <c>reason</c> label, if given).</summary>
-    internal static double Sample(string exposition, string metric, string? reason = null)
-    {
-        var labels = reason is null ? @"(\{[^}]*\})?" : $@"\{{[^}}]*reason=""{Regex.Escape(reason)}""[^}}]*\}}";
-        var match = Regex.Match(exposition, $@"^{metric}{labels} (?<value>\S+)", RegexOptions.Multiline);
-        Assert.True(match.Success, $"no sample of {metric} {reason}");
-        return double.Parse(match.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -1,8 +1,5 @@
-using System.Net.Sockets;
 using System.Net;
-using System.Text.RegularExpressions;
 using ActorEcho.Configuration;
-using ActorEcho.Hosting;
 using ActorEcho.Tests.Support;
 using Akka.Configuration;
 using Xunit.Abstractions;
@@ -28,10 +25,9 @@ public sealed class PrometheusEndpointSpec(ITestOutputHelper output)
     [Fact]
     public async Task The_server_serves_its_counters_at_the_configured_url()
     {
-        var ct = new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
-        var url = new Uri($"http://127.0.0.1:{FreePort()}/metrics");
-        var settings = EchoSettings.Create(ConfigLoader.Defaults) with { PrometheusEndpoint = url };
-        await using var server = await EchoServer.StartAsync(ConfigLoader.Defaults, settings, new IPEndPoint(IPAddress.Loopback, 0));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
+        var url = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}/metrics");
+        await using var server = await InProcessEchoServer.StartAsync(s => s with { PrometheusEndpoint = url });
 
         using (var client = await LoopbackClient.ConnectAsync(server.LocalEndpoint, ct))
         {
@@ -45,44 +41,19 @@ public sealed class PrometheusEndpointSpec(ITestOutputHelper output)
         output.WriteLine(body);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         // Counted since the endpoint started, i.e. since this server did: exactly this one client.
-        Assert.Equal(1, Sample(body, "actorecho_connections_accepted_total"));
-        Assert.Equal(1000, Sample(body, "actorecho_bytes_received_bytes_total"));
+        Assert.Equal(1, PrometheusText.Sample(body, "actorecho_connections_accepted_total"));
+        Assert.Equal(1000, PrometheusText.Sample(body, "actorecho_bytes_received_bytes_total"));
         Assert.Contains("actorecho_connections_active", body);
     }
 
     [Fact]
     public async Task The_server_does_not_start_when_the_metrics_address_is_in_use()
     {
-        using var occupant = new TcpListener(IPAddress.Loopback, 0);
-        occupant.Start();
-        var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
-        var settings = EchoSettings.Create(ConfigLoader.Defaults) with
-        {
-            PrometheusEndpoint = new Uri($"http://127.0.0.1:{port}/metrics"),
-        };
-
-        var failure = await Assert.ThrowsAsync<BindFailedException>(
-            () => EchoServer.StartAsync(ConfigLoader.Defaults, settings, new IPEndPoint(IPAddress.Loopback, 0)));
+        var (failure, port) = await InProcessEchoServer.AssertStartFailsOnATakenPortAsync(
+            (s, port) => s with { PrometheusEndpoint = new Uri($"http://127.0.0.1:{port}/metrics") });
         Assert.Contains($"127.0.0.1:{port}", failure.Message);
     }
 
     private static EchoSettings WithEndpoint(string value) => EchoSettings.Create(
         ConfigurationFactory.ParseString($"actor-echo.metrics.prometheus-endpoint = {value}").WithFallback(ConfigLoader.Defaults));
-
-    /// <summary>The value of the one sample of <paramref name="metric"/> in a Prometheus text exposition.</summary>
-    private static double Sample(string exposition, string metric)
-    {
-        var match = Regex.Match(exposition, $@"^{metric}(\{{[^}}]*\}})? (?<value>\S+)", RegexOptions.Multiline);
-        Assert.True(match.Success, $"no sample of {metric}");
-        return double.Parse(match.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>A port nothing listens on right now (bound, read, released: another process could take it in
-    /// between, which on a test machine is rare enough).</summary>
-    private static int FreePort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
 }

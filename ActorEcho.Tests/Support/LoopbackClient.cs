@@ -82,18 +82,16 @@ public sealed class LoopbackClient : IDisposable
         return data;
     }
 
-    /// <summary>Reads until the server's FIN and returns everything read. A reset surfaces as a SocketException.</summary>
-    public async Task<byte[]> ReceiveToEndAsync(CancellationToken ct)
+    /// <summary>Reads until the server's FIN and returns everything read. A reset fails (a SocketException).</summary>
+    public async Task<byte[]> ReceiveToEndAsync(CancellationToken ct) => Finished(await ReceiveUntilClosedAsync(ct));
+
+    /// <summary>Reads until the connection ends, by FIN or by reset; returns how it ended and everything read
+    /// before. For servers that may end a connection with a reset, and specs that say which.</summary>
+    public async Task<(ConnectionEnd End, byte[] Bytes)> ReceiveUntilClosedAsync(CancellationToken ct)
     {
         using var received = new MemoryStream();
-        var buffer = new byte[64 * 1024];
-        while (true)
-        {
-            var read = await Socket.ReceiveAsync(buffer, SocketFlags.None, ct);
-            if (read == 0)
-                return received.ToArray();
-            received.Write(buffer, 0, read);
-        }
+        var (end, _) = await ReadUntilEndAsync(received, ct);
+        return (end, received.ToArray());
     }
 
     /// <summary>Sends <paramref name="data"/> while reading its echo (both at once, so that a large payload cannot
@@ -105,18 +103,58 @@ public sealed class LoopbackClient : IDisposable
         return await reading;
     }
 
-    /// <summary>The whole half-close exchange: sends <paramref name="data"/> while reading, shuts down the send
-    /// side, and returns what was read up to the server's FIN.</summary>
-    public async Task<byte[]> EchoWithHalfCloseAsync(byte[] data, CancellationToken ct)
+    /// <summary>One round trip of <paramref name="length"/> random bytes made from <paramref name="seed"/>,
+    /// checked; the connection stays open.</summary>
+    public async Task AssertEchoesAsync(int seed, CancellationToken ct, int length = 1000)
     {
-        var reading = ReceiveToEndAsync(ct);
+        var data = RandomBytes(length, seed);
+        Assert.Equal(data, await EchoAsync(data, ct));
+    }
+
+    /// <summary>Sends <paramref name="data"/>, half-closes, and checks that exactly <paramref name="data"/> comes
+    /// back, then the server's FIN.</summary>
+    public async Task AssertHalfCloseEchoAsync(byte[] data, CancellationToken ct)
+    {
         await SendAsync(data, ct);
         ShutdownSend();
+        Assert.Equal(data, await ReceiveExactlyAsync(data.Length, ct));
+        Assert.Equal((ConnectionEnd.Eof, 0L), await ReadToEndAsync(ct));
+    }
+
+    /// <summary>A fresh client connects and gets the echo of one message: the server is serving.</summary>
+    public static async Task AssertServesAFreshClientAsync(IPEndPoint server, CancellationToken ct)
+    {
+        using var client = await ConnectAsync(server, ct);
+        await client.AssertEchoesAsync(seed: 99, ct, length: 64);
+    }
+
+    /// <summary>The whole half-close exchange: sends <paramref name="data"/> while reading, shuts down the send
+    /// side, and returns what was read up to the server's FIN. A reset fails (a SocketException).</summary>
+    public async Task<byte[]> EchoWithHalfCloseAsync(byte[] data, CancellationToken ct) =>
+        Finished(await EchoUntilClosedAsync(data, ct));
+
+    /// <summary>The half-close exchange with a server that may reset: sends <paramref name="data"/> while reading,
+    /// shuts down the send side (if the connection is still there), and returns how the connection ended and what
+    /// was read before.</summary>
+    public async Task<(ConnectionEnd End, byte[] Bytes)> EchoUntilClosedAsync(byte[] data, CancellationToken ct)
+    {
+        var reading = ReceiveUntilClosedAsync(ct);
+        await SendAsync(data, ct);
+        try
+        {
+            ShutdownSend();
+        }
+        catch (SocketException)
+        {
+            // The server has already reset the connection; the read reports it.
+        }
         return await reading;
     }
 
     /// <summary>Reads (and discards) until the connection ends; returns how it ended and the bytes read first.</summary>
-    public async Task<(ConnectionEnd End, long BytesBefore)> ReadToEndAsync(CancellationToken ct)
+    public Task<(ConnectionEnd End, long BytesBefore)> ReadToEndAsync(CancellationToken ct) => ReadUntilEndAsync(null, ct);
+
+    private async Task<(ConnectionEnd End, long BytesBefore)> ReadUntilEndAsync(Stream? keep, CancellationToken ct)
     {
         var buffer = new byte[64 * 1024];
         long total = 0;
@@ -127,6 +165,7 @@ public sealed class LoopbackClient : IDisposable
                 var read = await Socket.ReceiveAsync(buffer, SocketFlags.None, ct);
                 if (read == 0)
                     return (ConnectionEnd.Eof, total);
+                keep?.Write(buffer, 0, read);
                 total += read;
             }
         }
@@ -135,6 +174,11 @@ public sealed class LoopbackClient : IDisposable
             return (ConnectionEnd.Reset, total);
         }
     }
+
+    /// <summary>The bytes of a connection that ended with FIN; a reset throws, as the socket would have.</summary>
+    private static byte[] Finished((ConnectionEnd End, byte[] Bytes) result) => result.End == ConnectionEnd.Eof
+        ? result.Bytes
+        : throw new SocketException((int)SocketError.ConnectionReset);
 
     /// <summary>Half-closes: sends FIN, keeps reading possible.</summary>
     public void ShutdownSend() => Socket.Shutdown(SocketShutdown.Send);

@@ -79,6 +79,7 @@ public sealed class BenchRunner
 
     private async Task<Socket[]> ConnectAllAsync(CancellationToken interrupt)
     {
+        DescriptorBudget.EnsureRoomFor(_options.Connections);
         var sockets = new Socket?[_options.Connections];
         using var slots = new SemaphoreSlim(_options.ConnectParallelism);
         // An interrupt (Ctrl-C) during setup abandons it like a failed connect does.
