@@ -16,6 +16,9 @@ namespace ActorEcho.Actors;
 /// socket go: an unbind, or this actor's death, would abort every connection still open.
 /// Akka.IO 1.5.74 accepts continuously whatever the bind's pull mode (<see cref="Tcp.ResumeAccepting"/> is a
 /// no-op there), so "not accepting" means that clients arriving from then on are closed at once.
+/// With <c>actor-echo.accept-queues</c> = N it binds N listening sockets on the one address (SO_REUSEPORT, so the
+/// kernel spreads new clients across their accept queues): the first bind resolves port 0, the others take the
+/// port it got; all N count as one listener here — one connection limit, one drain, all released at the end.
 /// </summary>
 /// <remarks>States: <see cref="Binding"/> → <see cref="Accepting"/> → <see cref="Draining"/> →
 /// <see cref="Unbinding"/> (every connection ended; the listening socket is being released).</remarks>
