@@ -13,7 +13,9 @@ public sealed class EchoSettingsSpec
         var documented = new EchoSettings
         {
             BindAddress = "127.0.0.1:2000",
-            Backlog = 1024,
+            Backlog = ActorEcho.Networking.ListenBacklog.OsMaximum(), // backlog = max
+            AcceptQueues = 1,
+            InlineSocketCompletions = true,
             MaxConnections = 10_000,
             IdleTimeout = TimeSpan.FromMinutes(5),
             WriteHighWatermark = 128 * 1024,

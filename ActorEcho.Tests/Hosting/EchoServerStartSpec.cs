@@ -10,7 +10,7 @@ namespace ActorEcho.Tests.Hosting;
 public sealed class EchoServerStartSpec
 {
     [Theory]
-    [InlineData("akka.io.tcp.maximum-frame-size = 256 KiB")] // ArgumentException: larger than send-buffer-size
+    [InlineData("akka.io.tcp.maximum-frame-size = 512 KiB")] // ArgumentException: larger than send-buffer-size (256 KiB)
     [InlineData("akka.io.tcp.batch-accept-limit = many")] // FormatException
     [InlineData("akka.io.tcp.send-buffer-size = null")] // InvalidOperationException: a size without a value
     [InlineData("akka.io.tcp.trace-logging = maybe")] // NotSupportedException: not a boolean

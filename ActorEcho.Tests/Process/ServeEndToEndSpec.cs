@@ -157,7 +157,7 @@ public sealed class ServeEndToEndSpec
     [InlineData("actor-echo.idle-timeout = soon")]
     [InlineData("actor-echo.bind-address = ${?ACTOR_ECHO_BIND}")]
     [InlineData("actor-echo { backlog = 16")]
-    [InlineData("akka.io.tcp.maximum-frame-size = 256 KiB")]
+    [InlineData("akka.io.tcp.maximum-frame-size = 512 KiB")]
     [InlineData("akka.actor.default-dispatcher.executor = no-such-executor")]
     public async Task Invalid_config_file_gives_one_line_and_exit_code_2(string hocon)
     {

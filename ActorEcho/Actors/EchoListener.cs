@@ -19,6 +19,9 @@ namespace ActorEcho.Actors;
 /// after its handshake sees a broken session, so during the drain new clients are served under the drain's rule
 /// (echoed until quiet, then FIN), within <c>max-connections</c>; only after <c>drain-timeout</c> are clients
 /// still arriving closed at once.
+/// With <c>actor-echo.accept-queues</c> = N it binds N listening sockets on the one address (SO_REUSEPORT, so the
+/// kernel spreads new clients across their accept queues): the first bind resolves port 0, the others take the
+/// port it got; all N count as one listener here — one connection limit, one drain, all released at the end.
 /// </summary>
 /// <remarks>States: <see cref="Binding"/> → <see cref="Accepting"/> → <see cref="Draining"/> →
 /// <see cref="Unbinding"/> (every connection ended; the listening socket is being released).</remarks>
@@ -66,6 +69,16 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     public sealed record ListenerStats(int Active, long Accepted, long Rejected, long Closed);
 
+    /// <summary>Asks for Akka.IO's listener actors, one per accept queue (<c>actor-echo.accept-queues</c>);
+    /// answered with <see cref="AcceptQueueListeners"/> once all are bound.</summary>
+    public sealed class GetAcceptQueues
+    {
+        public static readonly GetAcceptQueues Instance = new();
+        private GetAcceptQueues() { }
+    }
+
+    public sealed record AcceptQueueListeners(IReadOnlyList<IActorRef> Listeners);
+
     /// <summary>Why the listener ends the actor system itself: Akka.IO's listening socket failed (a fatal accept
     /// error stops Akka.IO's listener actor, and every connection with it), so the server can no longer serve.</summary>
     public sealed class ListeningSocketLost(string message) : CoordinatedShutdown.Reason
@@ -73,6 +86,13 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         public string Message { get; } = message;
         public override int ExitCode => ExitCodes.NetworkError;
         public override string ToString() => Message;
+    }
+
+    /// <summary>In <see cref="Unbinding"/>: every accept queue's listening socket is released.</summary>
+    private sealed class AllListenersReleased
+    {
+        public static readonly AllListenersReleased Instance = new();
+        private AllListenersReleased() { }
     }
 
     private sealed class DrainTimedOut
@@ -102,8 +122,12 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     private BindResult? _bindResult;
-    private IActorRef _tcpListener = ActorRefs.Nobody;
-    private bool _tcpListenerStopped;
+    /// <summary>Akka.IO's listener actors, one per accept queue, in the order they bound.</summary>
+    private readonly List<IActorRef> _tcpListeners = [];
+    /// <summary>Listeners not yet released (Unbound, or stopped); the drain completes when none is left.</summary>
+    private readonly HashSet<IActorRef> _listenersToRelease = [];
+    private List<Inet.SocketOption> _bindOptions = [];
+    private EndPoint? _boundAddress;
     private int _active;
     private long _accepted;
     private long _rejected;
@@ -138,26 +162,42 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             options.Add(new Inet.SO.SendBufferSize(send));
         if (DualStackSocketOption.AppliesTo(_endpoint))
             options.Add(DualStackSocketOption.Instance);
-        if (_settings.ReusePort)
+        // Several accept queues are several listening sockets on one address: SO_REUSEPORT on every one of them.
+        if (_settings.ReusePort || _settings.AcceptQueues > 1)
             options.Add(ReusePortSocketOption.Instance);
-        // Pull mode makes each accepted connection read only when its handler asks (ResumeReading): the
-        // backpressure EchoConnection relies on. Push mode's SuspendReading arrives too late to bound memory.
-        Context.System.Tcp().Tell(new Tcp.Bind(Self, _endpoint, _settings.Backlog, options, pullMode: true));
+        _bindOptions = options;
+        // The first bind resolves port 0; the other accept queues bind the port it got (see Binding).
+        BindAcceptQueue(_endpoint);
     }
+
+    /// <summary>Pull mode makes each accepted connection read only when its handler asks (ResumeReading): the
+    /// backpressure EchoConnection relies on. Push mode's SuspendReading arrives too late to bound memory.</summary>
+    private void BindAcceptQueue(EndPoint endpoint) =>
+        Context.System.Tcp().Tell(new Tcp.Bind(Self, endpoint, _settings.Backlog, _bindOptions, pullMode: true));
 
     private void Binding()
     {
         Receive<Tcp.Bound>(bound =>
         {
-            _tcpListener = Sender;
-            Context.Watch(_tcpListener);
-            CompleteBind(new BindSucceeded(bound.LocalAddress));
+            _tcpListeners.Add(Sender);
+            _listenersToRelease.Add(Sender);
+            Context.Watch(Sender);
+            if (_tcpListeners.Count == 1)
+            {
+                _boundAddress = bound.LocalAddress;
+                for (var queue = 2; queue <= _settings.AcceptQueues; queue++)
+                    BindAcceptQueue(bound.LocalAddress);
+            }
+            if (_tcpListeners.Count < _settings.AcceptQueues)
+                return;
+            CompleteBind(new BindSucceeded(_boundAddress!));
             Become(Accepting);
         });
         Receive<Tcp.CommandFailed>(failed =>
         {
             var cause = failed.Cause.HasValue ? failed.Cause.Value.Message : "the address is in use or not available";
-            CompleteBind(new BindFailed($"cannot listen on {EndpointParser.Format(_endpoint)}: {cause}"));
+            var queue = _tcpListeners.Count == 0 ? "" : $" (accept queue {_tcpListeners.Count + 1} of {_settings.AcceptQueues})";
+            CompleteBind(new BindFailed($"cannot listen on {EndpointParser.Format(_boundAddress ?? _endpoint)}{queue}: {cause}"));
             // Stay alive: a late GetBindResult still gets the answer; the host then terminates the system.
         });
         // After a failed bind the actor stays in this state, so a GetBindResult can arrive with the answer known.
@@ -252,7 +292,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         Receive<GetBindResult>(_ => Sender.Tell(_bindResult));
         Receive<GetStats>(_ => Sender.Tell(new ListenerStats(_active, _accepted, _rejected, _closed)));
-        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_tcpListener), _ => OnListeningSocketLost());
+        Receive<GetAcceptQueues>(_ => Sender.Tell(new AcceptQueueListeners(_tcpListeners.ToArray())));
+        Receive<Terminated>(terminated => _tcpListeners.Contains(terminated.ActorRef), terminated => OnListeningSocketLost(terminated.ActorRef));
         Receive<Terminated>(_ =>
         {
             _active--;
@@ -319,15 +360,16 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         _log.Info("All connections closed");
         Become(Unbinding);
-        if (_tcpListenerStopped)
-            Self.Tell(Tcp.Unbound.Instance); // nothing left to release
+        if (_listenersToRelease.Count == 0)
+            Self.Tell(AllListenersReleased.Instance); // nothing left to release
         else
-            _tcpListener.Tell(Tcp.Unbind.Instance);
+            foreach (var listener in _listenersToRelease)
+                listener.Tell(Tcp.Unbind.Instance);
     }
 
-    private void OnListeningSocketLost()
+    private void OnListeningSocketLost(IActorRef listener)
     {
-        _tcpListenerStopped = true;
+        _listenersToRelease.Remove(listener);
         if (_drainStarted)
             return; // shutting down anyway; the drain completes without an unbind
         var reason = new ListeningSocketLost(
@@ -336,11 +378,20 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         CoordinatedShutdown.Get(Context.System).Run(reason);
     }
 
+    /// <summary>One of Akka.IO's listeners released its socket (Unbound) or stopped; the last one completes the
+    /// release. A listener that answers Unbound then stops is counted once.</summary>
+    private void OnReleased(IActorRef listener)
+    {
+        if (_listenersToRelease.Remove(listener) && _listenersToRelease.Count == 0)
+            Self.Tell(AllListenersReleased.Instance);
+    }
+
     private void Unbinding()
     {
         // Akka.IO's listener stops itself after answering Unbound; its death before that means the same.
-        Receive<Terminated>(terminated => terminated.ActorRef.Equals(_tcpListener), _ => Self.Tell(Tcp.Unbound.Instance));
-        Receive<Tcp.Unbound>(_ =>
+        Receive<Terminated>(terminated => _tcpListeners.Contains(terminated.ActorRef), terminated => OnReleased(terminated.ActorRef));
+        Receive<Tcp.Unbound>(_ => OnReleased(Sender));
+        Receive<AllListenersReleased>(_ =>
         {
             _log.Debug("Listening socket released");
             _unbound = true;

@@ -57,6 +57,8 @@ public sealed class ServeCommand : Command
         {
             var config = ConfigLoader.Load(configPath);
             var settings = EchoSettings.Create(config);
+            // Before anything opens a socket: the runtime reads this switch once, at the first socket operation.
+            InlineSocketCompletions.Apply(settings.InlineSocketCompletions);
             // Precedence: command line, then the environment (containers), then the configuration file.
             address ??= NonEmpty(Environment.GetEnvironmentVariable(BindAddressVariable));
             if (address is not null)

@@ -1,4 +1,5 @@
 using ActorEcho.Diagnostics;
+using ActorEcho.Networking;
 using ActorEcho.UdpEcho;
 using Akka.Configuration;
 
@@ -17,8 +18,17 @@ public sealed record EchoSettings
     /// at its default.</summary>
     public string BindAddress { get; init; } = "127.0.0.1:2000";
 
-    /// <summary>Length of the kernel's queue of connections not yet accepted.</summary>
-    public int Backlog { get; init; } = 1024;
+    /// <summary>Length of the kernel's queue of connections not yet accepted (per accept queue); by default
+    /// (<c>backlog = max</c>) the largest the OS allows, <see cref="ListenBacklog.OsMaximum"/>.</summary>
+    public int Backlog { get; init; } = ListenBacklog.OsMaximum();
+
+    /// <summary>Listening sockets bound to the address with SO_REUSEPORT, each its own kernel accept queue and
+    /// Akka.IO accept loop (issue 11: reconnect storms). 1: one ordinary listening socket.</summary>
+    public int AcceptQueues { get; init; } = 1;
+
+    /// <summary>Whether socket completions run on .NET's socket event thread rather than the thread pool
+    /// (<see cref="InlineSocketCompletions"/>).</summary>
+    public bool InlineSocketCompletions { get; init; } = true;
 
     /// <summary>Connections served at once; a client over the limit is closed straight away.</summary>
     public int MaxConnections { get; init; } = 10_000;
@@ -77,7 +87,9 @@ public sealed record EchoSettings
         var settings = new EchoSettings
         {
             BindAddress = Read(section, "bind-address", RequireString),
-            Backlog = Read(section, "backlog", PositiveInt),
+            Backlog = Read(section, "backlog", BacklogOrMax),
+            AcceptQueues = Read(section, "accept-queues", PositiveInt),
+            InlineSocketCompletions = Read(section, "inline-socket-completions", Boolean),
             MaxConnections = Read(section, "max-connections", PositiveInt),
             IdleTimeout = Read(section, "idle-timeout", OptionalDuration),
             WriteHighWatermark = Read(section, "write-high-watermark", ByteSize),
@@ -96,6 +108,8 @@ public sealed record EchoSettings
         if (settings.HttpEndpoint is not null && settings.PrometheusEndpoint is not null)
             throw new SettingsException(
                 $"{SectionName}.metrics.prometheus-endpoint is the older name of {SectionName}.http-endpoint: set only one of them");
+        if (settings.AcceptQueues > 1 && !OperatingSystem.IsLinux())
+            throw new SettingsException($"{SectionName}.accept-queues above 1 needs SO_REUSEPORT's load balancing, on Linux only");
         if (settings.ReusePort && !OperatingSystem.IsLinux())
             throw new SettingsException($"{SectionName}.reuse-port = on is supported on Linux only");
         if (settings.WriteLowWatermark >= settings.WriteHighWatermark)
@@ -134,6 +148,15 @@ public sealed record EchoSettings
         if (value is < 1 or > int.MaxValue)
             throw new SettingsException($"{SectionName}.{key} must be a positive integer, got {value}");
         return (int)value;
+    }
+
+    /// <summary><c>max</c>: the OS's largest backlog; otherwise a positive integer.</summary>
+    private static int BacklogOrMax(Config section, string key)
+    {
+        Require(section, key);
+        return string.Equals(section.GetString(key)?.Trim(), "max", StringComparison.OrdinalIgnoreCase)
+            ? ListenBacklog.OsMaximum()
+            : PositiveInt(section, key);
     }
 
     private static TimeSpan Duration(Config section, string key)

@@ -2,8 +2,8 @@
 // rounds (a fresh server process each time, pinned to --server-cpu if given), then prints one table of
 // medians with ActorEcho's ratio to raw, and the targets met or missed.
 //
-// Usage: Compare --actor-echo DLL --raw DLL [--actor-config FILE] [--server-cpu N] [--rounds N] [--quick]
-//                [--scenarios a,b,...] [--pid-file FILE] [--json FILE]
+// Usage: Compare --actor-echo DLL --raw DLL [--streams DLL] [--actor-config FILE] [--server-cpu N] [--rounds N] [--quick]
+//                [--scenarios a,b,...] [--servers raw,ActorEcho,akka-streams] [--pid-file FILE] [--json FILE]
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -16,36 +16,49 @@ var scenarios = new Scenarios(options.ActorEchoDll, options.Quick)
     SlowReaderSending = TimeSpan.FromSeconds(options.Quick ? 2 : 5),
 };
 
-string[] allScenarios = ["pingpong-50x64B", "stream-10x256KiB-in-flight", "pingpong-1000", "idle-10000", "slow-reader-10"];
+string[] allScenarios = ["pingpong-50x64B", "stream-10x256KiB-in-flight", "bulk-10x64KiB-writes", "pingpong-1000", "idle-10000",
+    "slow-reader-10", "storm-10000", "storm-18000"];
 var selected = options.Scenarios ?? allScenarios;
 var results = new List<Measurement>();
-var servers = new (string Name, Func<ServerProcess> Start)[]
+var servers = new List<(string Name, Func<string, ServerProcess> Start)>
 {
-    ("raw", () => ServerProcess.Start("raw", options.RawDll, ["127.0.0.1:0"], options.ServerCpu, options.PidFile)),
-    ("ActorEcho", () => ServerProcess.Start("ActorEcho", options.ActorEchoDll,
-        options.ActorConfig is null ? ["127.0.0.1:0"] : ["127.0.0.1:0", "--config", options.ActorConfig],
-        options.ServerCpu, options.PidFile)),
+    ("raw", _ => ServerProcess.Start("raw", options.RawDll, ["127.0.0.1:0"], options.ServerCpu, options.PidFile)),
+    ("ActorEcho", scenario => ServerProcess.Start("ActorEcho", options.ActorEchoDll,
+        ["127.0.0.1:0", "--config", ScenarioConfig.For(scenario, options.ActorConfig)], options.ServerCpu, options.PidFile)),
 };
+// The Akka.Streams peer runs with the same akka.hocon and the same overlay as ActorEcho.
+if (options.StreamsDll is not null)
+    servers.Add(("akka-streams", scenario => ServerProcess.Start("akka-streams", options.StreamsDll,
+        ["127.0.0.1:0", "--config", ScenarioConfig.For(scenario, options.ActorConfig)], options.ServerCpu, options.PidFile)));
+
+if (options.Servers is { } only)
+    servers.RemoveAll(server => !only.Contains(server.Name));
 
 for (var round = 1; round <= options.Rounds; round++)
 {
-    // Alternate which server goes first, so a drift in the machine's load does not always favour the same one.
-    var order = round % 2 == 1 ? servers : servers.Reverse().ToArray();
+    // Rotate which server goes first, so a drift in the machine's load does not always favour the same one.
+    var order = servers.Skip((round - 1) % servers.Count).Concat(servers.Take((round - 1) % servers.Count)).ToList();
     foreach (var scenario in selected)
     {
         foreach (var (name, start) in order)
         {
             Console.Error.Write($"round {round}/{options.Rounds}  {scenario,-28} {name,-10} ");
-            using var server = start();
+            using var server = start(scenario);
             var measurement = scenario switch
             {
                 "pingpong-50x64B" => await scenarios.PingPongAsync(scenario, server, 50),
                 "stream-10x256KiB-in-flight" => await scenarios.StreamAsync(scenario, server, 10, 256 * 1024),
+                // Bulk: each client writes 64 KiB at a time, as much as its 256 KiB window allows.
+                "bulk-10x64KiB-writes" => await scenarios.StreamAsync(scenario, server, 10, 256 * 1024, "64k"),
                 "pingpong-1000" => await scenarios.PingPongAsync(scenario, server, 1000),
                 "idle-10000" => await scenarios.IdleAsync(scenario, server),
                 "slow-reader-10" => await scenarios.SlowReaderAsync(scenario, server),
+                "storm-10000" => await StormScenario.RunAsync(scenario, server, 10_000),
+                "storm-18000" => await StormScenario.RunAsync(scenario, server, 18_000),
                 _ => throw new ArgumentException($"unknown scenario {scenario}"),
             };
+            // Other work on the machine skews every figure: keep the load average beside each measurement.
+            measurement = measurement with { LoadAverage = LoadAverage.Read() };
             results.Add(measurement);
             Console.Error.WriteLine(Table.Brief(measurement));
         }
@@ -56,7 +69,7 @@ if (options.JsonFile is not null)
     await File.WriteAllTextAsync(options.JsonFile, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
 
 var bound = WatermarkBound.Read(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.ActorEchoDll))!, "akka.hocon"));
-Table.Print(Console.Out, selected, results, bound, scenarios);
+Table.Print(Console.Out, selected, results, bound, scenarios, servers.Select(s => s.Name).ToList());
 return 0;
 
 /// <summary>The command line.</summary>
@@ -64,11 +77,13 @@ internal sealed record Arguments
 {
     public required string ActorEchoDll { get; init; }
     public required string RawDll { get; init; }
+    public string? StreamsDll { get; init; }
     public string? ActorConfig { get; init; }
     public string? ServerCpu { get; init; }
     public int Rounds { get; init; } = 3;
     public bool Quick { get; init; }
     public string[]? Scenarios { get; init; }
+    public string[]? Servers { get; init; }
     public string? PidFile { get; init; }
     public string? JsonFile { get; init; }
 
@@ -89,14 +104,39 @@ internal sealed record Arguments
         {
             ActorEchoDll = values["--actor-echo"],
             RawDll = values["--raw"],
+            StreamsDll = values.GetValueOrDefault("--streams"),
             ActorConfig = values.GetValueOrDefault("--actor-config"),
             ServerCpu = values.GetValueOrDefault("--server-cpu"),
             Rounds = values.TryGetValue("--rounds", out var rounds) ? int.Parse(rounds, CultureInfo.InvariantCulture) : quick ? 1 : 3,
             Quick = quick,
             Scenarios = values.TryGetValue("--scenarios", out var list) ? list.Split(',') : null,
+            Servers = values.TryGetValue("--servers", out var names) ? names.Split(',') : null,
             PidFile = values.GetValueOrDefault("--pid-file"),
             JsonFile = values.GetValueOrDefault("--json"),
         };
+    }
+}
+
+/// <summary>The 1-minute load average (/proc/loadavg), recorded with each measurement.</summary>
+internal static class LoadAverage
+{
+    public static double? Read() =>
+        File.Exists("/proc/loadavg") && double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture, out var load)
+            ? load : null;
+}
+
+/// <summary>The overlay each Akka server runs with: the --actor-config file, plus what a scenario needs on top
+/// (the 18,000-client storm is over the shipped max-connections of 10,000, so it is raised for that storm only).</summary>
+internal static class ScenarioConfig
+{
+    public static string For(string scenario, string? actorConfig)
+    {
+        var text = actorConfig is null ? "" : File.ReadAllText(actorConfig);
+        if (scenario == "storm-18000")
+            text += "\nactor-echo.max-connections = 20000\n";
+        var path = Path.Combine(Path.GetTempPath(), $"actor-echo-bench-{Environment.ProcessId}-{scenario}.hocon");
+        File.WriteAllText(path, text);
+        return path;
     }
 }
 

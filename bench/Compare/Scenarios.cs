@@ -28,6 +28,14 @@ public sealed record Measurement
     /// <summary>Server CPU per echoed message (warmup included in both time and messages), user and kernel.</summary>
     public double? UserMicrosPerMessage { get; init; }
     public double? KernelMicrosPerMessage { get; init; }
+
+    /// <summary>Storms: time until the last client connected, clients that failed, and the first failure.</summary>
+    public double? ConnectedSeconds { get; init; }
+    public int? ClientErrors { get; init; }
+    public string? FirstError { get; init; }
+
+    /// <summary>The machine's 1-minute load average when the measurement ended.</summary>
+    public double? LoadAverage { get; init; }
 }
 
 /// <summary>The loads. Pingpong and stream run the product's own <c>bench</c> command (which checks every byte)
@@ -45,9 +53,9 @@ public sealed class Scenarios(string benchDll, bool quick)
     public Task<Measurement> PingPongAsync(string scenario, ServerProcess server, int connections) =>
         RunBenchAsync(scenario, server, connections, ["--mode", "pingpong", "--size", "64"]);
 
-    public Task<Measurement> StreamAsync(string scenario, ServerProcess server, int connections, int window) =>
+    public Task<Measurement> StreamAsync(string scenario, ServerProcess server, int connections, int window, string messageSize = "16k") =>
         RunBenchAsync(scenario, server, connections,
-            ["--mode", "stream", "--size", "16k", "--window", window.ToString(CultureInfo.InvariantCulture)]);
+            ["--mode", "stream", "--size", messageSize, "--window", window.ToString(CultureInfo.InvariantCulture)]);
 
     private async Task<Measurement> RunBenchAsync(string scenario, ServerProcess server, int connections, string[] load)
     {
