@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ActorEcho.Tests.Cli;
 using ActorEcho.Tests.Process;
 using ActorEcho.Tests.Support;
 
@@ -64,7 +65,7 @@ public sealed partial class UdpEndToEndSpec : IDisposable
     public async Task An_invalid_udp_address_gives_one_line_and_exit_code_2(string address)
     {
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync(["127.0.0.1:0", "--udp", address], ExitTimeout);
-        AssertOneLineError(exitCode, 2, stderr);
+        CliAssert.OneLineError(2, exitCode, stderr);
         Assert.True(stdout == "", $"stdout is not empty:\n{stdout}");
     }
 
@@ -76,7 +77,7 @@ public sealed partial class UdpEndToEndSpec : IDisposable
         var port = ((IPEndPoint)occupant.LocalEndPoint!).Port;
 
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync(["127.0.0.1:0", "--udp", $"127.0.0.1:{port}"], ExitTimeout);
-        AssertOneLineError(exitCode, 3, stderr);
+        CliAssert.OneLineError(3, exitCode, stderr);
         Assert.True(stdout == "", $"stdout is not empty:\n{stdout}");
         Assert.Contains($"cannot listen on udp 127.0.0.1:{port}", stderr);
         Assert.Contains("in use", stderr);
@@ -92,7 +93,7 @@ public sealed partial class UdpEndToEndSpec : IDisposable
 
         // The UDP socket is bound first and must be released without a word on stdout.
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync([$"127.0.0.1:{port}", "--udp", "127.0.0.1:0"], ExitTimeout);
-        AssertOneLineError(exitCode, 3, stderr);
+        CliAssert.OneLineError(3, exitCode, stderr);
         Assert.True(stdout == "", $"stdout is not empty:\n{stdout}");
         Assert.Contains($"127.0.0.1:{port}", stderr);
     }
@@ -104,7 +105,7 @@ public sealed partial class UdpEndToEndSpec : IDisposable
             actor-echo.udp { bind-address = "127.0.0.1:0", max-datagram-size = 4000 }
             """);
         var (exitCode, _, stderr) = await HostProcess.RunAsync(["127.0.0.1:0", "--config", config], ExitTimeout);
-        AssertOneLineError(exitCode, 2, stderr);
+        CliAssert.OneLineError(2, exitCode, stderr);
         Assert.Contains("buffer-size", stderr);
     }
 
@@ -153,7 +154,7 @@ public sealed partial class UdpEndToEndSpec : IDisposable
         var clock = Stopwatch.StartNew();
         var (exitCode, stdout, stderr) = await HostProcess.RunAsync(
             ["client", "--udp", $"127.0.0.1:{port}", "anyone?", "--timeout", "200ms", "--retries", "2"], ExitTimeout);
-        AssertOneLineError(exitCode, 3, stderr);
+        CliAssert.OneLineError(3, exitCode, stderr);
         Assert.Equal("", stdout);
         Assert.Contains($"no echo from udp 127.0.0.1:{port} after 3 attempt(s)", stderr);
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(600), $"gave up after {clock.Elapsed}");
@@ -169,7 +170,7 @@ public sealed partial class UdpEndToEndSpec : IDisposable
         probe.Dispose(); // now nothing listens there: the kernel answers with ICMP port unreachable
 
         var (exitCode, _, stderr) = await HostProcess.RunAsync(["client", "--udp", $"127.0.0.1:{port}", "x", "--timeout", "10s"], ExitTimeout);
-        AssertOneLineError(exitCode, 3, stderr);
+        CliAssert.OneLineError(3, exitCode, stderr);
         Assert.Contains("port unreachable", stderr);
     }
 
@@ -198,15 +199,6 @@ public sealed partial class UdpEndToEndSpec : IDisposable
             await Task.Delay(10);
         }
         throw new InvalidOperationException($"no 'Listening on udp' line:\n{host.StandardOutput}\n{host.StandardError}");
-    }
-
-    private static void AssertOneLineError(int exitCode, int expected, string stderr)
-    {
-        Assert.True(exitCode == expected, $"exit code {exitCode}, expected {expected}; stderr:\n{stderr}");
-        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("actor-echo: ", lines[0]);
-        Assert.DoesNotContain("   at ", stderr);
     }
 
     private async Task<string> WriteConfigAsync(string hocon)
