@@ -117,8 +117,7 @@ public sealed class BenchCommand : Command
 
     private async Task<int> RunAsync(ParseResult result)
     {
-        using var interrupt = new BenchInterrupt();
-        try
+        return await BenchInterrupt.RunAsync(async cancellationToken =>
         {
             var address = result.GetRequiredValue(_address);
             var options = new BenchOptions
@@ -135,7 +134,7 @@ public sealed class BenchCommand : Command
             };
 
             using var progress = Console.IsErrorRedirected ? null : new ProgressLine(Console.Error);
-            var outcome = await BenchRunner.RunAsync(options, progress is null ? null : progress.Show, interrupt.Token);
+            var outcome = await BenchRunner.RunAsync(options, progress is null ? null : progress.Show, cancellationToken);
             progress?.Clear();
 
             if (result.GetValue(_json))
@@ -143,19 +142,7 @@ public sealed class BenchCommand : Command
             else
                 BenchReport.Write(Console.Out, outcome, Dialer.Describe(options.Endpoint));
             return ExitCodes.Ok;
-        }
-        catch (EchoFailureException failure)
-        {
-            return EchoFailureExit.Report(failure);
-        }
-        catch (OperationCanceledException) when (interrupt.IsRequested)
-        {
-            return ExitCodes.Report(ExitCodes.Interrupted, "interrupted before the measured period began");
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return ExitCodes.ReportUnexpected(e);
-        }
+        });
     }
 
     /// <summary>The live progress line on a terminal: rewritten in place every second, erased at the end.</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Cli;
 
@@ -17,6 +18,30 @@ internal sealed class BenchInterrupt : IDisposable
     {
         _onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         _onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+    }
+
+    /// <summary>Runs one bench (TCP or UDP) under a fresh interrupt and turns how it ended into the exit code: an
+    /// echo failure as its kind says, an interrupt before anything was measured as <see cref="ExitCodes.Interrupted"/>,
+    /// anything unforeseen as one line.</summary>
+    public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> bench)
+    {
+        using var interrupt = new BenchInterrupt();
+        try
+        {
+            return await bench(interrupt.Token);
+        }
+        catch (EchoFailureException failure)
+        {
+            return EchoFailureExit.Report(failure);
+        }
+        catch (OperationCanceledException) when (interrupt.IsRequested)
+        {
+            return ExitCodes.Report(ExitCodes.Interrupted, "interrupted before the measured period began");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return ExitCodes.ReportUnexpected(e);
+        }
     }
 
     /// <summary>Cancelled by the first signal.</summary>

@@ -36,30 +36,17 @@ internal sealed class UdpBenchCommand
             return ExitCodes.Report(ExitCodes.BadInput,
                 $"--size must be from {UdpBenchRunner.HeaderSize} to {UdpBenchRunner.MaxDatagramSize} bytes with --udp, not {request.Size}");
 
-        using var interrupt = new BenchInterrupt();
-        try
+        return await BenchInterrupt.RunAsync(async cancellationToken =>
         {
             var endpoint = await TargetAddress.ResolveAsync(request.Address);
             var result = await UdpBenchRunner.RunAsync(endpoint, request.Address.Trim(), request.Sockets, request.Size,
                 request.Duration ?? BenchOptions.DefaultDuration, request.Warmup ?? BenchOptions.DefaultWarmup,
-                request.LossTimeout ?? UdpBenchRunner.DefaultLossTimeout, interrupt.Token);
+                request.LossTimeout ?? UdpBenchRunner.DefaultLossTimeout, cancellationToken);
             if (request.Json)
                 result.WriteJson(Console.Out);
             else
                 result.Write(Console.Out, "udp " + Dialer.Describe(endpoint));
             return ExitCodes.Ok;
-        }
-        catch (EchoFailureException failure)
-        {
-            return EchoFailureExit.Report(failure);
-        }
-        catch (OperationCanceledException) when (interrupt.IsRequested)
-        {
-            return ExitCodes.Report(ExitCodes.Interrupted, "interrupted before the measured period began");
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return ExitCodes.ReportUnexpected(e);
-        }
+        });
     }
 }
