@@ -44,7 +44,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     public async Task Registers_with_keep_open_on_peer_closed_and_requests_the_first_read()
     {
         var connection = CreateTestProbe();
-        var handler = Sys.ActorOf(EchoConnection.Props(connection.Ref, Remote, Settings));
+        var handler = Sys.ActorOf(EchoConnection.Props(connection.Ref, Remote, Settings, EchoBudget.Unlimited()));
 
         var register = await connection.ExpectMsgAsync<Tcp.Register>();
         Assert.Equal(handler, register.Handler);
@@ -352,7 +352,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     {
         // A client accepted during the drain: it has drain-quiet to start sending.
         var connection = CreateTestProbe();
-        var handler = Sys.ActorOf(EchoConnection.Props(connection.Ref, Remote, Settings));
+        var handler = Sys.ActorOf(EchoConnection.Props(connection.Ref, Remote, Settings, EchoBudget.Unlimited()));
         handler.Tell(EchoConnection.Drain.Instance);
         await connection.ExpectMsgAsync<Tcp.Register>();
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
@@ -554,7 +554,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     private async Task<(TestProbe Connection, IActorRef Handler)> StartAsync(EchoSettings? settings = null)
     {
         var connection = CreateTestProbe();
-        var handler = Sys.ActorOf(EchoConnection.Props(connection.Ref, Remote, settings ?? Settings));
+        var handler = Sys.ActorOf(EchoConnection.Props(connection.Ref, Remote, settings ?? Settings, EchoBudget.Unlimited()));
         await connection.ExpectMsgAsync<Tcp.Register>();
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
         return (connection, handler);

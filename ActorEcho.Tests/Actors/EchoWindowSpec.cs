@@ -11,7 +11,7 @@ public sealed class EchoWindowSpec
     [Fact]
     public void Starts_empty_and_open()
     {
-        var window = new EchoWindow(High, Low);
+        var window = new EchoWindow(High, Low, EchoBudget.Unlimited());
         Assert.True(window.IsEmpty);
         Assert.False(window.IsPaused);
         Assert.Equal(ReadGate.Open, window.NextRead());
@@ -20,7 +20,7 @@ public sealed class EchoWindowSpec
     [Fact]
     public void Counts_written_bytes_and_releases_them_in_write_order()
     {
-        var window = new EchoWindow(High, Low);
+        var window = new EchoWindow(High, Low, EchoBudget.Unlimited());
         window.Written(10);
         window.Written(25);
         Assert.Equal(35, window.UnackedBytes);
@@ -35,14 +35,14 @@ public sealed class EchoWindowSpec
     [Fact]
     public void An_ack_without_a_write_is_refused()
     {
-        var window = new EchoWindow(High, Low);
+        var window = new EchoWindow(High, Low, EchoBudget.Unlimited());
         Assert.Throws<InvalidOperationException>(() => window.Acked());
     }
 
     [Fact]
     public void Stays_open_below_the_high_watermark_and_pauses_once_at_it()
     {
-        var window = new EchoWindow(High, Low);
+        var window = new EchoWindow(High, Low, EchoBudget.Unlimited());
         window.Written(High - 1);
         Assert.Equal(ReadGate.Open, window.NextRead());
 
@@ -55,7 +55,7 @@ public sealed class EchoWindowSpec
     [Fact]
     public void Resumes_only_once_acks_bring_the_bytes_down_to_the_low_watermark()
     {
-        var window = new EchoWindow(High, Low);
+        var window = new EchoWindow(High, Low, EchoBudget.Unlimited());
         window.Written(30);
         window.Written(30);
         window.Written(50); // 110
@@ -74,7 +74,7 @@ public sealed class EchoWindowSpec
     [Fact]
     public void Exactly_the_low_watermark_is_enough_to_resume()
     {
-        var window = new EchoWindow(High, Low);
+        var window = new EchoWindow(High, Low, EchoBudget.Unlimited());
         window.Written(High - Low);
         window.Written(Low);
         Assert.Equal(ReadGate.Paused, window.NextRead());
@@ -88,5 +88,5 @@ public sealed class EchoWindowSpec
     [InlineData(100, 150)]
     [InlineData(100, -1)]
     public void Refuses_a_low_watermark_not_below_the_high_one(int high, int low) =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new EchoWindow(high, low));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EchoWindow(high, low, EchoBudget.Unlimited()));
 }

@@ -117,18 +117,20 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private bool _connectionClosed;
     private bool _failed;
 
-    public EchoConnection(IActorRef connection, EndPoint remote, EchoSettings settings)
+    public EchoConnection(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget)
     {
         _connection = connection;
         _remote = EndpointParser.Format(remote);
         _settings = settings;
-        _window = new EchoWindow(settings.WriteHighWatermark, settings.WriteLowWatermark);
+        _window = new EchoWindow(settings.WriteHighWatermark, settings.WriteLowWatermark, budget);
         _scheduler = Context.System.Scheduler;
         _realTime = _scheduler is IDateTimeOffsetNowTimeProvider;
     }
 
-    public static Props Props(IActorRef connection, EndPoint remote, EchoSettings settings) =>
-        Akka.Actor.Props.Create(() => new EchoConnection(connection, remote, settings));
+    /// <summary>The generic form: an expression (<c>() => new EchoConnection(...)</c>) is compiled for every actor,
+    /// about 1 ms of CPU each in Akka 1.5.74, which a reconnect storm of thousands pays in full.</summary>
+    public static Props Props(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget) =>
+        Akka.Actor.Props.Create<EchoConnection>(connection, remote, settings, budget);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -147,6 +149,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     protected override void PostStop()
     {
+        _window.Release();
         if (!_connectionClosed)
         {
             // Only reached with the connection still open after a failure or a stop from outside (the drain
@@ -404,6 +407,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case ReadGate.Paused:
                 EchoMetrics.ReadsSuspended.Add(1);
                 _log.Debug("Pausing reads from {0}: {1} unacked bytes", _remote, _window.UnackedBytes);
+                return;
+            case ReadGate.PausedByBudget:
+                _log.Debug("Pausing reads from {0}: the server holds max-buffered-bytes ({1} unacked here)", _remote, _window.UnackedBytes);
                 return;
             case ReadGate.Resumed:
                 _log.Debug("Resuming reads from {0}: {1} unacked bytes", _remote, _window.UnackedBytes);

@@ -118,6 +118,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _bindWaiters = [];
     private readonly List<IActorRef> _drainWaiters = [];
+    /// <summary>The echo bytes all this listener's connections hold, bounded by <c>max-buffered-bytes</c>.</summary>
+    private readonly EchoBudget _budget;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -142,6 +144,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         _settings = settings;
         _endpoint = endpoint;
+        _budget = new EchoBudget(settings.MaxBufferedBytes);
         Binding();
     }
 
@@ -166,8 +169,24 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         if (_settings.ReusePort || _settings.AcceptQueues > 1)
             options.Add(ReusePortSocketOption.Instance);
         _bindOptions = options;
+        LogMemoryBound();
         // The first bind resolves port 0; the other accept queues bind the port it got (see Binding).
         BindAcceptQueue(_endpoint);
+    }
+
+    /// <summary>Says once what the settings let the connections hold at most, and warns when that is more than the
+    /// process may use (a container's limit, say): lower max-connections or the frame size then.</summary>
+    private void LogMemoryBound()
+    {
+        var bound = MemoryBound.For(_settings, Context.System.WithExtension<TcpExt, Tcp>().Settings.MaxFrameSizeBytes);
+        var text = string.Format(
+            "Memory bound: at most {0} for {1} connections (max-connections x (2 frames + {2} KiB) + max-buffered-bytes {3}); {4} available to the process",
+            MemoryBound.Megabytes(bound.WorstCaseBytes), _settings.MaxConnections, MemoryBound.ConnectionStateBytes / 1024,
+            MemoryBound.Megabytes(_settings.MaxBufferedBytes), MemoryBound.Megabytes(bound.AvailableBytes));
+        if (bound.Fits)
+            _log.Info(text);
+        else
+            _log.Warning(text + ": lower max-connections or akka.io.tcp.maximum-frame-size to stay within it");
     }
 
     /// <summary>Pull mode makes each accepted connection read only when its handler asks (ResumeReading): the
@@ -311,7 +330,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         _log.Info("Accepting connection from {0}", EndpointParser.Format(connected.RemoteAddress));
         var child = Context.ActorOf(
-            EchoConnection.Props(connection, connected.RemoteAddress, _settings), $"connection-{++_nextChildId}");
+            EchoConnection.Props(connection, connected.RemoteAddress, _settings, _budget), $"connection-{++_nextChildId}");
         Context.Watch(child);
         _active++;
         _accepted++;

@@ -42,6 +42,10 @@ public sealed record EchoSettings
     /// <summary>Un-acknowledged echo bytes below which a paused connection reads again.</summary>
     public int WriteLowWatermark { get; init; } = 32 * 1024;
 
+    /// <summary>Echo bytes the whole server may hold (read, not yet acknowledged) before connections that hold
+    /// some stop reading (<see cref="Actors.EchoBudget"/>). <c>auto</c>: <see cref="MemoryBound.AutoBudget"/>.</summary>
+    public long MaxBufferedBytes { get; init; } = MemoryBound.AutoBudget();
+
     /// <summary>How long shutdown waits for connections to finish echoing before aborting the rest.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -94,6 +98,7 @@ public sealed record EchoSettings
             IdleTimeout = Read(section, "idle-timeout", OptionalDuration),
             WriteHighWatermark = Read(section, "write-high-watermark", ByteSize),
             WriteLowWatermark = Read(section, "write-low-watermark", ByteSize),
+            MaxBufferedBytes = Read(section, "max-buffered-bytes", BudgetOrAuto),
             DrainTimeout = Read(section, "drain-timeout", Duration),
             DrainLinger = Read(section, "drain-linger", Duration),
             DrainQuiet = Read(section, "drain-quiet", Duration),
@@ -157,6 +162,19 @@ public sealed record EchoSettings
         return string.Equals(section.GetString(key)?.Trim(), "max", StringComparison.OrdinalIgnoreCase)
             ? ListenBacklog.OsMaximum()
             : PositiveInt(section, key);
+    }
+
+    /// <summary><c>auto</c>: a share of the memory the process may use (<see cref="MemoryBound.AutoBudget"/>);
+    /// otherwise a positive size.</summary>
+    private static long BudgetOrAuto(Config section, string key)
+    {
+        Require(section, key);
+        if (string.Equals(section.GetString(key)?.Trim(), "auto", StringComparison.OrdinalIgnoreCase))
+            return MemoryBound.AutoBudget();
+        var value = section.GetByteSize(key);
+        if (value is null or < 1)
+            throw new SettingsException($"{SectionName}.{key} must be 'auto' or a positive size such as '64 MiB', got '{section.GetString(key)}'");
+        return value.Value;
     }
 
     private static TimeSpan Duration(Config section, string key)

@@ -68,6 +68,12 @@ public static class EchoMetrics
     public static readonly Counter<long> ReadsSuspended = Meter.CreateCounter<long>(
         "actorecho.reads.suspended", "{pause}", "Times a connection stopped reading because its client was not reading the echo fast enough");
 
+    public static readonly UpDownCounter<long> BytesBuffered = Meter.CreateUpDownCounter<long>(
+        "actorecho.bytes.buffered", "By", "Echo bytes held by the server now (read, not yet handed to the kernel): the use of max-buffered-bytes");
+
+    public static readonly UpDownCounter<long> ConnectionsPausedByBudget = Meter.CreateUpDownCounter<long>(
+        "actorecho.connections.paused_by_budget", "{connection}", "Connections not read now because the server holds max-buffered-bytes (not those paused by their own watermark)");
+
     /// <summary>The <c>reason</c> tag for <paramref name="reason"/>, whose text is one of <see cref="Reasons"/>:
     /// cached, so that recording a close allocates nothing.</summary>
     public static KeyValuePair<string, object?> ReasonTag(CloseReason reason) => reason switch

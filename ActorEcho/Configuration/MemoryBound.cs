@@ -1,0 +1,53 @@
+using System.Numerics;
+
+namespace ActorEcho.Configuration;
+
+/// <summary>
+/// The most memory the settings let the TCP echo hold, against the memory the process may use: logged once at
+/// start (docs/benchmarks.md, "Memory under a flood of clients that stop reading", has the measured figures).
+/// </summary>
+/// <remarks>
+/// Per connection, whatever its client does:
+/// <list type="bullet">
+/// <item>Akka.IO's receive buffer: one frame (<c>akka.io.tcp.maximum-frame-size</c>, rounded up to a power of two by
+/// <c>ArrayPool.Shared</c>), rented when the connection is accepted and held for its life;</item>
+/// <item>the one frame that a connection holding nothing may always read (<see cref="Actors.EchoBudget"/>'s rule);</item>
+/// <item>the actors, the socket and their bookkeeping: <see cref="ConnectionStateBytes"/>.</item>
+/// </list>
+/// Server-wide: <c>max-buffered-bytes</c>, the budget for everything else held. So the worst case is
+/// <c>max-connections × (2 × frame + state) + max-buffered-bytes</c>, plus the runtime's own baseline.
+/// </remarks>
+public sealed record MemoryBound(long WorstCaseBytes, long AvailableBytes)
+{
+    /// <summary>Per connection beyond its buffers, measured (issue 16): the resident memory of 10,000 idle connections
+    /// less their receive buffers, rounded up.</summary>
+    public const int ConnectionStateBytes = 16 * 1024;
+
+    /// <summary>Ceiling of the <c>auto</c> budget: 64 MiB keeps hundreds of connections streaming at full speed
+    /// (each needs at most its high watermark in flight), and a flood of readers that stopped costs no more.</summary>
+    public const long AutoBudgetCeiling = 64L * 1024 * 1024;
+
+    /// <summary>Share of the available memory that the <c>auto</c> budget takes when that is less: the rest is for
+    /// the per-connection buffers and the runtime (in a 512 MiB container, 1/8 of the GC's 384 MiB is 48 MiB).</summary>
+    public const int AutoBudgetShare = 8;
+
+    /// <summary>The budget <c>max-buffered-bytes = auto</c> stands for: 1/<see cref="AutoBudgetShare"/> of the
+    /// memory available to the process, at most <see cref="AutoBudgetCeiling"/>.</summary>
+    public static long AutoBudget() => Math.Min(AutoBudgetCeiling, Math.Max(1, AvailableToProcess() / AutoBudgetShare));
+
+    /// <summary>What the GC may use: the machine's memory, or a container's limit (the GC's hard limit, by default
+    /// 75% of a cgroup's), known before any collection.</summary>
+    public static long AvailableToProcess() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
+    /// <summary>The bound for these settings and this frame size.</summary>
+    public static MemoryBound For(EchoSettings settings, int maximumFrameSize)
+    {
+        var frame = (long)BitOperations.RoundUpToPowerOf2((uint)maximumFrameSize);
+        var perConnection = 2 * frame + ConnectionStateBytes;
+        return new MemoryBound(settings.MaxConnections * perConnection + settings.MaxBufferedBytes, AvailableToProcess());
+    }
+
+    public bool Fits => WorstCaseBytes <= AvailableBytes;
+
+    public static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0} MiB";
+}
