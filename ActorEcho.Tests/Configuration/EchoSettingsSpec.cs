@@ -20,6 +20,7 @@ public sealed class EchoSettingsSpec
             IdleTimeout = TimeSpan.FromMinutes(5),
             WriteHighWatermark = 128 * 1024,
             WriteLowWatermark = 32 * 1024,
+            MaxBufferedBytes = MemoryBound.AutoBudget(), // max-buffered-bytes = auto
             DrainTimeout = TimeSpan.FromSeconds(10),
             DrainLinger = TimeSpan.FromSeconds(2),
             DrainQuiet = TimeSpan.FromMilliseconds(500),
@@ -68,6 +69,31 @@ public sealed class EchoSettingsSpec
     }
 
     [Theory]
+    [InlineData("max-buffered-bytes = 8 MiB", 8L * 1024 * 1024)]
+    [InlineData("max-buffered-bytes = 6 GiB", 6L * 1024 * 1024 * 1024)]
+    public void Reads_the_budget(string line, long expected) =>
+        Assert.Equal(expected, FromHocon($"actor-echo {{ {line} }}").MaxBufferedBytes);
+
+    [Fact]
+    public void The_auto_budget_is_an_eighth_of_the_memory_available_at_most_64_MiB()
+    {
+        Assert.Equal(MemoryBound.AutoBudget(), FromHocon("actor-echo { max-buffered-bytes = auto }").MaxBufferedBytes);
+        Assert.Equal(Math.Min(64L * 1024 * 1024, MemoryBound.AvailableToProcess() / 8), MemoryBound.AutoBudget());
+    }
+
+    [Fact]
+    public void The_memory_bound_is_two_frames_and_the_state_per_connection_plus_the_budget()
+    {
+        var settings = new EchoSettings { MaxConnections = 1000, MaxBufferedBytes = 10_000_000 };
+        var bound = MemoryBound.For(settings, maximumFrameSize: 16 * 1024);
+        Assert.Equal(1000L * (2 * 16 * 1024 + MemoryBound.ConnectionStateBytes) + 10_000_000, bound.WorstCaseBytes);
+        // ArrayPool.Shared rents a power of two: a 20,000-byte frame costs 32 KiB.
+        Assert.Equal(1000L * (2 * 32 * 1024 + MemoryBound.ConnectionStateBytes) + 10_000_000,
+            MemoryBound.For(settings, maximumFrameSize: 20_000).WorstCaseBytes);
+        Assert.Equal(bound.WorstCaseBytes <= bound.AvailableBytes, bound.Fits);
+    }
+
+    [Theory]
     [InlineData("idle-timeout = off")]
     [InlineData("idle-timeout = false")]
     [InlineData("idle-timeout = OFF")]
@@ -92,6 +118,9 @@ public sealed class EchoSettingsSpec
     [InlineData("write-high-watermark = 12 parsecs", "parsecs")]
     [InlineData("write-high-watermark = 4 GiB", "write-high-watermark")]
     [InlineData("socket-send-buffer-size = big", "'big'")]
+    [InlineData("max-buffered-bytes = 0", "max-buffered-bytes")]
+    [InlineData("max-buffered-bytes = -1 MiB", "max-buffered-bytes")]
+    [InlineData("max-buffered-bytes = plenty", "'plenty'")]
     [InlineData("drain-timeout = 0s", "drain-timeout")]
     [InlineData("drain-quiet = 0s", "drain-quiet")]
     [InlineData("drain-timeout = -1s", "-1s")]

@@ -67,7 +67,14 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         private GetStats() { }
     }
 
-    public sealed record ListenerStats(int Active, long Accepted, long Rejected, long Closed);
+    public sealed record ListenerStats(int Active, long Accepted, long Rejected, long Closed)
+    {
+        /// <summary>Echo bytes the connections hold now (<see cref="EchoBudget.HeldBytes"/>).</summary>
+        public long BufferedBytes { get; init; }
+
+        /// <summary>Connections waiting for the budget (<see cref="EchoBudget.PausedConnections"/>).</summary>
+        public int PausedByBudget { get; init; }
+    }
 
     /// <summary>Asks for Akka.IO's listener actors, one per accept queue (<c>actor-echo.accept-queues</c>);
     /// answered with <see cref="AcceptQueueListeners"/> once all are bound.</summary>
@@ -310,7 +317,11 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private void CommonReceives()
     {
         Receive<GetBindResult>(_ => Sender.Tell(_bindResult));
-        Receive<GetStats>(_ => Sender.Tell(new ListenerStats(_active, _accepted, _rejected, _closed)));
+        Receive<GetStats>(_ => Sender.Tell(new ListenerStats(_active, _accepted, _rejected, _closed)
+        {
+            BufferedBytes = _budget.HeldBytes,
+            PausedByBudget = _budget.PausedConnections,
+        }));
         Receive<GetAcceptQueues>(_ => Sender.Tell(new AcceptQueueListeners(_tcpListeners.ToArray())));
         Receive<Terminated>(terminated => _tcpListeners.Contains(terminated.ActorRef), terminated => OnListeningSocketLost(terminated.ActorRef));
         Receive<Terminated>(_ =>
