@@ -87,11 +87,12 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     }
 
     private readonly IActorRef _connection;
-    /// <summary>The client's address as logged, formatted once: log calls evaluate their arguments even at a
-    /// disabled level, and the pause/resume ones sit on the backpressure path.</summary>
-    private readonly string _remote;
+    private readonly EndPoint _remoteAddress;
+    private string? _remote;
     private readonly EchoSettings _settings;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    /// <summary>Made on first use: most connections log nothing (their lines are DEBUG), and making an adapter
+    /// formats the actor's path, work a reconnect storm would do ten thousand times for nothing.</summary>
+    private ILoggingAdapter? _logger;
     private readonly EchoWindow _window;
     private readonly IScheduler _scheduler;
     /// <summary>The scheduler keeps real time (its <see cref="ITimeProvider.Now"/> is the system clock): read its
@@ -120,7 +121,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     public EchoConnection(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget)
     {
         _connection = connection;
-        _remote = EndpointParser.Format(remote);
+        _remoteAddress = remote;
         _settings = settings;
         _window = new EchoWindow(settings.WriteHighWatermark, settings.WriteLowWatermark, budget);
         _scheduler = Context.System.Scheduler;
@@ -133,6 +134,15 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         Akka.Actor.Props.Create<EchoConnection>(connection, remote, settings, budget);
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    private ILoggingAdapter Log => _logger ??= Context.GetLogger();
+
+    /// <summary>The log for DEBUG lines, or null while DEBUG is off (as it is by default): <c>DebugLog?.Debug(...)</c>
+    /// then neither makes the adapter nor evaluates its arguments.</summary>
+    private ILoggingAdapter? DebugLog => Context.System.EventStream.LogLevel <= LogLevel.DebugLevel ? Log : null;
+
+    /// <summary>The client's address as logged, formatted on first use (see <see cref="_logger"/>).</summary>
+    private string Remote => _remote ??= EndpointParser.Format(_remoteAddress);
 
     protected override void PreStart()
     {
@@ -198,7 +208,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 RequestReadIfAllowed();
                 break;
             case Tcp.PeerClosed: // before ConnectionClosed, of which it is a kind
-                _log.Debug("Peer {0} half-closed; finishing {1} echo bytes", _remote, _window.UnackedBytes);
+                DebugLog?.Debug("Peer {0} half-closed; finishing {1} echo bytes", Remote, _window.UnackedBytes);
                 BeginFinishing(CloseReason.PeerClosed);
                 break;
             case Drain:
@@ -291,8 +301,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case DrainLingerElapsed:
                 // The echo could not be finished within drain-linger of the drain timeout (the client does not
                 // read it): reset.
-                _log.Debug("Connection from {0} did not finish its echo within {1} of the drain timeout; resetting",
-                    _remote, _settings.DrainLinger);
+                DebugLog?.Debug("Connection from {0} did not finish its echo within {1} of the drain timeout; resetting",
+                    Remote, _settings.DrainLinger);
                 BeginClosing(Tcp.Abort.Instance, CloseReason.DrainTimeout);
                 break;
             case QuietCheck:
@@ -325,14 +335,14 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 // it would otherwise hold the shutdown for the whole drain-timeout. (After a ConfirmedClose,
                 // Akka.IO accepts only Abort.) The close still counts for the reason first given. After a drain
                 // timeout, the same timer also ends a close that could not finish.
-                _log.Debug("Connection from {0} did not answer the drain's FIN within {1}; resetting", _remote, _settings.DrainLinger);
+                DebugLog?.Debug("Connection from {0} did not answer the drain's FIN within {1}; resetting", Remote, _settings.DrainLinger);
                 _connection.Tell(Tcp.Abort.Instance);
                 break;
             case IdleTick:
                 if (!IdleTickElapsed())
                     return;
                 // The abort gets a whole idle period of its own to be confirmed.
-                _log.Debug("Connection from {0} did not finish closing within the idle timeout; aborting", _remote);
+                DebugLog?.Debug("Connection from {0} did not finish closing within the idle timeout; aborting", Remote);
                 _connection.Tell(Tcp.Abort.Instance);
                 break;
             case Tcp.CommandFailed { Cmd: not Tcp.WriteCommand } failed:
@@ -360,14 +370,14 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 // because the connection is going away: Akka.IO reports the queued writes as failed just before
                 // the ErrorClosed or Aborted that says why (a client reset, say). Wait for that; aborting here
                 // would misreport the reason. Should nothing follow, the idle check ends the connection.
-                _log.Debug("Connection from {0}: queued echo write dropped as the connection ends", _remote);
+                DebugLog?.Debug("Connection from {0}: queued echo write dropped as the connection ends", Remote);
                 break;
             case Tcp.CommandFailed failed:
                 LogCommandFailed(failed);
                 BeginClosing(Tcp.Abort.Instance, CloseReason.Aborted);
                 break;
             case Terminated terminated when terminated.ActorRef.Equals(_connection):
-                _log.Debug("Connection actor for {0} stopped", _remote);
+                DebugLog?.Debug("Connection actor for {0} stopped", Remote);
                 Ended(CloseReason.Error);
                 break;
             default:
@@ -406,13 +416,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 return;
             case ReadGate.Paused:
                 EchoMetrics.ReadsSuspended.Add(1);
-                _log.Debug("Pausing reads from {0}: {1} unacked bytes", _remote, _window.UnackedBytes);
+                DebugLog?.Debug("Pausing reads from {0}: {1} unacked bytes", Remote, _window.UnackedBytes);
                 return;
             case ReadGate.PausedByBudget:
-                _log.Debug("Pausing reads from {0}: the server holds max-buffered-bytes ({1} unacked here)", _remote, _window.UnackedBytes);
+                DebugLog?.Debug("Pausing reads from {0}: the server holds max-buffered-bytes ({1} unacked here)", Remote, _window.UnackedBytes);
                 return;
             case ReadGate.Resumed:
-                _log.Debug("Resuming reads from {0}: {1} unacked bytes", _remote, _window.UnackedBytes);
+                DebugLog?.Debug("Resuming reads from {0}: {1} unacked bytes", Remote, _window.UnackedBytes);
                 // While paused, nothing could arrive: the quiet period starts again from now.
                 _lastArrival = Now();
                 break;
@@ -432,7 +442,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         var quietFor = Now() - _lastArrival;
         if (quietFor >= _settings.DrainQuiet)
         {
-            _log.Debug("Connection from {0} quiet for {1}; closing for the drain", _remote, quietFor);
+            DebugLog?.Debug("Connection from {0} quiet for {1}; closing for the drain", Remote, quietFor);
             BeginFinishing(CloseReason.Drained);
             return;
         }
@@ -445,7 +455,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// FIN; whatever is still open drain-linger from now is reset.</summary>
     private void OnDrainTimeout()
     {
-        _log.Debug("Connection from {0} still active at the drain timeout; finishing {1} echo bytes", _remote, _window.UnackedBytes);
+        DebugLog?.Debug("Connection from {0} still active at the drain timeout; finishing {1} echo bytes", Remote, _window.UnackedBytes);
         Timers.Cancel(QuietCheck.Instance);
         StartDrainTimeoutLinger();
         BeginFinishing(CloseReason.DrainTimeout);
@@ -524,21 +534,21 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         if (_window.IsEmpty)
         {
-            _log.Debug("Connection from {0} idle for {1}; closing", _remote, _settings.IdleTimeout);
+            DebugLog?.Debug("Connection from {0} idle for {1}; closing", Remote, _settings.IdleTimeout);
             BeginClosing(Tcp.Close.Instance, CloseReason.IdleTimeout);
         }
         else
         {
             // Nothing was acknowledged for a whole idle period: the client stopped reading its echo.
-            _log.Debug("Connection from {0} read nothing for {1} with {2} echo bytes pending; aborting",
-                _remote, _settings.IdleTimeout, _window.UnackedBytes);
+            DebugLog?.Debug("Connection from {0} read nothing for {1} with {2} echo bytes pending; aborting",
+                Remote, _settings.IdleTimeout, _window.UnackedBytes);
             BeginClosing(Tcp.Abort.Instance, CloseReason.SlowReader);
         }
     }
 
     private void OnConnectionClosed(Tcp.ConnectionClosed closed)
     {
-        _log.Debug("Connection from {0} ended: {1}", _remote, closed switch
+        DebugLog?.Debug("Connection from {0} ended: {1}", Remote, closed switch
         {
             Tcp.ErrorClosed error => $"error: {error.Cause}",
             Tcp.Aborted => "aborted",
@@ -560,6 +570,6 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     }
 
     private void LogCommandFailed(Tcp.CommandFailed failed) =>
-        _log.Warning("Connection from {0}: {1} failed ({2}); aborting", _remote, failed.Cmd.GetType().Name,
+        Log.Warning("Connection from {0}: {1} failed ({2}); aborting", Remote, failed.Cmd.GetType().Name,
             failed.Cause.HasValue ? failed.Cause.Value.Message : "no cause given");
 }
