@@ -91,6 +91,10 @@ public sealed class EchoSettingsSpec
         Assert.Equal(1000L * (2 * 32 * 1024 + MemoryBound.ConnectionStateBytes) + 10_000_000,
             MemoryBound.For(settings, maximumFrameSize: 20_000).WorstCaseBytes);
         Assert.Equal(bound.WorstCaseBytes <= bound.AvailableBytes, bound.Fits);
+        // The UDP echo, when on, adds its own bounds: replies in flight and waiting datagrams, and its sources.
+        var withUdp = settings with { Udp = settings.Udp with { BindAddress = "127.0.0.1:0" } };
+        Assert.Equal(bound.WorstCaseBytes + (1024L + 1024) * 1472 + 10_000 * 256,
+            MemoryBound.For(withUdp, maximumFrameSize: 16 * 1024).WorstCaseBytes);
     }
 
     [Theory]

@@ -186,10 +186,12 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private void LogMemoryBound()
     {
         var bound = MemoryBound.For(_settings, Context.System.WithExtension<TcpExt, Tcp>().Settings.MaxFrameSizeBytes);
+        var udp = MemoryBound.UdpBytes(_settings);
         var text = string.Format(
-            "Memory bound: at most {0} for {1} connections (max-connections x (2 frames + {2} KiB) + max-buffered-bytes {3}); {4} available to the process",
+            "Memory bound: at most {0} for {1} connections (max-connections x (2 frames + {2} KiB) + max-buffered-bytes {3}{4}); {5} available to the process",
             MemoryBound.Megabytes(bound.WorstCaseBytes), _settings.MaxConnections, MemoryBound.ConnectionStateBytes / 1024,
-            MemoryBound.Megabytes(_settings.MaxBufferedBytes), MemoryBound.Megabytes(bound.AvailableBytes));
+            MemoryBound.Megabytes(_settings.MaxBufferedBytes), udp > 0 ? " + udp " + MemoryBound.Megabytes(udp) : "",
+            MemoryBound.Megabytes(bound.AvailableBytes));
         if (bound.Fits)
             _log.Info(text);
         else

@@ -15,7 +15,8 @@ namespace ActorEcho.Configuration;
 /// <item>the actors, the socket and their bookkeeping: <see cref="ConnectionStateBytes"/>.</item>
 /// </list>
 /// Server-wide: <c>max-buffered-bytes</c>, the budget for everything else held. So the worst case is
-/// <c>max-connections × (2 × frame + state) + max-buffered-bytes</c>, plus the runtime's own baseline.
+/// <c>max-connections × (2 × frame + state) + max-buffered-bytes</c>, plus the runtime's own baseline, plus the UDP
+/// echo's own bounds when it is on (<see cref="UdpBytes"/>).
 /// </remarks>
 public sealed record MemoryBound(long WorstCaseBytes, long AvailableBytes)
 {
@@ -44,8 +45,15 @@ public sealed record MemoryBound(long WorstCaseBytes, long AvailableBytes)
     {
         var frame = (long)BitOperations.RoundUpToPowerOf2((uint)maximumFrameSize);
         var perConnection = 2 * frame + ConnectionStateBytes;
-        return new MemoryBound(settings.MaxConnections * perConnection + settings.MaxBufferedBytes, AvailableToProcess());
+        return new MemoryBound(settings.MaxConnections * perConnection + settings.MaxBufferedBytes + UdpBytes(settings),
+            AvailableToProcess());
     }
+
+    /// <summary>The UDP echo, when on, holds at most its replies in flight and the datagrams waiting in its mailbox
+    /// (each at most a datagram; Akka.IO copies each read), and its table of sources (about 200 bytes each).</summary>
+    public static long UdpBytes(EchoSettings settings) => settings.Udp.BindAddress is null ? 0
+        : (long)(settings.Udp.MaxRepliesInFlight + settings.Udp.MaxPendingDatagrams) * settings.Udp.MaxDatagramSize
+          + settings.Udp.MaxSources * 256L;
 
     public bool Fits => WorstCaseBytes <= AvailableBytes;
 
