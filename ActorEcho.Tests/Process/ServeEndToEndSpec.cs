@@ -123,6 +123,24 @@ public sealed class ServeEndToEndSpec
     }
 
     [Theory]
+    [InlineData("", false)]
+    // 100 million connections x (2 frames + state): terabytes, more than any machine running this has.
+    [InlineData("actor-echo.max-connections = 100000000", true)]
+    public async Task Logs_the_memory_bound_once_at_start_and_warns_when_it_is_above_the_memory_available(string hocon, bool warns)
+    {
+        var config = await WriteConfigAsync(hocon);
+        await using var host = await HostProcess.StartServerAsync("127.0.0.1:0", "--config", config);
+        await host.WaitForLineAsync("Memory bound: at most", ExitTimeout);
+        host.Signal(SigTerm);
+        Assert.Equal(0, await host.WaitForExitAsync(ExitTimeout));
+        var lines = host.StandardError.Split('\n').Where(line => line.Contains("Memory bound:")).ToList();
+        var line = Assert.Single(lines);
+        Assert.Contains("available to the process", line);
+        Assert.Equal(warns, line.Contains("lower max-connections"));
+        Assert.DoesNotContain("Memory bound", host.StandardOutput);
+    }
+
+    [Theory]
     [InlineData("not-an-address")]
     [InlineData("127.0.0.1")]
     [InlineData("127.0.0.1:70000")]
