@@ -107,7 +107,6 @@ public sealed class Scenarios(EchoLoad load, bool quick)
             P50Micros = result["p50_us"],
             P99Micros = result["p99_us"],
             P999Micros = result["p999_us"],
-            ConnectionsPerSecond = result["connect_s"] is { } connect && connect > 0 ? connections / connect : null,
             BytesPerConnection = Math.Max(0, peak - before) / (double)connections,
             ClientErrors = result.Count("errors") + result.Count("connfail"),
             Mismatches = result.Count("mismatches"),

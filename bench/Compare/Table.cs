@@ -22,7 +22,7 @@ public static class Table
         m.TotalSeconds is { } total ? string.Create(C, $"cycle {total:N2} s") : null,
         m.ServerCpuSeconds is { } cpu ? string.Create(C, $"server CPU {cpu:N2} s") : null,
         m.ClientCpuSeconds is { } client ? string.Create(C, $"client CPU {client:N2} s") : null,
-        m.ClientErrors is { } errors and > 0 || m.Scenario.StartsWith("storm", StringComparison.Ordinal)
+        m.ClientErrors is > 0 || m.Scenario.StartsWith("storm", StringComparison.Ordinal)
             ? $"{m.ClientErrors} client errors{(m.FirstError is null ? "" : $" (first: {m.FirstError})")}" : null,
         m.Mismatches is > 0 ? $"{m.Mismatches} WRONG BYTES" : null,
         m.Echoing is { } e ? $"{e} still echo" : null,
@@ -91,23 +91,26 @@ public static class Table
                 verdicts.Add(AheadOfStreams(scenario, actor, streams));
         }
 
-        WriteTable(output, main, leftColumns: 2, rightTextColumns: 2);
-        output.WriteLine();
-        output.WriteLine("Medians of the rounds (see --rounds); MB/s is the echo's payload, 10^6 bytes; mem/conn is server RSS growth / connections (KB = 1000 B);\n" +
-                         "cpu us/msg is the server's CPU time (user + kernel, /proc/PID/stat) per echoed message, warmup included; load is the 1-minute load average\n" +
-                         "at the end of each measurement (median). Pingpong and stream loads: bench/echoload (C, epoll, every byte checked).");
+        if (main.Count > 1)
+        {
+            WriteTable(output, main, leftColumns: 2, rightTextColumns: 2);
+            output.WriteLine();
+            output.WriteLine("Medians of the rounds (see --rounds); MB/s is the echo's payload, 10^6 bytes; mem/conn is server RSS growth / connections (KB = 1000 B);\n" +
+                             "cpu us/msg is the server's CPU time (user + kernel, /proc/PID/stat) per echoed message, warmup included; load is the 1-minute load average\n" +
+                             "at the end of each measurement (median). Pingpong, stream and bulk loads: bench/echoload (C, epoll, every byte checked).");
+            output.WriteLine();
+        }
         if (storms.Count > 1)
         {
-            output.WriteLine();
             WriteTable(output, storms, leftColumns: 2, rightTextColumns: 2);
             output.WriteLine();
             output.WriteLine("Storms (echoload --mode=storm): every client connects at once, echoes 16 B, all are held 1 s, each echoes 16 B again, all close.\n" +
                              "connected: until the last connect completed; echoed: until every first echo was back; cycle: all of it; server cpu: user + kernel\n" +
                              "for the cycle, its closes included; failed: clients that did not complete (nothing is retried).");
+            output.WriteLine();
         }
         if (floodRows.Count > 1)
         {
-            output.WriteLine();
             WriteTable(output, floodRows, leftColumns: 2, rightTextColumns: 0);
             output.WriteLine();
             output.WriteLine(string.Create(C,
@@ -115,7 +118,9 @@ public static class Table
             output.WriteLine(string.Create(C,
                 $"(every byte checked), twice in a row against one server; RSS after: {floods.Afterwards.TotalSeconds:0} s after the flood completed (MB = 10^6 B)."));
             output.WriteLine("ping: one client doing 64 B ping-pong through both floods (p99, worst wait, errors); OOM lines: server output lines with");
-            output.WriteLine($"\"OutOfMemory\" or \"Out of memory\"; cgroup max and failcnt: the {FloodScenario.ContainerLimitBytes / 1024 / 1024} MiB memory cgroup's memory.max_usage_in_bytes and memory.failcnt.");
+            output.WriteLine($"\"OutOfMemory\" or \"Out of memory\"; cgroup max and failcnt: the {FloodScenario.ContainerLimitBytes / 1024 / 1024} MiB memory cgroup's memory.max_usage_in_bytes and memory.failcnt\n" +
+                             "(what the cgroup was charged: shared library pages first cached by another cgroup count in RSS, not here).");
+            output.WriteLine();
         }
         var loads = results.Select(m => m.LoadAverage).OfType<double>().ToList();
         if (loads.Count > 0)
@@ -143,7 +148,7 @@ public static class Table
                 f is null ? "-" : $"{f.Complete}/{f.Clients}", f is null ? "-" : $"{f.Mismatches}", f is null ? "-" : $"{f.Errors}",
                 f is null ? "-" : f.Seconds.ToString("0.0", C), f?.ServerState ?? "-",
                 first ? Format(m.PingP99Micros, "N0") : "", first ? Format(m.PingMaxMicros, "N0") : "", first ? Format(m.PingErrors, "N0") : "",
-                first ? Format(m.OutOfMemoryLines, "N0") : "", first && m.CgroupMaxUsageBytes is { } usage ? Mb(usage) : "",
+                first ? Format(m.OutOfMemoryLines, "N0") : "", !first ? "" : m.CgroupMaxUsageBytes is { } usage ? Mb(usage) : "-",
                 first ? Format(m.CgroupFailCount, "N0") : "", first ? Format(m.LoadAverage, "0.00") : "",
             };
         }
@@ -269,8 +274,9 @@ public static class Table
             yield break;
         if (scenario == FloodScenario.Name)
             yield return $"{Mark(floods.Max(f => f.PeakBytes) <= 512_000_000)} {scenario}: peak RSS {string.Join(", then ", floods.Select(f => Mb(f.PeakBytes)))} (<= 512 MB)";
+        // 5% for the noise between two identical floods (GC timing, the 20 ms RSS sampling).
         if (floods.Count == 2)
-            yield return $"{Mark(floods[1].PeakBytes <= floods[0].PeakBytes)} {scenario}: the second flood climbs no higher than the first ({Mb(floods[1].PeakBytes)} vs {Mb(floods[0].PeakBytes)})";
+            yield return $"{Mark(floods[1].PeakBytes <= floods[0].PeakBytes * 1.05)} {scenario}: the second flood climbs no higher than the first ({Mb(floods[1].PeakBytes)} vs {Mb(floods[0].PeakBytes)}; within 5%)";
         yield return $"INFO {scenario}: RSS {MbOrDash((long?)actor.BytesBefore)} before, {string.Join(", then ", floods.Select(f => MbOrDash(f.BytesAfter)))} after each flood";
     }
 
