@@ -85,11 +85,14 @@ fi
 
 pid_file=$(mktemp)
 driver_pid=""
+# slow-reader-flood-512MiB's memory cgroup (made and removed by the driver around each server).
+cgroup_name="actorecho-bench-$$"
 cleanup() {
-  # The driver kills its servers itself; this covers a driver that was killed or crashed.
+  # The driver kills its servers and removes its cgroup itself; this covers a driver that was killed or crashed.
   if [[ -n "$driver_pid" ]]; then kill "$driver_pid" 2>/dev/null || true; fi
   while read -r pid; do kill "$pid" 2>/dev/null || true; done < "$pid_file"
   rm -f "$pid_file"
+  if [[ -d "/sys/fs/cgroup/memory/$cgroup_name" ]]; then sleep 1; rmdir "/sys/fs/cgroup/memory/$cgroup_name" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -101,6 +104,7 @@ trap 'exit 130' INT TERM
   --echoload bench/build/echoload \
   --actor-config "${ACTOR_CONFIG:-bench/bench.hocon}" \
   --pid-file "$pid_file" \
+  --cgroup-name "$cgroup_name" \
   "${driver_args[@]}" &
 driver_pid=$!
 wait "$driver_pid"

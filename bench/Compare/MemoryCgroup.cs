@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ActorEcho.Compare;
 
 /// <summary>
-/// A cgroup v1 memory cgroup, /sys/fs/cgroup/memory/actorecho-bench-PID, limited to a number of bytes: what a
+/// A cgroup v1 memory cgroup, /sys/fs/cgroup/memory/NAME (run.sh: actorecho-bench-PID), limited to a number of bytes: what a
 /// container's memory limit is. Created for one server run (the server starts inside it, see
 /// <see cref="ServerProcess.Start"/>) and removed after the server has exited. Needs root and the v1 memory controller.
 /// </summary>
@@ -23,13 +23,13 @@ public sealed class MemoryCgroup : IDisposable
     public long FailCount => Read("memory.failcnt");
 
     /// <summary>Why no memory cgroup can be made here, or null when one can (tried by making and removing one).</summary>
-    public static string? WhyNotPossible(long limitBytes)
+    public static string? WhyNotPossible(string name, long limitBytes)
     {
         if (!File.Exists(Path.Combine(Root, "memory.limit_in_bytes")))
             return $"no cgroup v1 memory controller at {Root}";
         try
         {
-            using var probe = Create(limitBytes);
+            using var probe = Create(name, limitBytes);
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -38,9 +38,9 @@ public sealed class MemoryCgroup : IDisposable
         }
     }
 
-    public static MemoryCgroup Create(long limitBytes)
+    public static MemoryCgroup Create(string name, long limitBytes)
     {
-        var path = Path.Combine(Root, $"actorecho-bench-{Environment.ProcessId}");
+        var path = Path.Combine(Root, name);
         Directory.CreateDirectory(path);
         var cgroup = new MemoryCgroup(path);
         try

@@ -5,7 +5,7 @@
 //
 // Usage: Compare --actor-echo DLL --raw DLL --echoload PATH [--floor DLL] [--streams DLL] [--actor-config FILE]
 //                [--server-cpu N] [--rounds N] [--quick | --smoke] [--scenarios a,b,...]
-//                [--servers raw,ActorEcho,akka-io-floor,akka-streams] [--pid-file FILE] [--json FILE]
+//                [--servers raw,ActorEcho,akka-io-floor,akka-streams] [--pid-file FILE] [--json FILE] [--cgroup-name NAME]
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -28,7 +28,7 @@ string[] allScenarios = ["pingpong-50x64B", "stream-10x256KiB-in-flight", "bulk-
 var selected = (options.Scenarios ?? allScenarios).ToList();
 var notes = new List<string>();
 // The container half of the flood needs a memory cgroup (root, cgroup v1): without one it is skipped, and said so.
-if (selected.Contains(FloodScenario.InContainer) && MemoryCgroup.WhyNotPossible(FloodScenario.ContainerLimitBytes) is { } whyNot)
+if (selected.Contains(FloodScenario.InContainer) && MemoryCgroup.WhyNotPossible(options.CgroupName, FloodScenario.ContainerLimitBytes) is { } whyNot)
 {
     selected.Remove(FloodScenario.InContainer);
     notes.Add($"{FloodScenario.InContainer} skipped: {whyNot}");
@@ -63,7 +63,7 @@ for (var round = 1; round <= options.Rounds; round++)
         {
             Console.Error.Write($"round {round}/{options.Rounds}  {scenario,-28} {name,-13} ");
             // Disposed in reverse: the server is killed first, then its cgroup (if any) removed.
-            using var cgroup = scenario == FloodScenario.InContainer ? MemoryCgroup.Create(FloodScenario.ContainerLimitBytes) : null;
+            using var cgroup = scenario == FloodScenario.InContainer ? MemoryCgroup.Create(options.CgroupName, FloodScenario.ContainerLimitBytes) : null;
             using var server = start(scenario, cgroup);
             var measurement = scenario switch
             {
@@ -113,6 +113,7 @@ internal sealed record Arguments
     public string[]? Servers { get; init; }
     public string? PidFile { get; init; }
     public string? JsonFile { get; init; }
+    public required string CgroupName { get; init; }
 
     public static Arguments Parse(string[] args)
     {
@@ -146,6 +147,7 @@ internal sealed record Arguments
             Servers = values.TryGetValue("--servers", out var names) ? names.Split(',') : null,
             PidFile = values.GetValueOrDefault("--pid-file"),
             JsonFile = values.GetValueOrDefault("--json"),
+            CgroupName = values.GetValueOrDefault("--cgroup-name") ?? $"actorecho-bench-{Environment.ProcessId}",
         };
     }
 }
