@@ -31,8 +31,11 @@
 #   SCENARIOS=pingpong-50x64B,idle-10000 bench/run.sh
 #   ACTOR_CONFIG=my.hocon bench/run.sh   # try settings: ActorEcho (and the Akka peers) run with this overlay instead of bench/bench.hocon
 #   FLOOR=0 bench/run.sh    # without the Akka.IO floor peer
+#   BEFORE=main bench/run.sh             # also "ActorEcho-before": that git revision's ActorEcho (its own akka.hocon, same
+#                                        # overlay), built into bench/build/before/, beside today's in the same run
+#   BEFORE_CONFIG=old.hocon bench/run.sh # also "ActorEcho-before": today's build with that overlay (with BEFORE: that build)
 #   STREAMS=0 bench/run.sh  # without the Akka.Streams peer
-#   SERVERS=raw,ActorEcho bench/run.sh   # only these servers (raw, ActorEcho, akka-io-floor, akka-streams)
+#   SERVERS=raw,ActorEcho bench/run.sh   # only these servers (raw, ActorEcho, akka-io-floor, akka-streams, ActorEcho-before)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,6 +76,14 @@ dotnet build bench/models/AsyncAwait -c Release --nologo -v quiet >&2
 if [[ "${FLOOR:-1}" != 0 ]]; then dotnet build bench/AkkaIoFloor -c Release --nologo -v quiet >&2; fi
 if [[ "${STREAMS:-1}" != 0 ]]; then dotnet build bench/StreamsEchoServer -c Release --nologo -v quiet >&2; fi
 dotnet build bench/Compare -c Release --nologo -v quiet >&2
+if [[ -n "${BEFORE:-}" ]]; then
+  # The revision's files only (git archive: no worktree, no change to the repository), built on their own.
+  rm -rf bench/build/before && mkdir -p bench/build/before
+  git archive "$BEFORE" | tar -x -C bench/build/before
+  dotnet build bench/build/before/ActorEcho -c Release --nologo -v quiet >&2
+  driver_args+=(--before-dll bench/build/before/ActorEcho/bin/Release/net10.0/ActorEcho.dll)
+fi
+if [[ -n "${BEFORE_CONFIG:-}" ]]; then driver_args+=(--before-config "$BEFORE_CONFIG"); fi
 
 load_prefix=()
 if command -v taskset >/dev/null && (( $(nproc) >= 2 )); then

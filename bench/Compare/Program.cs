@@ -4,6 +4,7 @@
 // met or missed. The floods run in the first round only (each takes about a minute per server).
 //
 // Usage: Compare --actor-echo DLL --raw DLL --echoload PATH [--floor DLL] [--streams DLL] [--actor-config FILE]
+//                [--before-dll DLL] [--before-config FILE]
 //                [--server-cpu N] [--rounds N] [--quick | --smoke] [--scenarios a,b,...]
 //                [--servers raw,ActorEcho,akka-io-floor,akka-streams] [--pid-file FILE] [--json FILE] [--cgroup-name NAME]
 using System.Globalization;
@@ -11,6 +12,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ActorEcho.Compare;
 
+const string ActorEchoBefore = "ActorEcho-before";
 var options = Arguments.Parse(args);
 var echoLoad = new EchoLoad(options.EchoLoad);
 var floods = new FloodScenario(echoLoad, options.Quick, options.Smoke);
@@ -41,6 +43,12 @@ var servers = new List<(string Name, Func<string, MemoryCgroup?, ServerProcess> 
     ("ActorEcho", (scenario, cgroup) => ServerProcess.Start("ActorEcho", options.ActorEchoDll,
         ["127.0.0.1:0", "--config", ScenarioConfig.For(scenario, options.ActorConfig)], options.ServerCpu, options.PidFile, cgroup)),
 };
+// ActorEcho as it was (another build, or other settings), beside today's in the same run: the before/after that
+// a change must show (--before-dll defaults to today's build, --before-config to --actor-config).
+if (options.BeforeDll is not null || options.BeforeConfig is not null)
+    servers.Add((ActorEchoBefore, (scenario, cgroup) => ServerProcess.Start(ActorEchoBefore, options.BeforeDll ?? options.ActorEchoDll,
+        ["127.0.0.1:0", "--config", ScenarioConfig.For(scenario, options.BeforeConfig ?? options.ActorConfig, ActorEchoBefore)],
+        options.ServerCpu, options.PidFile, cgroup)));
 // The Akka.IO floor and the Akka.Streams peer run with the same akka.hocon and the same overlay as ActorEcho.
 if (options.FloorDll is not null)
     servers.Add(("akka-io-floor", (scenario, cgroup) => ServerProcess.Start("akka-io-floor", options.FloorDll,
@@ -61,7 +69,7 @@ for (var round = 1; round <= options.Rounds; round++)
     {
         foreach (var (name, start) in order)
         {
-            Console.Error.Write($"round {round}/{options.Rounds}  {scenario,-28} {name,-13} ");
+            Console.Error.Write($"round {round}/{options.Rounds}  {scenario,-28} {name,-16} ");
             // Disposed in reverse: the server is killed first, then its cgroup (if any) removed.
             using var cgroup = scenario == FloodScenario.InContainer ? MemoryCgroup.Create(options.CgroupName, FloodScenario.ContainerLimitBytes) : null;
             using var server = start(scenario, cgroup);
@@ -105,6 +113,8 @@ internal sealed record Arguments
     public string? FloorDll { get; init; }
     public string? StreamsDll { get; init; }
     public string? ActorConfig { get; init; }
+    public string? BeforeDll { get; init; }
+    public string? BeforeConfig { get; init; }
     public string? ServerCpu { get; init; }
     public int Rounds { get; init; } = 3;
     public bool Quick { get; init; }
@@ -139,6 +149,8 @@ internal sealed record Arguments
             FloorDll = values.GetValueOrDefault("--floor"),
             StreamsDll = values.GetValueOrDefault("--streams"),
             ActorConfig = values.GetValueOrDefault("--actor-config"),
+            BeforeDll = values.GetValueOrDefault("--before-dll"),
+            BeforeConfig = values.GetValueOrDefault("--before-config"),
             ServerCpu = values.GetValueOrDefault("--server-cpu"),
             Rounds = values.TryGetValue("--rounds", out var rounds) ? int.Parse(rounds, CultureInfo.InvariantCulture) : quick ? 1 : 3,
             Quick = quick,
@@ -164,12 +176,12 @@ internal static class LoadAverage
 /// (the 18,000-client storm is over the shipped max-connections of 10,000, so it is raised for that storm only).</summary>
 internal static class ScenarioConfig
 {
-    public static string For(string scenario, string? actorConfig)
+    public static string For(string scenario, string? actorConfig, string server = "ActorEcho")
     {
         var text = actorConfig is null ? "" : File.ReadAllText(actorConfig);
         if (scenario == "storm-18000")
             text += "\nactor-echo.max-connections = 20000\n";
-        var path = Path.Combine(Path.GetTempPath(), $"actor-echo-bench-{Environment.ProcessId}-{scenario}.hocon");
+        var path = Path.Combine(Path.GetTempPath(), $"actor-echo-bench-{Environment.ProcessId}-{server}-{scenario}.hocon");
         File.WriteAllText(path, text);
         return path;
     }

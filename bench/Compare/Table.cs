@@ -10,6 +10,7 @@ public static class Table
     private const string Actor = "ActorEcho";
     private const string Floor = "akka-io-floor";
     private const string Streams = "akka-streams";
+    private const string Before = "ActorEcho-before";
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
     public static string Brief(Measurement m) => string.Join("  ", new[]
@@ -89,6 +90,8 @@ public static class Table
                 verdicts.AddRange(FloodVerdicts(scenario, actor));
             if (actor is not null && streams is not null && !FloodScenario.IsFlood(scenario))
                 verdicts.Add(AheadOfStreams(scenario, actor, streams));
+            if (actor is not null && Median(results, scenario, Before) is { } before && !FloodScenario.IsFlood(scenario))
+                verdicts.Add($"INFO {scenario}: ActorEcho against ActorEcho-before in the same run: {Ratios(scenario, before, actor)}");
         }
 
         if (main.Count > 1)
