@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Text.Json;
 using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Compare;
@@ -34,13 +33,35 @@ public sealed record Measurement
     public int? ClientErrors { get; init; }
     public string? FirstError { get; init; }
 
+    /// <summary>Storms: the whole cycle (connect, echo, hold, echo, close), the server's CPU for it (user + kernel,
+    /// its closes included) and the client's own CPU (to show the client was not the limit).</summary>
+    public double? TotalSeconds { get; init; }
+    public double? ServerCpuSeconds { get; init; }
+    public double? ClientCpuSeconds { get; init; }
+
+    /// <summary>Wrong bytes seen by the client (echoload checks every byte).</summary>
+    public int? Mismatches { get; init; }
+
+    /// <summary>Floods (slow-reader-flood): the idle server's RSS, each flood, the ping-pong client that ran
+    /// through both, the server's out-of-memory lines, and its memory cgroup's figures where it ran in one.</summary>
+    public double? BytesBefore { get; init; }
+    public IReadOnlyList<Flood>? Floods { get; init; }
+    public double? PingMessages { get; init; }
+    public double? PingP99Micros { get; init; }
+    public double? PingMaxMicros { get; init; }
+    public int? PingErrors { get; init; }
+    public int? OutOfMemoryLines { get; init; }
+    public long? CgroupMaxUsageBytes { get; init; }
+    public long? CgroupFailCount { get; init; }
+
     /// <summary>The machine's 1-minute load average when the measurement ended.</summary>
     public double? LoadAverage { get; init; }
 }
 
-/// <summary>The loads. Pingpong and stream run the product's own <c>bench</c> command (which checks every byte)
-/// as a child process; the idle and slow-reader loads are here, checking bytes against the same pattern.</summary>
-public sealed class Scenarios(string benchDll, bool quick)
+/// <summary>The loads. Pingpong and stream run echoload (bench/echoload: C, epoll, one process, every byte checked),
+/// a client that outruns every server here; the idle and slow-reader loads are here, checking bytes against the
+/// load engine's pattern.</summary>
+public sealed class Scenarios(EchoLoad load, bool quick)
 {
     private readonly TimeSpan _warmup = TimeSpan.FromSeconds(quick ? 1 : 2);
     private readonly TimeSpan _duration = TimeSpan.FromSeconds(quick ? 2 : 5);
@@ -51,65 +72,44 @@ public sealed class Scenarios(string benchDll, bool quick)
     public TimeSpan SlowReaderSending { get; init; } = TimeSpan.FromSeconds(5);
 
     public Task<Measurement> PingPongAsync(string scenario, ServerProcess server, int connections) =>
-        RunBenchAsync(scenario, server, connections, ["--mode", "pingpong", "--size", "64"]);
+        RunEchoLoadAsync(scenario, server, connections, ["--mode=pingpong", "--size=64"]);
 
-    public Task<Measurement> StreamAsync(string scenario, ServerProcess server, int connections, int window, string messageSize = "16k") =>
-        RunBenchAsync(scenario, server, connections,
-            ["--mode", "stream", "--size", messageSize, "--window", window.ToString(CultureInfo.InvariantCulture)]);
+    /// <summary>Each connection keeps <paramref name="window"/> bytes in flight, written at most <paramref name="chunk"/> at a time.</summary>
+    public Task<Measurement> StreamAsync(string scenario, ServerProcess server, int connections, int window, int chunk) =>
+        RunEchoLoadAsync(scenario, server, connections,
+            ["--mode=stream", $"--window={window.ToString(CultureInfo.InvariantCulture)}", $"--chunk={chunk.ToString(CultureInfo.InvariantCulture)}"]);
 
-    private async Task<Measurement> RunBenchAsync(string scenario, ServerProcess server, int connections, string[] load)
+    private async Task<Measurement> RunEchoLoadAsync(string scenario, ServerProcess server, int connections, string[] mode)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { benchDll, "bench", $"{server.Endpoint}", "--connections", $"{connections}",
-                     "--duration", Seconds(_duration), "--warmup", Seconds(_warmup), "--json" }.Concat(load))
-            info.ArgumentList.Add(argument);
-
         var before = server.ResidentBytes();
         var cpuBefore = server.CpuTime();
-        string output, errors;
+        EchoLoadResult result;
         long peak;
         await using (var sampler = new PeakResidentSampler(server))
         {
-            using var bench = Process.Start(info) ?? throw new InvalidOperationException("cannot start bench");
-            var reading = bench.StandardOutput.ReadToEndAsync();
-            var readingErrors = bench.StandardError.ReadToEndAsync();
-            using var limit = new CancellationTokenSource(_warmup + _duration + TimeSpan.FromSeconds(60));
-            try
-            {
-                await bench.WaitForExitAsync(limit.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                bench.Kill(entireProcessTree: true);
-                throw new InvalidOperationException($"{scenario} against {server.Name}: bench did not finish in time");
-            }
-            output = await reading.ConfigureAwait(false);
-            errors = await readingErrors.ConfigureAwait(false);
-            if (bench.ExitCode != 0)
-                throw new InvalidOperationException(
-                    $"{scenario} against {server.Name}: bench exited {bench.ExitCode}: {errors.Trim()}");
+            result = await load.RunAsync(server,
+                [.. mode, $"--conns={connections.ToString(CultureInfo.InvariantCulture)}", $"--warmup={Seconds(_warmup)}", $"--secs={Seconds(_duration)}"],
+                _warmup + _duration + TimeSpan.FromSeconds(60)).ConfigureAwait(false);
             peak = sampler.PeakBytes;
         }
         var cpuAfter = server.CpuTime();
 
-        using var json = JsonDocument.Parse(output);
-        var root = json.RootElement;
-        var latency = root.GetProperty("latencyMicroseconds");
-        // Messages over warmup and measurement together, at the measured rate, to match the CPU time's span.
-        var messages = root.GetProperty("messagesPerSecond").GetDouble() * (_warmup + _duration).TotalSeconds;
+        // Every message echoed, warmup included, to match the CPU time's span (pingpong only).
+        var messages = result["msgs_total"];
         return new Measurement
         {
-            UserMicrosPerMessage = (cpuAfter.User - cpuBefore.User).TotalMicroseconds / messages,
-            KernelMicrosPerMessage = (cpuAfter.Kernel - cpuBefore.Kernel).TotalMicroseconds / messages,
             Scenario = scenario,
             Server = server.Name,
-            MessagesPerSecond = root.GetProperty("messagesPerSecond").GetDouble(),
-            MegabytesPerSecond = root.GetProperty("receivedMegabytesPerSecond").GetDouble(),
-            P50Micros = latency.GetProperty("p50").GetDouble(),
-            P99Micros = latency.GetProperty("p99").GetDouble(),
-            P999Micros = latency.GetProperty("p999").GetDouble(),
-            ConnectionsPerSecond = root.GetProperty("connectionsPerSecond").GetDouble(),
+            UserMicrosPerMessage = messages is > 0 ? (cpuAfter.User - cpuBefore.User).TotalMicroseconds / messages : null,
+            KernelMicrosPerMessage = messages is > 0 ? (cpuAfter.Kernel - cpuBefore.Kernel).TotalMicroseconds / messages : null,
+            MessagesPerSecond = result["msgs_per_s"],
+            MegabytesPerSecond = result["MBps"],
+            P50Micros = result["p50_us"],
+            P99Micros = result["p99_us"],
+            P999Micros = result["p999_us"],
             BytesPerConnection = Math.Max(0, peak - before) / (double)connections,
+            ClientErrors = result.Count("errors") + result.Count("connfail"),
+            Mismatches = result.Count("mismatches"),
         };
     }
 
@@ -326,5 +326,6 @@ public sealed class Scenarios(string benchDll, bool quick)
         await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    private static string Seconds(TimeSpan duration) => duration.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+    /// <summary>Whole seconds, as echoload takes them.</summary>
+    private static string Seconds(TimeSpan duration) => ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture);
 }

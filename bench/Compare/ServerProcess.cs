@@ -4,46 +4,52 @@ using System.Net;
 
 namespace ActorEcho.Compare;
 
-/// <summary>One echo server under test, as a child process: started (optionally pinned to a CPU with taskset),
-/// its address read from its "Listening on ip:port" line, its memory read from /proc, killed at the end.</summary>
+/// <summary>One echo server under test, as a child process: started (optionally pinned to a CPU with taskset, and
+/// inside a memory cgroup), its address read from its "Listening on ip:port" line, its memory and CPU read from /proc,
+/// its out-of-memory reports counted, killed at the end.</summary>
 public sealed class ServerProcess : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     private readonly Process _process;
+    private int _outOfMemoryLines;
 
     public string Name { get; }
-    public IPEndPoint Endpoint { get; }
+    public IPEndPoint Endpoint { get; private set; } = new(IPAddress.Loopback, 0);
     public int Pid => _process.Id;
 
-    private ServerProcess(string name, Process process, IPEndPoint endpoint)
+    private ServerProcess(string name, Process process)
     {
         Name = name;
         _process = process;
-        Endpoint = endpoint;
     }
 
     /// <summary>Starts <c>dotnet DLL ARGS</c>, under <c>taskset -c CPU</c> when <paramref name="cpu"/> is given,
-    /// and waits for its "Listening on" line.</summary>
-    public static ServerProcess Start(string name, string dll, IEnumerable<string> arguments, string? cpu, string? pidFile)
+    /// and waits for its "Listening on" line. With <paramref name="cgroup"/>, the process joins that memory cgroup
+    /// before the runtime starts (a shell writes its own PID to cgroup.procs, then execs), so that the .NET GC
+    /// reads the cgroup's limit at start as it would in a container.</summary>
+    public static ServerProcess Start(string name, string dll, IEnumerable<string> arguments, string? cpu, string? pidFile,
+        MemoryCgroup? cgroup = null)
     {
-        var info = new ProcessStartInfo(cpu is null ? "dotnet" : "taskset")
+        var command = new List<string>();
+        if (cgroup is not null)
+            command.AddRange(["sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", cgroup.ProcsFile]);
+        if (cpu is not null)
+            command.AddRange(["taskset", "-c", cpu]);
+        command.Add("dotnet");
+        command.Add(dll);
+        command.AddRange(arguments);
+        var info = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (cpu is not null)
-        {
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add(cpu);
-            info.ArgumentList.Add("dotnet");
-        }
-        info.ArgumentList.Add(dll);
-        foreach (var argument in arguments)
+        foreach (var argument in command.Skip(1))
             info.ArgumentList.Add(argument);
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {name}");
+        var server = new ServerProcess(name, process);
         // run.sh kills whatever is listed here when it exits, even if this driver is killed first.
         if (pidFile is not null)
             File.AppendAllText(pidFile, process.Id.ToString(CultureInfo.InvariantCulture) + "\n");
@@ -52,12 +58,18 @@ public sealed class ServerProcess : IDisposable
         process.OutputDataReceived += (_, e) =>
         {
             const string prefix = "Listening on ";
+            server.CountOutOfMemory(e.Data);
             if (e.Data is { } line && line.StartsWith(prefix, StringComparison.Ordinal))
                 listening.TrySetResult(IPEndPoint.Parse(line[prefix.Length..].Trim()));
         };
         // Drained so a chatty server never blocks on a full pipe; shown only if it fails to start.
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null && errors.Count < 50) errors.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            server.CountOutOfMemory(e.Data);
+            if (e.Data is not null && errors.Count < 50)
+                errors.Enqueue(e.Data);
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
@@ -66,10 +78,24 @@ public sealed class ServerProcess : IDisposable
             Kill(process);
             throw new InvalidOperationException($"{name} did not print 'Listening on' within {StartTimeout.TotalSeconds} s: {string.Join(" | ", errors)}");
         }
-        return new ServerProcess(name, process, listening.Task.Result);
+        server.Endpoint = listening.Task.Result;
+        return server;
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>"alive", or how it ended: "exit 137" is a SIGKILL, the kernel's OOM killer in a cgroup.</summary>
+    public string State => _process.HasExited ? $"exit {_process.ExitCode}" : "alive";
+
+    /// <summary>Lines of its stdout and stderr that report running out of memory: .NET's OutOfMemoryException (in
+    /// a log line or a crash) and the runtime's "Out of memory." abort.</summary>
+    public int OutOfMemoryLines => Volatile.Read(ref _outOfMemoryLines);
+
+    private void CountOutOfMemory(string? line)
+    {
+        if (line is not null && (line.Contains("OutOfMemory", StringComparison.Ordinal) || line.Contains("Out of memory", StringComparison.Ordinal)))
+            Interlocked.Increment(ref _outOfMemoryLines);
+    }
 
     /// <summary>CPU time the server has used so far, user and kernel (utime, stime in /proc/PID/stat).</summary>
     public (TimeSpan User, TimeSpan Kernel) CpuTime()
@@ -83,8 +109,40 @@ public sealed class ServerProcess : IDisposable
         return (Ticks(fields[11]), Ticks(fields[12]));
     }
 
+    /// <summary>The server's CPU time (user + kernel) once it has gone quiet: after a load ends, a server still
+    /// closes its connections (an actor each to stop, say); that work belongs to the load. Quiet means under 20 ms
+    /// of CPU in 250 ms, waited for at most 5 s.</summary>
+    public async Task<TimeSpan> QuietCpuTimeAsync()
+    {
+        var last = Total(CpuTime());
+        for (var waited = 0; waited < 20 && !HasExited; waited++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250)).ConfigureAwait(false);
+            var now = Total(CpuTime());
+            if (now - last < TimeSpan.FromMilliseconds(20))
+                return now;
+            last = now;
+        }
+        return last;
+
+        static TimeSpan Total((TimeSpan User, TimeSpan Kernel) cpu) => cpu.User + cpu.Kernel;
+    }
+
     /// <summary>Resident set size now, in bytes (VmRSS in /proc/PID/status).</summary>
     public long ResidentBytes() => ReadStatusKilobytes("VmRSS:") * 1024;
+
+    /// <summary>Resident set size now, or null once the process has gone (its /proc entry, or VmRSS in a zombie's).</summary>
+    public long? ResidentBytesIfAlive()
+    {
+        try
+        {
+            return HasExited ? null : ResidentBytes();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     private long ReadStatusKilobytes(string field)
     {
@@ -135,7 +193,7 @@ public sealed class PeakResidentSampler : IAsyncDisposable
     public PeakResidentSampler(ServerProcess server)
     {
         _server = server;
-        _peak = server.ResidentBytes();
+        _peak = server.ResidentBytesIfAlive() ?? 0;
         _sampling = Task.Run(SampleAsync);
     }
 
@@ -148,9 +206,9 @@ public sealed class PeakResidentSampler : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
-                if (_server.HasExited)
+                // A server that dies under the load (the OOM killer, say) keeps the peak it reached.
+                if (_server.ResidentBytesIfAlive() is not { } now)
                     return;
-                var now = _server.ResidentBytes();
                 if (now > Interlocked.Read(ref _peak))
                     Interlocked.Exchange(ref _peak, now);
             }
