@@ -10,6 +10,9 @@ public sealed class LoopbackSourcesFactAttribute : FactAttribute
 {
     private static readonly Lazy<string?> Unavailable = new(Probe);
 
+    /// <summary>Why distinct loopback sources cannot be used here, or null if they can.</summary>
+    internal static string? UnavailableReason => Unavailable.Value;
+
     public LoopbackSourcesFactAttribute()
     {
         if (Unavailable.Value is { } reason)
