@@ -3,8 +3,8 @@ using ActorEcho.Cli;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Edge;
+using ActorEcho.Limits;
 using ActorEcho.Networking;
-using ActorEcho.UdpEcho;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
@@ -162,6 +162,9 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     public static Props Props(EchoSettings settings, IPEndPoint endpoint) =>
         Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint));
+
+    /// <summary>Refusals counted since the last summary line still get their line.</summary>
+    protected override void PostStop() => _refusalLog.Flush();
 
     /// <summary>A connection actor that throws is stopped, never restarted: its stream position and
     /// acknowledgement count cannot be rebuilt, and stopping it aborts just that one connection.</summary>

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace ActorEcho.UdpEcho;
+namespace ActorEcho.Limits;
 
 /// <summary>
-/// Turns drops into at most one log line per interval, so that a flood cannot flood the log: the first drop
+/// Turns drops (the UDP echo's) or refusals (the TCP listener's) into at most one log line per interval, so that a flood cannot flood the log: the first drop
 /// is logged at once, later ones are counted by reason and summed up in the next line, written by the first drop
 /// after the interval has passed (or by <see cref="Flush"/>). Not thread-safe: one actor owns it.
 /// </summary>
