@@ -138,7 +138,13 @@ for i in 1 2; do
   fi
 done
 
-if [ "$clients_status" -ne 0 ] || [ "$restart_failed" -ne 0 ]; then
+# The PROXY header went through: the instances log HAProxy's clients as "Accepting connection from C via B".
+proxied=0
+for i in 1 2; do
+  grep -q 'Accepting connection from .* via 127\.0\.0\.1:' "$work/echo$i.log" || { say "echo$i logged no connection via HAProxy's PROXY header"; proxied=1; }
+done
+
+if [ "$clients_status" -ne 0 ] || [ "$restart_failed" -ne 0 ] || [ "$proxied" -ne 0 ]; then
   fail "sessions failed or bytes wrong (clients exit $clients_status), or an instance did not restart cleanly"
 fi
 say "PASS: rolling restart of 2 instances, no session failed, no byte wrong (${SECONDS} s)"
