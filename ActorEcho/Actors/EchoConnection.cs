@@ -264,7 +264,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     private void OnHeaderBytes(ByteString data)
     {
-        switch (_proxyHeader!.Append(data.ToArray()))
+        // Only a header's worth of this read can be header (a read may be a whole frame of data besides).
+        switch (_proxyHeader!.Append(data.Slice(0, Math.Min(data.Count, ProxyProtocolParser.MaxHeaderLength)).ToArray()))
         {
             case ProxyParseStatus.NeedMore:
                 RequestReadIfAllowed();
