@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Rolling restart of two ActorEcho instances behind HAProxy, under client load, checked byte for byte.
 #
-# Starts two instances (built binaries, 127.0.0.1, free ports, each with its HTTP endpoint and a lame duck) and
-# HAProxy with deploy/haproxy.cfg (health check: GET /ready). Clients connect through HAProxy all along: short
+# Starts two instances (built binaries, 127.0.0.1, free ports, each with its HTTP endpoint, a lame duck and the
+# PROXY protocol v2 from 127.0.0.1) and HAProxy with deploy/haproxy.cfg (health check: GET /ready; send-proxy-v2). Clients connect through HAProxy all along: short
 # sessions (connect, echo, half-close, verify) and a few multi-MB transfers. Each instance in turn gets SIGTERM,
 # must exit 0, is started again, and HAProxy must see it UP before the next one goes. Prints how many sessions
 # failed and how many bytes came back wrong; exit 0 only if both are zero (and every instance exited 0).
@@ -64,6 +64,8 @@ for i in 1 2; do
 actor-echo {
   http-endpoint = "http://127.0.0.1:${http[$i]}"
   lame-duck = $LAME_DUCK
+  # deploy/haproxy.cfg sends send-proxy-v2 from 127.0.0.1
+  proxy-protocol { mode = v2, trusted-sources = ["127.0.0.1/32"] }
 }
 EOF
 done
@@ -136,7 +138,13 @@ for i in 1 2; do
   fi
 done
 
-if [ "$clients_status" -ne 0 ] || [ "$restart_failed" -ne 0 ]; then
+# The PROXY header went through: the instances log HAProxy's clients as "Accepting connection from C via B".
+proxied=0
+for i in 1 2; do
+  grep -q 'Accepting connection from .* via 127\.0\.0\.1:' "$work/echo$i.log" || { say "echo$i logged no connection via HAProxy's PROXY header"; proxied=1; }
+done
+
+if [ "$clients_status" -ne 0 ] || [ "$restart_failed" -ne 0 ] || [ "$proxied" -ne 0 ]; then
   fail "sessions failed or bytes wrong (clients exit $clients_status), or an instance did not restart cleanly"
 fi
 say "PASS: rolling restart of 2 instances, no session failed, no byte wrong (${SECONDS} s)"

@@ -17,6 +17,9 @@ public sealed class CloseReasonSpec
         { CloseReason.Aborted, EchoMetrics.Reasons.Aborted },
         { CloseReason.Failed, EchoMetrics.Reasons.Failed },
         { CloseReason.Stopped, EchoMetrics.Reasons.Stopped },
+        { CloseReason.ProxyHeaderTimeout, EchoMetrics.Reasons.ProxyHeaderTimeout },
+        { CloseReason.ProxyHeaderInvalid, EchoMetrics.Reasons.ProxyHeaderInvalid },
+        { CloseReason.Refused, EchoMetrics.Reasons.Refused },
     };
 
     [Theory]

@@ -33,10 +33,14 @@ public sealed class LoopbackClient : IDisposable
     /// up quickly when this client does not read.</param>
     /// <param name="sendBufferSize">SO_SNDBUF. Fixed buffers switch off the kernel's auto-tuning, so how much the
     /// network can hold is known.</param>
+    /// <param name="from">Local address to connect from (127.0.0.2, say: Linux routes all of 127/8 to lo), for
+    /// the specs of per-source limits; the kernel's choice by default.</param>
     public static async Task<LoopbackClient> ConnectAsync(IPEndPoint server, CancellationToken ct,
-        int? receiveBufferSize = null, int? sendBufferSize = null)
+        int? receiveBufferSize = null, int? sendBufferSize = null, IPAddress? from = null)
     {
         var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (from is not null)
+            socket.Bind(new IPEndPoint(from, 0));
         if (receiveBufferSize is { } receive)
             socket.ReceiveBufferSize = receive;
         if (sendBufferSize is { } send)

@@ -1,4 +1,5 @@
 using System.Net;
+using ActorEcho.Limits;
 using ActorEcho.UdpEcho;
 
 namespace ActorEcho.Tests.UdpEcho;

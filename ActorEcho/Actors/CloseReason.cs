@@ -33,4 +33,15 @@ public enum CloseReason
 
     /// <summary>The connection actor was stopped from outside (e.g. the actor system shut down).</summary>
     Stopped,
+
+    /// <summary>PROXY protocol on: no complete header within <c>proxy-protocol.header-timeout</c>; nothing echoed.</summary>
+    ProxyHeaderTimeout,
+
+    /// <summary>PROXY protocol on: the first bytes were not a valid header (or the peer closed before one was
+    /// complete); nothing echoed.</summary>
+    ProxyHeaderInvalid,
+
+    /// <summary>PROXY protocol on: the client named by the header was refused (per-source limits, allow, deny;
+    /// the reason is on <see cref="EchoMetrics.ConnectionsRejected"/>); nothing echoed.</summary>
+    Refused,
 }

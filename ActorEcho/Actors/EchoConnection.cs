@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Net;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.Edge;
 using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
@@ -18,6 +20,9 @@ namespace ActorEcho.Actors;
 /// <remarks>
 /// <para>States:</para>
 /// <list type="bullet">
+/// <item><see cref="ReadingProxyHeader"/> (PROXY protocol on, the peer a trusted balancer): reads the header,
+/// echoes nothing, then asks the listener to admit the client it names (<see cref="AwaitingAdmission"/>);
+/// docs/edge.md.</item>
 /// <item><see cref="Echoing"/>: reads, echoes, reads again as the window allows.</item>
 /// <item><see cref="Draining"/>: the server is shutting down. Echoing goes on as before until the connection is
 /// quiet (every echo byte acknowledged, nothing arrived for <c>drain-quiet</c>): it then closes
@@ -86,9 +91,30 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         private DrainLingerElapsed() { }
     }
 
+    /// <summary>Timer: the PROXY header did not come within <c>proxy-protocol.header-timeout</c>.</summary>
+    private sealed class HeaderTimedOut
+    {
+        public static readonly HeaderTimedOut Instance = new();
+        private HeaderTimedOut() { }
+    }
+
     private readonly IActorRef _connection;
-    private readonly EndPoint _remoteAddress;
+    /// <summary>The client's address as logged (see <see cref="Remote"/>); with PROXY, the header's client.</summary>
     private string? _remote;
+    /// <summary>The socket's peer: the client, or the balancer when a PROXY header is expected.</summary>
+    private readonly EndPoint _peer;
+    private readonly EndPoint _local;
+    /// <summary>While the PROXY header is read: the bytes of it so far. Null otherwise.</summary>
+    private ProxyHeaderReader? _proxyHeader;
+    /// <summary>With PROXY, the balancer, for the access log ("via"); null for a direct client.</summary>
+    private string? _via;
+    /// <summary>The data that arrived with the end of the PROXY header, echoed once the client is admitted.</summary>
+    private ByteString? _afterHeader;
+    private bool _peerClosedBeforeAdmission;
+    // For the access log: data bytes only (a PROXY header is neither).
+    private long _bytesIn;
+    private long _bytesOut;
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
     private readonly EchoSettings _settings;
     /// <summary>Made on first use: most connections log nothing (their lines are DEBUG), and making an adapter
     /// formats the actor's path, work a reconnect storm would do ten thousand times for nothing.</summary>
@@ -118,20 +144,33 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private bool _connectionClosed;
     private bool _failed;
 
-    public EchoConnection(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget)
+    /// <param name="local">The listener's address the client reached (the access log's <c>listener</c>).</param>
+    /// <param name="budget">The server's echo budget, shared by every connection.</param>
+    /// <param name="expectProxyHeader">The peer is a trusted balancer: read its PROXY header first.</param>
+    public EchoConnection(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
+        bool expectProxyHeader)
     {
         _connection = connection;
-        _remoteAddress = remote;
+        _peer = remote;
+        _local = local;
+        if (expectProxyHeader)
+            _proxyHeader = new ProxyHeaderReader(settings.Edge.ProxyProtocol);
         _settings = settings;
         _window = new EchoWindow(settings.WriteHighWatermark, settings.WriteLowWatermark, budget);
         _scheduler = Context.System.Scheduler;
         _realTime = _scheduler is IDateTimeOffsetNowTimeProvider;
     }
 
+    public static Props Props(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget) =>
+        Props(connection, remote, UnknownLocal, settings, budget, expectProxyHeader: false);
+
     /// <summary>The generic form: an expression (<c>() => new EchoConnection(...)</c>) is compiled for every actor,
     /// about 1 ms of CPU each in Akka 1.5.74, which a reconnect storm of thousands pays in full.</summary>
-    public static Props Props(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget) =>
-        Akka.Actor.Props.Create<EchoConnection>(connection, remote, settings, budget);
+    public static Props Props(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
+        bool expectProxyHeader) =>
+        Akka.Actor.Props.Create<EchoConnection>(connection, remote, local, settings, budget, expectProxyHeader);
+
+    private static readonly EndPoint UnknownLocal = new IPEndPoint(IPAddress.None, 0);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -142,7 +181,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private ILoggingAdapter? DebugLog => Context.System.EventStream.LogLevel <= LogLevel.DebugLevel ? Log : null;
 
     /// <summary>The client's address as logged, formatted on first use (see <see cref="_logger"/>).</summary>
-    private string Remote => _remote ??= EndpointParser.Format(_remoteAddress);
+    private string Remote => _remote ??= EndpointParser.Format(_peer);
 
     protected override void PreStart()
     {
@@ -154,6 +193,11 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         if (_settings.IdleTimeout is { } idle)
             Timers.StartPeriodicTimer(IdleTick.Instance, IdleTick.Instance, idle / IdleTicksPerTimeout);
         _lastArrival = Now();
+        if (_proxyHeader is not null)
+        {
+            Become(ReadingProxyHeader);
+            Timers.StartSingleTimer(HeaderTimedOut.Instance, HeaderTimedOut.Instance, _settings.Edge.HeaderTimeout);
+        }
         RequestReadIfAllowed();
     }
 
@@ -167,8 +211,21 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             // handler's death.
             _connection.Tell(Tcp.Abort.Instance);
         }
-        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(ReportedReason()));
+        var reason = ReportedReason();
+        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(reason));
+        if (_settings.Edge.AccessLog)
+            LogAccess(reason);
     }
+
+    /// <summary>The access log's line: stable keys, values without spaces, so that a structured logger (or awk)
+    /// can split it. Akka's formatter fills it only if INFO is enabled.</summary>
+    private void LogAccess(CloseReason reason) =>
+        Log.Info("Access client={0} via={1} listener={2} duration_ms={3} bytes_in={4} bytes_out={5} reason={6}",
+            new object?[]
+            {
+                Remote, _via ?? "-", EndpointParser.Format(_local), (long)Stopwatch.GetElapsedTime(_startedAt).TotalMilliseconds,
+                _bytesIn, _bytesOut, EchoMetrics.ReasonTag(reason).Value,
+            });
 
     private CloseReason ReportedReason() =>
         _failed ? CloseReason.Failed
@@ -192,6 +249,116 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     }
 
     protected override void OnReceive(object message) => Echoing(message);
+
+    /// <summary>PROXY protocol: the first reads are the header (split across reads or not), never echoed. A
+    /// complete header sends the client it names to the listener for admission; anything else closes the
+    /// connection unechoed. The header is bounded (<see cref="ProxyProtocolParser.MaxHeaderLength"/>), and so is
+    /// what is held meanwhile.</summary>
+    private void ReadingProxyHeader(object message)
+    {
+        switch (message)
+        {
+            case Tcp.Received received:
+                _readRequested = false;
+                _activeSinceTick = true;
+                OnHeaderBytes(received.Data);
+                break;
+            case HeaderTimedOut:
+                DebugLog?.Debug("Connection from {0}: no PROXY header within {1}; closing", Remote, _settings.Edge.HeaderTimeout);
+                BeginClosing(Tcp.Close.Instance, CloseReason.ProxyHeaderTimeout);
+                break;
+            case Tcp.PeerClosed:
+                Timers.Cancel(HeaderTimedOut.Instance);
+                BeginClosing(Tcp.Close.Instance, CloseReason.ProxyHeaderInvalid);
+                break;
+            default:
+                BeforeAdmission(message);
+                break;
+        }
+    }
+
+    private void OnHeaderBytes(ByteString data)
+    {
+        // Only a header's worth of this read can be header (a read may be a whole frame of data besides).
+        switch (_proxyHeader!.Append(data.Slice(0, Math.Min(data.Count, ProxyProtocolParser.MaxHeaderLength)).ToArray()))
+        {
+            case ProxyParseStatus.NeedMore:
+                RequestReadIfAllowed();
+                return;
+            case ProxyParseStatus.Invalid:
+                Timers.Cancel(HeaderTimedOut.Instance);
+                DebugLog?.Debug("Connection from {0}: {1}; closing", Remote, _proxyHeader.Error ?? "invalid PROXY header");
+                BeginClosing(Tcp.Close.Instance, CloseReason.ProxyHeaderInvalid);
+                return;
+        }
+        Timers.Cancel(HeaderTimedOut.Instance);
+        var balancer = (IPEndPoint)_peer;
+        var client = _proxyHeader.Header!.Source ?? balancer;
+        _afterHeader = data.Slice(_proxyHeader.DataStart);
+        _proxyHeader = null;
+        _remote = EndpointParser.Format(client);
+        _via = EndpointParser.Format(balancer);
+        Context.Parent.Tell(new Admission.Request(client, balancer));
+        Become(AwaitingAdmission);
+    }
+
+    /// <summary>The listener decides whether the header's client is served (see <see cref="Admission"/>).
+    /// No read is asked for meanwhile.</summary>
+    private void AwaitingAdmission(object message)
+    {
+        switch (message)
+        {
+            case Admission.Granted:
+                var afterHeader = _afterHeader!;
+                _afterHeader = null;
+                Become(_drainRequested ? Draining : Echoing);
+                if (!afterHeader.IsEmpty)
+                    Echo(afterHeader);
+                if (_peerClosedBeforeAdmission)
+                {
+                    BeginFinishing(CloseReason.PeerClosed);
+                    return;
+                }
+                RequestReadIfAllowed();
+                if (_drainRequested)
+                    CloseIfQuiet();
+                break;
+            case Admission.Refused:
+                _afterHeader = null;
+                BeginClosing(Tcp.Close.Instance, CloseReason.Refused);
+                break;
+            case Tcp.PeerClosed:
+                _peerClosedBeforeAdmission = true;
+                break;
+            case HeaderTimedOut:
+                break;
+            default:
+                BeforeAdmission(message);
+                break;
+        }
+    }
+
+    /// <summary>What both PROXY states do alike: a drain waits for the client to be admitted (the header timeout
+    /// bounds that); the drain timeout closes at once, as nothing was echoed yet.</summary>
+    private void BeforeAdmission(object message)
+    {
+        switch (message)
+        {
+            case Drain:
+                _drainRequested = true;
+                break;
+            case DrainTimeoutReached:
+                _drainRequested = true;
+                Timers.Cancel(HeaderTimedOut.Instance);
+                BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
+                break;
+            case IdleTick:
+                break;
+            default:
+                HandleEnd(message);
+                break;
+        }
+    }
 
     // The states are plain switches (an UntypedActor) rather than ReceiveActor registrations: no handler
     // tables per instance, which matters at ten thousand connections, and the cheapest dispatch per frame.
@@ -326,9 +493,10 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 // Pull mode: reading must go on after a ConfirmedClose so that the peer's FIN is seen; what the
                 // peer sends after our FIN is discarded, as there is no way left to echo it.
                 EchoMetrics.BytesReceived.Add(received.Data.Count);
+                _bytesIn += received.Data.Count;
                 _connection.Tell(Tcp.ResumeReading.Instance);
                 break;
-            case WriteAck or Tcp.PeerClosed or Drain or DrainTimeoutReached or QuietCheck:
+            case WriteAck or Tcp.PeerClosed or Drain or DrainTimeoutReached or QuietCheck or HeaderTimedOut or Admission.Granted or Admission.Refused:
                 break;
             case DrainLingerElapsed:
                 // Every echo byte was handed over before our FIN; a client that stays connected without answering
@@ -386,15 +554,17 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         }
     }
 
-    private void Echo(Tcp.Received received)
+    private void Echo(Tcp.Received received) => Echo(received.Data);
+
+    private void Echo(ByteString data)
     {
         _activeSinceTick = true;
         _readRequested = false;
         _lastArrival = Now();
-        var data = received.Data;
         if (data.Count == 0)
             return;
         EchoMetrics.BytesReceived.Add(data.Count);
+        _bytesIn += data.Count;
         _window.Written(data.Count);
         _connection.Tell(Tcp.Write.Create(data, WriteAck.Instance));
     }
@@ -402,7 +572,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private void OnAck()
     {
         _activeSinceTick = true;
-        EchoMetrics.BytesSent.Add(_window.Acked());
+        var acked = _window.Acked();
+        _bytesOut += acked;
+        EchoMetrics.BytesSent.Add(acked);
     }
 
     private void RequestReadIfAllowed()

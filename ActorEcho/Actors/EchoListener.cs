@@ -2,6 +2,8 @@ using System.Net;
 using ActorEcho.Cli;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.Edge;
+using ActorEcho.Limits;
 using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
@@ -22,6 +24,8 @@ namespace ActorEcho.Actors;
 /// With <c>actor-echo.accept-queues</c> = N it binds N listening sockets on the one address (SO_REUSEPORT, so the
 /// kernel spreads new clients across their accept queues): the first bind resolves port 0, the others take the
 /// port it got; all N count as one listener here — one connection limit, one drain, all released at the end.
+/// It also applies the edge settings (docs/edge.md): the PROXY protocol's trusted sources, allow and deny, and the
+/// per-source limits, whose counts it keeps (see <see cref="Admission"/> for why here).
 /// </summary>
 /// <remarks>States: <see cref="Binding"/> → <see cref="Accepting"/> → <see cref="Draining"/> →
 /// <see cref="Unbinding"/> (every connection ended; the listening socket is being released).</remarks>
@@ -146,17 +150,31 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private bool _drainTimedOut;
     /// <summary>In <see cref="Unbinding"/>: Akka.IO confirmed the listening socket released.</summary>
     private bool _unbound;
+    /// <summary>Per-source counts (<c>actor-echo.per-source</c>); null when no per-source limit is set.</summary>
+    private readonly SourceTable? _sources;
+    /// <summary>The source each connection counts against in <see cref="_sources"/>, released when it ends.</summary>
+    private readonly Dictionary<IActorRef, IPAddress> _sourceOf = [];
+    /// <summary>Refused clients, logged at most once per <see cref="RefusalLogInterval"/>.</summary>
+    private readonly DropLog _refusalLog;
+    private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
     public EchoListener(EchoSettings settings, IPEndPoint endpoint)
     {
         _settings = settings;
         _endpoint = endpoint;
         _budget = new EchoBudget(settings.MaxBufferedBytes);
+        var edge = settings.Edge;
+        if (edge.LimitsPerSource)
+            _sources = new SourceTable(edge.PerSourceMaxConnections, edge.PerSourceConnectRate, edge.MaxSources, TimeProvider.System);
+        _refusalLog = new DropLog(RefusalLogInterval, TimeProvider.System, line => _log.Warning(line), "Refused connections:");
         Binding();
     }
 
     public static Props Props(EchoSettings settings, IPEndPoint endpoint) =>
         Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint));
+
+    /// <summary>Refusals counted since the last summary line still get their line.</summary>
+    protected override void PostStop() => _refusalLog.Flush();
 
     /// <summary>A connection actor that throws is stopped, never restarted: its stream position and
     /// acknowledgement count cannot be rebuilt, and stopping it aborts just that one connection.</summary>
@@ -251,7 +269,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             }
             else
             {
-                Accept(Sender, connected);
+                AcceptOrRefuse(Sender, connected);
             }
         });
         Receive<StopAccepting>(_ =>
@@ -277,7 +295,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             if (_drainTimedOut)
             {
                 // Past drain-timeout nobody is served any more; the socket goes within drain-linger.
-                Reject(Sender);
+                Reject(Sender, Refusal.ShuttingDown);
             }
             else if (_active >= _settings.MaxConnections)
             {
@@ -287,9 +305,9 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             }
             else
             {
-                var child = Accept(Sender, connected);
+                var child = AcceptOrRefuse(Sender, connected);
                 if (_drainStarted)
-                    child.Tell(EchoConnection.Drain.Instance);
+                    child?.Tell(EchoConnection.Drain.Instance);
             }
         });
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
@@ -326,36 +344,127 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         }));
         Receive<GetAcceptQueues>(_ => Sender.Tell(new AcceptQueueListeners(_tcpListeners.ToArray())));
         Receive<Terminated>(terminated => _tcpListeners.Contains(terminated.ActorRef), terminated => OnListeningSocketLost(terminated.ActorRef));
-        Receive<Terminated>(_ =>
+        Receive<Terminated>(terminated =>
         {
+            if (_sourceOf.Remove(terminated.ActorRef, out var source))
+                _sources?.Closed(source);
             _active--;
             _closed++;
             EchoMetrics.ConnectionsActive.Add(-1);
             if (_active == 0 && _drainStarted)
                 CompleteDrain();
         });
+        Receive<Admission.Request>(OnAdmissionRequest);
         // Rejected connections have this actor as their handler; their end needs no action.
         Receive<Tcp.ConnectionClosed>(_ => { });
         Receive<Tcp.CommandFailed>(failed => _log.Warning("Listener command failed: {0}", failed));
     }
 
-    private IActorRef Accept(IActorRef connection, Tcp.Connected connected)
+    /// <summary>Within max-connections: the edge's checks on the peer, then the connection actor. With the PROXY
+    /// protocol on, the peer must be a trusted balancer, and the checks by source wait for the client its header
+    /// names (<see cref="OnAdmissionRequest"/>). Returns the connection actor, or null if the peer was refused.</summary>
+    private IActorRef? AcceptOrRefuse(IActorRef connection, Tcp.Connected connected)
     {
-        _log.Info("Accepting connection from {0}", EndpointParser.Format(connected.RemoteAddress));
-        var child = Context.ActorOf(
-            EchoConnection.Props(connection, connected.RemoteAddress, _settings, _budget), $"connection-{++_nextChildId}");
-        Context.Watch(child);
-        _active++;
-        _accepted++;
-        EchoMetrics.ConnectionsActive.Add(1);
-        EchoMetrics.ConnectionsAccepted.Add(1);
+        var peer = (IPEndPoint)connected.RemoteAddress;
+        if (_settings.Edge.ProxyProtocol != ProxyProtocolMode.Off)
+        {
+            // Its header, if any, is never read: an untrusted peer must not choose its address.
+            if (!_settings.Edge.TrustedSources.Contains(peer.Address))
+            {
+                Refuse(connection, Refusal.UntrustedProxy, peer);
+                return null;
+            }
+            return Accept(connection, connected, expectProxyHeader: true);
+        }
+        if (TryOpenSource(peer.Address, out var source) is { } refusal)
+        {
+            Refuse(connection, refusal, peer);
+            return null;
+        }
+        var child = Accept(connection, connected, expectProxyHeader: false);
+        if (source is not null)
+            _sourceOf[child] = source;
         return child;
     }
 
-    private void Reject(IActorRef connection)
+    /// <summary>A connection read its PROXY header: admit the client it names, or refuse it, by the same checks
+    /// as a direct client at accept. A connection that ended meanwhile is ignored (its Terminated, a system
+    /// message, may have been handled before this request).</summary>
+    private void OnAdmissionRequest(Admission.Request request)
+    {
+        if (Context.Child(Sender.Path.Name).IsNobody())
+            return;
+        if (TryOpenSource(request.Client.Address, out var source) is { } refusal)
+        {
+            CountRefusal(refusal, request.Client);
+            Sender.Tell(new Admission.Refused(refusal));
+            return;
+        }
+        if (source is not null)
+            _sourceOf[Sender] = source;
+        _log.Info("Accepting connection from {0} via {1}", EndpointParser.Format(request.Client), EndpointParser.Format(request.Balancer));
+        _accepted++;
+        EchoMetrics.ConnectionsAccepted.Add(1);
+        Sender.Tell(Admission.Granted.Instance);
+    }
+
+    /// <summary>Deny, then allow, then the per-source limits (which count the connection if it passes, under the
+    /// key returned in <paramref name="source"/>). Returns null if the client may be served, or the refusal.</summary>
+    private string? TryOpenSource(IPAddress address, out IPAddress? source)
+    {
+        source = null;
+        var edge = _settings.Edge;
+        if (edge.Deny.Contains(address))
+            return Refusal.Denied;
+        if (!edge.Allow.IsEmpty && !edge.Allow.Contains(address))
+            return Refusal.NotAllowed;
+        if (_sources is null)
+            return null;
+        var key = SourceTable.KeyOf(address);
+        if (_sources.TryOpen(key) is { } refusal)
+            return refusal;
+        source = key;
+        return null;
+    }
+
+    /// <summary>Closes a client refused at accept (FIN, nothing read or echoed), counted and logged by reason.</summary>
+    private void Refuse(IActorRef connection, string refusal, IPEndPoint peer)
+    {
+        Reject(connection, refusal);
+        _refusalLog.Dropped(refusal, EndpointParser.Format(peer));
+    }
+
+    private void CountRefusal(string refusal, IPEndPoint client)
     {
         _rejected++;
-        EchoMetrics.ConnectionsRejected.Add(1);
+        EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal));
+        _refusalLog.Dropped(refusal, EndpointParser.Format(client));
+    }
+
+    /// <summary>Creates the connection actor. A direct client is accepted (logged, counted) here; a PROXY one once
+    /// its header is read and its client admitted (<see cref="OnAdmissionRequest"/>).</summary>
+    private IActorRef Accept(IActorRef connection, Tcp.Connected connected, bool expectProxyHeader)
+    {
+        if (!expectProxyHeader)
+            _log.Info("Accepting connection from {0}", EndpointParser.Format(connected.RemoteAddress));
+        var child = Context.ActorOf(
+            EchoConnection.Props(connection, connected.RemoteAddress, connected.LocalAddress, _settings, _budget, expectProxyHeader),
+            $"connection-{++_nextChildId}");
+        Context.Watch(child);
+        _active++;
+        EchoMetrics.ConnectionsActive.Add(1);
+        if (!expectProxyHeader)
+        {
+            _accepted++;
+            EchoMetrics.ConnectionsAccepted.Add(1);
+        }
+        return child;
+    }
+
+    private void Reject(IActorRef connection, string refusal = Refusal.MaxConnections)
+    {
+        _rejected++;
+        EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal));
         // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
         connection.Tell(new Tcp.Register(Self));
         connection.Tell(Tcp.Close.Instance);
@@ -431,7 +540,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
                 waiter.Tell(Akka.Done.Instance);
             _drainWaiters.Clear();
         });
-        Receive<Tcp.Connected>(_ => Reject(Sender));
+        Receive<Tcp.Connected>(_ => Reject(Sender, Refusal.ShuttingDown));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainConnections>(_ =>
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ActorEcho.Diagnostics;
+using ActorEcho.Limits;
 using ActorEcho.Networking;
 using ActorEcho.UdpEcho;
 using Akka.Actor;

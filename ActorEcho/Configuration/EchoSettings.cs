@@ -1,4 +1,5 @@
 using ActorEcho.Diagnostics;
+using ActorEcho.Edge;
 using ActorEcho.Networking;
 using ActorEcho.UdpEcho;
 using Akka.Configuration;
@@ -80,6 +81,9 @@ public sealed record EchoSettings
     /// <summary>The UDP echo (<c>actor-echo.udp</c>); off unless <c>udp.bind-address</c> is set.</summary>
     public UdpEchoSettings Udp { get; init; } = UdpEchoSettings.Off;
 
+    /// <summary>The PROXY protocol, per-source limits, allow and deny lists, the access log (issue 18).</summary>
+    public EdgeSettings Edge { get; init; } = EdgeSettings.Off;
+
     /// <summary>Reads the <c>actor-echo</c> section of <paramref name="config"/>.</summary>
     /// <exception cref="SettingsException">a key is missing, malformed or out of range.</exception>
     public static EchoSettings Create(Config config)
@@ -109,6 +113,7 @@ public sealed record EchoSettings
             LameDuck = Read(section, "lame-duck", OptionalDuration),
             ReusePort = Read(section, "reuse-port", Boolean),
             Udp = UdpEchoSettings.Create(config),
+            Edge = EdgeSettings.Create(section),
         };
         if (settings.HttpEndpoint is not null && settings.PrometheusEndpoint is not null)
             throw new SettingsException(
@@ -125,7 +130,7 @@ public sealed record EchoSettings
 
     /// <summary>Reads one key, turning the parser's own exceptions (which name the value but not the key) into a
     /// one-line <see cref="SettingsException"/> that names both.</summary>
-    private static T Read<T>(Config section, string key, Func<Config, string, T> read)
+    internal static T Read<T>(Config section, string key, Func<Config, string, T> read)
     {
         try
         {
@@ -146,7 +151,7 @@ public sealed record EchoSettings
         return value.Trim();
     }
 
-    private static int PositiveInt(Config section, string key)
+    internal static int PositiveInt(Config section, string key)
     {
         Require(section, key);
         var value = section.GetLong(key);
@@ -177,7 +182,7 @@ public sealed record EchoSettings
         return value.Value;
     }
 
-    private static TimeSpan Duration(Config section, string key)
+    internal static TimeSpan Duration(Config section, string key)
     {
         Require(section, key);
         var value = section.GetTimeSpan(key, allowInfinite: false);
@@ -229,13 +234,13 @@ public sealed record EchoSettings
         return url;
     }
 
-    private static bool Boolean(Config section, string key)
+    internal static bool Boolean(Config section, string key)
     {
         Require(section, key);
         return section.GetBoolean(key);
     }
 
-    private static bool IsOff(Config section, string key)
+    internal static bool IsOff(Config section, string key)
     {
         Require(section, key);
         var raw = section.GetString(key)?.Trim();
@@ -243,7 +248,7 @@ public sealed record EchoSettings
                || string.Equals(raw, "false", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static void Require(Config section, string key)
+    internal static void Require(Config section, string key)
     {
         if (!section.HasPath(key))
             throw new SettingsException($"{SectionName}.{key} is missing");

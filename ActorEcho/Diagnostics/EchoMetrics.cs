@@ -43,6 +43,15 @@ public static class EchoMetrics
 
         /// <summary>The connection actor was stopped from outside (e.g. the actor system shut down).</summary>
         public const string Stopped = "stopped";
+
+        /// <summary>No complete PROXY header within <c>proxy-protocol.header-timeout</c>.</summary>
+        public const string ProxyHeaderTimeout = "proxy-header-timeout";
+
+        /// <summary>The first bytes were not a valid PROXY header.</summary>
+        public const string ProxyHeaderInvalid = "proxy-header-invalid";
+
+        /// <summary>The client named by the PROXY header was refused (its reason: <see cref="ConnectionsRejected"/>).</summary>
+        public const string Refused = "refused";
     }
 
     public static readonly Meter Meter = new(MeterName, typeof(EchoMetrics).Assembly.GetName().Version?.ToString());
@@ -54,7 +63,7 @@ public static class EchoMetrics
         "actorecho.connections.accepted", "{connection}", "Connections accepted and served");
 
     public static readonly Counter<long> ConnectionsRejected = Meter.CreateCounter<long>(
-        "actorecho.connections.rejected", "{connection}", "Connections refused (max-connections reached, or shutting down)");
+        "actorecho.connections.rejected", "{connection}", "Connections refused, by reason (max-connections, shutting-down, untrusted-proxy, denied, not-allowed, per-source-limit, connect-rate, source-table-full)");
 
     public static readonly Counter<long> ConnectionsClosed = Meter.CreateCounter<long>(
         "actorecho.connections.closed", "{connection}", "Served connections that ended, by reason");
@@ -87,6 +96,9 @@ public static class EchoMetrics
         CloseReason.Aborted => AbortedTag,
         CloseReason.Failed => FailedTag,
         CloseReason.Stopped => StoppedTag,
+        CloseReason.ProxyHeaderTimeout => ProxyHeaderTimeoutTag,
+        CloseReason.ProxyHeaderInvalid => ProxyHeaderInvalidTag,
+        CloseReason.Refused => RefusedTag,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 
@@ -100,4 +112,10 @@ public static class EchoMetrics
     private static readonly KeyValuePair<string, object?> AbortedTag = new(ReasonKey, Reasons.Aborted);
     private static readonly KeyValuePair<string, object?> FailedTag = new(ReasonKey, Reasons.Failed);
     private static readonly KeyValuePair<string, object?> StoppedTag = new(ReasonKey, Reasons.Stopped);
+    private static readonly KeyValuePair<string, object?> ProxyHeaderTimeoutTag = new(ReasonKey, Reasons.ProxyHeaderTimeout);
+    private static readonly KeyValuePair<string, object?> ProxyHeaderInvalidTag = new(ReasonKey, Reasons.ProxyHeaderInvalid);
+    private static readonly KeyValuePair<string, object?> RefusedTag = new(ReasonKey, Reasons.Refused);
+
+    /// <summary>The <c>reason</c> tag of <see cref="ConnectionsRejected"/>: one of <see cref="Edge.Refusal"/>.</summary>
+    public static KeyValuePair<string, object?> RefusalTag(string refusal) => new(ReasonKey, refusal);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using ActorEcho.Limits;
 
 namespace ActorEcho.UdpEcho;
 

@@ -1,4 +1,4 @@
-namespace ActorEcho.UdpEcho;
+namespace ActorEcho.Limits;
 
 /// <summary>
 /// A token bucket in two currencies at once, packets and bytes: it refills at <c>packets-per-second</c> and

@@ -1,14 +1,15 @@
 using System.Globalization;
 using System.Text;
 
-namespace ActorEcho.UdpEcho;
+namespace ActorEcho.Limits;
 
 /// <summary>
-/// Turns drops into at most one log line per interval, so that a flood cannot flood the log: the first drop
+/// Turns drops (the UDP echo's) or refusals (the TCP listener's) into at most one log line per interval, so that a flood cannot flood the log: the first drop
 /// is logged at once, later ones are counted by reason and summed up in the next line, written by the first drop
 /// after the interval has passed (or by <see cref="Flush"/>). Not thread-safe: one actor owns it.
 /// </summary>
-public sealed class DropLog(TimeSpan interval, TimeProvider time, Action<string> write)
+/// <param name="subject">What the line counts: the UDP echo's drops by default; the TCP listener's refusals.</param>
+public sealed class DropLog(TimeSpan interval, TimeProvider time, Action<string> write, string subject = "UDP: not echoed")
 {
     private readonly long _intervalTicks = (long)(interval.TotalSeconds * time.TimestampFrequency);
     private readonly Dictionary<string, long> _counts = [];
@@ -32,7 +33,7 @@ public sealed class DropLog(TimeSpan interval, TimeProvider time, Action<string>
     {
         if (_counts.Count == 0)
             return;
-        var line = new StringBuilder("UDP: not echoed ");
+        var line = new StringBuilder(subject).Append(' ');
         var first = true;
         foreach (var (reason, count) in _counts.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
