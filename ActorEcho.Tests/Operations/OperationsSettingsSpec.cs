@@ -32,16 +32,6 @@ public sealed class OperationsSettingsSpec
     }
 
     [Fact]
-    public void The_older_metrics_key_still_works_but_not_together_with_http_endpoint()
-    {
-        Assert.Equal(new Uri("http://127.0.0.1:9464/metrics"),
-            With("metrics.prometheus-endpoint = \"http://127.0.0.1:9464/metrics\"").PrometheusEndpoint);
-        var error = Assert.Throws<SettingsException>(() =>
-            With("metrics.prometheus-endpoint = \"http://127.0.0.1:9464/metrics\"\nactor-echo.http-endpoint = \"http://127.0.0.1:9465\""));
-        Assert.Contains("set only one of them", error.Message);
-    }
-
-    [Fact]
     public void Lame_duck_is_off_or_a_positive_duration()
     {
         Assert.Equal(TimeSpan.FromSeconds(5), With("lame-duck = 5s").LameDuck);

@@ -5,8 +5,8 @@ namespace ActorEcho.Diagnostics;
 
 /// <summary>
 /// The server's instruments, on one process-wide <see cref="Meter"/> named <c>ActorEcho</c>: read them with
-/// <c>dotnet-counters monitor -n ActorEcho --counters ActorEcho</c>, or over HTTP with the optional Prometheus
-/// endpoint (<c>actor-echo.metrics.prometheus-endpoint</c>). An instrument nobody listens to costs one check per
+/// <c>dotnet-counters monitor -n ActorEcho --counters ActorEcho</c>, or over HTTP with the optional HTTP
+/// endpoint (<c>actor-echo.http-endpoint</c>, <c>/metrics</c>). An instrument nobody listens to costs one check per
 /// call, so the actors update them unconditionally.
 /// </summary>
 public static class EchoMetrics

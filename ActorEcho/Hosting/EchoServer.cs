@@ -122,15 +122,9 @@ public sealed class EchoServer : IAsyncDisposable
         return system.Terminate();
     }
 
-    /// <summary>Starts the optional HTTP endpoint and waits until it listens. <c>metrics.prometheus-endpoint</c>
-    /// is the older name of <c>http-endpoint</c>, kept with its scrape path.</summary>
+    /// <summary>Starts the optional HTTP endpoint and waits until it listens.</summary>
     private static async Task<HttpEndpoint?> StartHttpAsync(EchoSettings settings, ServerReadiness readiness) =>
-        settings.HttpEndpoint is { } url ? await HttpEndpoint.StartAsync(url, HttpEndpoint.DefaultMetricsPath, readiness).ConfigureAwait(false)
-        : settings.PrometheusEndpoint is { } legacy ? await HttpEndpoint.StartAsync(legacy, MetricsPath(legacy), readiness).ConfigureAwait(false)
-        : null;
-
-    private static string MetricsPath(Uri url) =>
-        url.AbsolutePath is "" or "/" ? HttpEndpoint.DefaultMetricsPath : url.AbsolutePath.TrimEnd('/');
+        settings.HttpEndpoint is { } url ? await HttpEndpoint.StartAsync(url, readiness).ConfigureAwait(false) : null;
 
     private static ValueTask DisposeAsync(HttpEndpoint? endpoint) => endpoint?.DisposeAsync() ?? ValueTask.CompletedTask;
 

@@ -31,7 +31,7 @@ namespace ActorEcho.Operations;
 /// </summary>
 public sealed class HttpEndpoint : IAsyncDisposable
 {
-    public const string DefaultMetricsPath = "/metrics";
+    public const string MetricsPath = "/metrics";
     public const string ReadyPath = "/ready";
     public const string LivePath = "/live";
 
@@ -51,10 +51,9 @@ public sealed class HttpEndpoint : IAsyncDisposable
     /// <summary>Where the endpoint listens, with the real port when the configured one was 0.</summary>
     public Uri Address { get; }
 
-    /// <summary>Starts serving at <paramref name="url"/> (scheme, host and port are used); metrics are served at
-    /// <paramref name="metricsPath"/>.</summary>
+    /// <summary>Starts serving at <paramref name="url"/> (scheme, host and port are used).</summary>
     /// <exception cref="BindFailedException">Kestrel could not listen there (in use, not a local address).</exception>
-    public static async Task<HttpEndpoint> StartAsync(Uri url, string metricsPath, ServerReadiness readiness)
+    public static async Task<HttpEndpoint> StartAsync(Uri url, ServerReadiness readiness)
     {
         var endpoint = new IPEndPoint(HostAddress(url), url.Port);
         var metrics = Sdk.CreateMeterProviderBuilder()
@@ -72,7 +71,7 @@ public sealed class HttpEndpoint : IAsyncDisposable
         builder.Services.AddRoutingCore();
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = StopTimeout);
         var app = builder.Build();
-        app.MapPrometheusScrapingEndpoint(metricsPath, metrics, configureBranchedPipeline: null, optionsName: null);
+        app.MapPrometheusScrapingEndpoint(MetricsPath, metrics, configureBranchedPipeline: null, optionsName: null);
         app.MapMethods(ReadyPath, [HttpMethods.Get, HttpMethods.Head], context => Answer(context, readiness.IsReady, readiness.Current));
         app.MapMethods(LivePath, [HttpMethods.Get, HttpMethods.Head], context => Answer(context, readiness.IsLive, readiness.Current));
 
