@@ -32,6 +32,15 @@ public sealed class OperationsSettingsSpec
     }
 
     [Fact]
+    public void Log_format_is_text_by_default_or_json()
+    {
+        Assert.Equal(LogFormat.Text, EchoSettings.Create(ConfigLoader.Defaults).LogFormat);
+        Assert.Equal(LogFormat.Json, With("log-format = json").LogFormat);
+        var error = Assert.Throws<SettingsException>(() => With("log-format = xml"));
+        Assert.Equal("actor-echo.log-format must be 'text' or 'json', got 'xml'", error.Message);
+    }
+
+    [Fact]
     public void Lame_duck_is_off_or_a_positive_duration()
     {
         Assert.Equal(TimeSpan.FromSeconds(5), With("lame-duck = 5s").LameDuck);

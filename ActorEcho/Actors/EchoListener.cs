@@ -309,7 +309,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     private IActorRef Accept(IActorRef connection, Tcp.Connected connected)
     {
-        _log.Info("Accepting connection from {0}", EndpointParser.Format(connected.RemoteAddress));
+        _log.Info("Accepting connection from {Remote}", EndpointParser.Format(connected.RemoteAddress));
         var child = Context.ActorOf(
             EchoConnection.Props(connection, connected.RemoteAddress, _settings), $"connection-{++_nextChildId}");
         Context.Watch(child);

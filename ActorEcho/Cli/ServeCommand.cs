@@ -66,37 +66,38 @@ public sealed class ServeCommand : Command
             if (NonEmpty(udpAddress) is { } udp)
                 settings = settings with { Udp = UdpEchoSettings.WithBindAddress(config, settings.Udp, udp) };
             var endpoint = await EndpointParser.ResolveAsync(settings.BindAddress);
-            server = await EchoServer.StartAsync(config, settings, endpoint);
+            server = await EchoServer.StartAsync(config, settings, endpoint, PrintListening);
         }
         catch (SettingsException e)
         {
-            StandardErrorLogger.DiscardHeld();
             return ExitCodes.Report(ExitCodes.BadInput, e.Message);
         }
         catch (BindFailedException e)
         {
-            StandardErrorLogger.DiscardHeld();
             return ExitCodes.Report(ExitCodes.NetworkError, e.Message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            StandardErrorLogger.DiscardHeld();
             return ExitCodes.ReportUnexpected(e, "cannot start");
         }
 
-        Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
-        if (server.UdpLocalEndpoint is { } udpEndpoint)
-            Console.Out.WriteLine($"Listening on udp {EndpointParser.Format(udpEndpoint)}");
-        Console.Out.Flush();
-        StandardErrorLogger.Release();
-
-        // Akka may also end the system by itself (its own process-exit hook): either way, wait for termination.
+        // Akka may also end the system by itself (a lost listening socket): either way, wait for the host to stop.
         if (await Task.WhenAny(stopRequested.Task, server.WhenTerminated) == stopRequested.Task)
             await server.StopAsync();
-        await server.WhenTerminated;
-        return CoordinatedShutdown.Get(server.System).ShutdownReason is EchoListener.ListeningSocketLost lost
+        var reason = server.ShutdownReason;
+        await server.DisposeAsync(); // writes out the log still queued
+        return reason is EchoListener.ListeningSocketLost lost
             ? ExitCodes.Report(ExitCodes.NetworkError, lost.Message)
             : ExitCodes.Ok;
+
+        // Every listener is bound: the lines scripts read, before systemd hears READY=1.
+        static void PrintListening(EchoServer server)
+        {
+            Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
+            if (server.UdpLocalEndpoint is { } udpEndpoint)
+                Console.Out.WriteLine($"Listening on udp {EndpointParser.Format(udpEndpoint)}");
+            Console.Out.Flush();
+        }
 
         void OnSignal(PosixSignalContext context)
         {

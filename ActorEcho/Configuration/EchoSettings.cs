@@ -69,6 +69,9 @@ public sealed record EchoSettings
     /// <summary>Whether the listening socket sets SO_REUSEPORT, so that several may share the address (Linux).</summary>
     public bool ReusePort { get; init; }
 
+    /// <summary>How the log is written on stderr: text lines, or one JSON object per line.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
     /// <summary>The UDP echo (<c>actor-echo.udp</c>); off unless <c>udp.bind-address</c> is set.</summary>
     public UdpEchoSettings Udp { get; init; } = UdpEchoSettings.Off;
 
@@ -98,6 +101,7 @@ public sealed record EchoSettings
             HttpEndpoint = Read(section, "http-endpoint", OptionalHttpRoot),
             LameDuck = Read(section, "lame-duck", OptionalDuration),
             ReusePort = Read(section, "reuse-port", Boolean),
+            LogFormat = Read(section, "log-format", LogFormatOf),
             Udp = UdpEchoSettings.Create(config),
         };
         if (settings.AcceptQueues > 1 && !OperatingSystem.IsLinux())
@@ -174,6 +178,13 @@ public sealed record EchoSettings
 
     private static int? OptionalByteSize(Config section, string key) =>
         IsOff(section, key) ? null : ByteSize(section, key);
+
+    private static LogFormat LogFormatOf(Config section, string key) => section.GetString(key)?.Trim() switch
+    {
+        "text" => LogFormat.Text,
+        "json" => LogFormat.Json,
+        var other => throw new SettingsException($"{SectionName}.{key} must be 'text' or 'json', got '{other}'"),
+    };
 
     /// <summary>The HTTP endpoint: <c>off</c>, or <c>http://</c> with an IP address or <c>localhost</c> and a port,
     /// and no path (its paths are fixed: /metrics, /ready, /live).</summary>
