@@ -20,7 +20,8 @@ namespace ActorEcho.Hosting;
 
 /// <summary>
 /// One running echo server: one .NET generic host (Microsoft.Extensions.Hosting) that owns the actor system
-/// (Akka.Hosting, from <c>akka.hocon</c>), the listeners, Kestrel when <c>http-endpoint</c> is on, the logging and
+/// (Akka.Hosting, from <c>akka.hocon</c>), the listeners (the TCP one in Akka.Hosting's <c>ActorRegistry</c>),
+/// Kestrel when <c>http-endpoint</c> is on, the logging and
 /// the shutdown. Shutdown is Akka's CoordinatedShutdown, which the host runs when it stops (SIGTERM, Ctrl-C,
 /// <see cref="StopAsync"/>) and which stops the host when Akka runs it itself: in <c>before-service-unbind</c>
 /// readiness turns "not ready" and the optional lame duck runs (<see cref="LameDuck"/>); in
@@ -143,10 +144,8 @@ public sealed class EchoServer : IAsyncDisposable
                 akka.AddHocon(ShutdownConfig(timeouts).WithFallback(LameDuck.ShutdownConfig(settings)).WithFallback(config),
                     HoconAddMode.Prepend);
                 akka.AddSetup(new HostLogSetup(provider.GetRequiredService<ILoggerFactory>(), startupLog));
-                akka.WithActors((system, registry) =>
-                    registry.Register<EchoListener>(system.ActorOf(EchoListener.Props(settings, endpoint), "listener")));
             });
-            services.AddHostedService(provider => new ListenerStart(provider, settings, timeouts, readiness, listeners,
+            services.AddHostedService(provider => new ListenerStart(provider, settings, endpoint, timeouts, readiness, listeners,
                 () =>
                 {
                     created(new EchoServer(provider.GetRequiredService<IHost>(), listeners, settings, readiness));
@@ -224,18 +223,20 @@ public sealed class EchoServer : IAsyncDisposable
     /// <summary>The hosted service after Akka's: binds the UDP echo (if on) and the TCP listener, hooks their
     /// shutdown into CoordinatedShutdown, then reports the server listening. The host's start (and with it
     /// systemd's READY=1) completes only after that.</summary>
-    private sealed class ListenerStart(IServiceProvider provider, EchoSettings settings, ServerTimeouts timeouts,
-        ServerReadiness readiness, Listeners listeners, Action listening) : IHostedService
+    private sealed class ListenerStart(IServiceProvider provider, EchoSettings settings, IPEndPoint endpoint,
+        ServerTimeouts timeouts, ServerReadiness readiness, Listeners listeners, Action listening) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             var system = provider.GetRequiredService<ActorSystem>();
-            var listener = await provider.GetRequiredService<ActorRegistry>().GetAsync<EchoListener>(cancellationToken).ConfigureAwait(false);
             // UDP first: it registers its own drain once bound, so a failed TCP bind still releases it cleanly, and
-            // a failed UDP bind leaves no TCP listener serving. The stdout lines still name TCP first.
+            // a failed UDP bind leaves no TCP listener behind (whose late log lines, written by Akka's stdout
+            // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
             if (settings.Udp.BindAddress is not null)
                 listeners.UdpEndpoint = await UdpEchoService.StartAsync(system, settings.Udp, timeouts.Bind).ConfigureAwait(false);
-            listeners.TcpEndpoint = await BindAsync(listener, settings, timeouts.Bind).ConfigureAwait(false);
+            var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");
+            provider.GetRequiredService<ActorRegistry>().Register<EchoListener>(listener);
+            listeners.TcpEndpoint = await BindAsync(listener, endpoint, timeouts.Bind).ConfigureAwait(false);
             listeners.Tcp = listener;
             RegisterShutdownTasks(system, listener, timeouts);
             LameDuck.Register(system, readiness, settings.LameDuck);
@@ -252,7 +253,7 @@ public sealed class EchoServer : IAsyncDisposable
     }
 
     /// <summary>Waits, at most <paramref name="timeout"/>, for the listener's bind outcome.</summary>
-    private static async Task<IPEndPoint> BindAsync(IActorRef listener, EchoSettings settings, TimeSpan timeout)
+    private static async Task<IPEndPoint> BindAsync(IActorRef listener, IPEndPoint endpoint, TimeSpan timeout)
     {
         EchoListener.BindResult result;
         try
@@ -263,7 +264,7 @@ public sealed class EchoServer : IAsyncDisposable
         catch (AskTimeoutException)
         {
             throw new BindFailedException(
-                $"cannot listen on {settings.BindAddress}: no answer within {timeout.TotalSeconds:0} s");
+                $"cannot listen on {EndpointParser.Format(endpoint)}: no answer within {timeout.TotalSeconds:0} s");
         }
         return result switch
         {
