@@ -45,12 +45,12 @@ public sealed class ServeCommand : Command
 
     private static async Task<int> RunAsync(string? address, string? configPath, string? udpAddress)
     {
-        // Ctrl-C and SIGTERM ask for the graceful shutdown. They are caught from the very start, so that a signal
-        // that arrives while the server is still starting also ends in a drain and exit code 0; cancelling the
-        // default handling keeps the runtime from exiting before the drain is done.
+        // Once started, the host owns Ctrl-C and SIGTERM (graceful shutdown). Until then they are caught here, so
+        // that a signal that arrives while the server is still starting also ends in a drain and exit code 0;
+        // cancelling the default handling keeps the runtime from exiting before the drain is done.
         var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
         EchoServer server;
         try
@@ -80,10 +80,16 @@ public sealed class ServeCommand : Command
         {
             return ExitCodes.ReportUnexpected(e, "cannot start");
         }
+        finally
+        {
+            onInterrupt.Dispose();
+            onTerminate.Dispose();
+        }
 
-        // Akka may also end the system by itself (a lost listening socket): either way, wait for the host to stop.
-        if (await Task.WhenAny(stopRequested.Task, server.WhenTerminated) == stopRequested.Task)
+        // The host stops on a signal, or when Akka ends the system by itself (a lost listening socket).
+        if (stopRequested.Task.IsCompleted)
             await server.StopAsync();
+        await server.WhenTerminated;
         var reason = server.ShutdownReason;
         await server.DisposeAsync(); // writes out the log still queued
         return reason is EchoListener.ListeningSocketLost lost

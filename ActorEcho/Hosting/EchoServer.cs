@@ -288,12 +288,14 @@ public sealed class EchoServer : IAsyncDisposable
         _host.Dispose();
     }
 
-    /// <summary>Stretches the drain phase's timeout to fit the drain (<see cref="ServerTimeouts.DrainPhase"/>), and
-    /// leaves process exit to the host so that it can choose the exit code.</summary>
+    /// <summary>Stretches the drain phase's timeout to fit the drain (<see cref="ServerTimeouts.DrainPhase"/>),
+    /// leaves signals to the host (which runs CoordinatedShutdown when it stops) and process exit to the command,
+    /// so that it can choose the exit code.</summary>
     private static Config ShutdownConfig(ServerTimeouts timeouts) =>
         ConfigurationFactory.ParseString($$"""
             akka.coordinated-shutdown {
               exit-clr = off
+              run-by-clr-shutdown-hook = off
               phases.service-requests-done.timeout = {{(long)timeouts.DrainPhase.TotalMilliseconds}}ms
             }
             """);
