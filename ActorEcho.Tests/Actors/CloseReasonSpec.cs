@@ -3,23 +3,23 @@ using ActorEcho.Diagnostics;
 
 namespace ActorEcho.Tests.Actors;
 
-/// <summary>Each <see cref="CloseReason"/> is reported under its documented <c>reason</c> tag.</summary>
+/// <summary>Each <see cref="CloseReason"/> is reported under its documented <c>reason</c> tag (README, docs/security.md).</summary>
 public sealed class CloseReasonSpec
 {
     public static TheoryData<CloseReason, string> Tags => new()
     {
-        { CloseReason.PeerClosed, EchoMetrics.Reasons.PeerClosed },
-        { CloseReason.IdleTimeout, EchoMetrics.Reasons.IdleTimeout },
-        { CloseReason.SlowReader, EchoMetrics.Reasons.SlowReader },
-        { CloseReason.Drained, EchoMetrics.Reasons.Drained },
-        { CloseReason.DrainTimeout, EchoMetrics.Reasons.DrainTimeout },
-        { CloseReason.Error, EchoMetrics.Reasons.Error },
-        { CloseReason.Aborted, EchoMetrics.Reasons.Aborted },
-        { CloseReason.Failed, EchoMetrics.Reasons.Failed },
-        { CloseReason.Stopped, EchoMetrics.Reasons.Stopped },
-        { CloseReason.ProxyHeaderTimeout, EchoMetrics.Reasons.ProxyHeaderTimeout },
-        { CloseReason.ProxyHeaderInvalid, EchoMetrics.Reasons.ProxyHeaderInvalid },
-        { CloseReason.Refused, EchoMetrics.Reasons.Refused },
+        { CloseReason.PeerClosed, "peer-closed" },
+        { CloseReason.IdleTimeout, "idle-timeout" },
+        { CloseReason.SlowReader, "slow-reader" },
+        { CloseReason.Drained, "drained" },
+        { CloseReason.DrainTimeout, "drain-timeout" },
+        { CloseReason.Error, "error" },
+        { CloseReason.Aborted, "aborted" },
+        { CloseReason.Failed, "failed" },
+        { CloseReason.Stopped, "stopped" },
+        { CloseReason.ProxyHeaderTimeout, "proxy-header-timeout" },
+        { CloseReason.ProxyHeaderInvalid, "proxy-header-invalid" },
+        { CloseReason.Refused, "refused" },
     };
 
     [Theory]

@@ -14,6 +14,7 @@ public sealed class ConfigLoaderSpec
         var error = Assert.Throws<SettingsException>(() => ConfigLoader.Parse(hocon, "test.hocon"));
         Assert.Contains($"line {line}", error.Message);
         Assert.Contains("ACTOR_ECHO_BIND", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
     }
 
     [Theory]
@@ -43,6 +44,7 @@ public sealed class ConfigLoaderSpec
         Assert.Equal(line, HoconChecker.FindUnbalancedBracket(hocon));
         var error = Assert.Throws<SettingsException>(() => ConfigLoader.Parse(hocon, "test.hocon"));
         Assert.Contains($"line {line}", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
     }
 
     [Theory]
@@ -65,5 +67,42 @@ public sealed class ConfigLoaderSpec
         var shipped = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, ConfigLoader.DefaultFileName));
         var config = ConfigLoader.Parse(shipped, ConfigLoader.DefaultFileName);
         Assert.Equal(EchoSettings.Create(ConfigLoader.Defaults), EchoSettings.Create(config));
+    }
+
+    [Theory]
+    [InlineData("actor-echo.max-conections = 5", "max-conections", "max-connections")]
+    [InlineData("actor-echo { udp { max-source = 5 } }", "udp.max-source", "udp.max-sources")]
+    [InlineData("actor-echo.lameduck = 5s", "lameduck", "lame-duck")]
+    [InlineData("actor-echo.metrics.prometheus-endpoint = \"http://127.0.0.1:9464/metrics\"", "metrics.prometheus-endpoint", null)]
+    [InlineData("actor-echo.colour-of-the-sky = blue", "colour-of-the-sky", null)]
+    public void Refuses_an_unknown_actor_echo_key_naming_it_and_the_nearest_known_one(string hocon, string key, string? nearest)
+    {
+        var error = Assert.Throws<SettingsException>(() => ConfigLoader.Parse(hocon, "test.hocon"));
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Contains($"unknown setting 'actor-echo.{key}'", error.Message);
+        if (nearest is null)
+            Assert.DoesNotContain("did you mean", error.Message);
+        else
+            Assert.Contains($"did you mean 'actor-echo.{nearest}'?", error.Message);
+    }
+
+    [Theory]
+    // Keys of the shipped file, a section given a plain value and a key given an object (type errors that
+    // EchoSettings reports with the expected form), and keys outside actor-echo (Akka's own, unchecked).
+    [InlineData("actor-echo { max-connections = 5, udp.max-sources = 3 }")]
+    [InlineData("actor-echo.udp = off")]
+    [InlineData("actor-echo.backlog { a = 1 }")]
+    [InlineData("akka.loglevel = DEBUG\nsomething-else.entirely = 1")]
+    public void Accepts_known_keys_and_leaves_other_sections_alone(string hocon) =>
+        _ = ConfigLoader.Parse(hocon, "test.hocon");
+
+    [Fact]
+    public void Known_keys_come_from_the_shipped_file()
+    {
+        var shipped = ConfigLoader.Defaults.GetConfig(EchoSettings.SectionName);
+        Assert.True(shipped.HasPath("max-connections"));
+        Assert.Equal(1, KnownKeys.EditDistance("max-conections", "max-connections"));
+        Assert.Equal(0, KnownKeys.EditDistance("udp", "udp"));
+        Assert.Equal(3, KnownKeys.EditDistance("kitten", "sitting"));
     }
 }

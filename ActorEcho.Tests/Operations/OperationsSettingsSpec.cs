@@ -32,13 +32,12 @@ public sealed class OperationsSettingsSpec
     }
 
     [Fact]
-    public void The_older_metrics_key_still_works_but_not_together_with_http_endpoint()
+    public void Log_format_is_text_by_default_or_json()
     {
-        Assert.Equal(new Uri("http://127.0.0.1:9464/metrics"),
-            With("metrics.prometheus-endpoint = \"http://127.0.0.1:9464/metrics\"").PrometheusEndpoint);
-        var error = Assert.Throws<SettingsException>(() =>
-            With("metrics.prometheus-endpoint = \"http://127.0.0.1:9464/metrics\"\nactor-echo.http-endpoint = \"http://127.0.0.1:9465\""));
-        Assert.Contains("set only one of them", error.Message);
+        Assert.Equal(LogFormat.Text, EchoSettings.Create(ConfigLoader.Defaults).LogFormat);
+        Assert.Equal(LogFormat.Json, With("log-format = json").LogFormat);
+        var error = Assert.Throws<SettingsException>(() => With("log-format = xml"));
+        Assert.Equal("actor-echo.log-format must be 'text' or 'json', got 'xml'", error.Message);
     }
 
     [Fact]

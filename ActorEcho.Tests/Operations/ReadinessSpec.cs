@@ -1,3 +1,4 @@
+using ActorEcho.Actors;
 using System.Diagnostics;
 using System.Net;
 using ActorEcho.Configuration;
@@ -7,7 +8,6 @@ using ActorEcho.Operations;
 using ActorEcho.Tests.Server;
 using ActorEcho.Tests.Support;
 using Xunit.Abstractions;
-using Reasons = ActorEcho.Diagnostics.EchoMetrics.Reasons;
 
 namespace ActorEcho.Tests.Operations;
 
@@ -65,13 +65,13 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
 
             // One client answers the FIN (closed: drained); the other stays silent, holding the drain for drain-linger.
             answering.ShutdownSend();
-            await metrics.WaitUntilAsync(m => m.Closed(Reasons.Drained) >= 1, Patience, "one drained close");
+            await metrics.WaitUntilAsync(m => m.Closed(CloseReason.Drained) >= 1, Patience, "one drained close");
             Assert.Equal(HttpStatusCode.ServiceUnavailable, (await http.GetAsync(new Uri(url, "/ready"), ct)).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(url, "/live"), ct)).StatusCode);
             var scrape = await http.GetStringAsync(new Uri(url, "/metrics"), ct);
             // peer-closed: the late client; drained: the one that answered the FIN.
-            Assert.Equal(1, PrometheusText.Sample(scrape, "actorecho_connections_closed_total", Reasons.Drained));
-            Assert.Equal(1, PrometheusText.Sample(scrape, "actorecho_connections_closed_total", Reasons.PeerClosed));
+            Assert.Equal(1, PrometheusText.Sample(scrape, "actorecho_connections_closed_total", EchoMetrics.ReasonText(CloseReason.Drained)));
+            Assert.Equal(1, PrometheusText.Sample(scrape, "actorecho_connections_closed_total", EchoMetrics.ReasonText(CloseReason.PeerClosed)));
 
             silent.ShutdownSend();
             await stopping.WaitAsync(Patience, ct);
@@ -102,7 +102,7 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
             var data = LoopbackClient.RandomBytes(1000, seed: 1);
             await client.AssertHalfCloseEchoAsync(data, ct);
         }
-        await metrics.WaitUntilAsync(m => m.Closed(Reasons.PeerClosed) == 1, Patience, "the client's close");
+        await metrics.WaitUntilAsync(m => m.Closed(CloseReason.PeerClosed) == 1, Patience, "the client's close");
 
         var scrape = await http.GetAsync(new Uri(url, "/metrics"), ct);
         var body = await scrape.Content.ReadAsStringAsync(ct);
@@ -110,7 +110,7 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
         Assert.Equal(1, PrometheusText.Sample(body, "actorecho_connections_accepted_total"));
         Assert.Equal(1000, PrometheusText.Sample(body, "actorecho_bytes_received_bytes_total"));
-        Assert.Equal(1, PrometheusText.Sample(body, "actorecho_connections_closed_total", Reasons.PeerClosed));
+        Assert.Equal(1, PrometheusText.Sample(body, "actorecho_connections_closed_total", EchoMetrics.ReasonText(CloseReason.PeerClosed)));
 
         Assert.Equal("ok\n", await http.GetStringAsync(new Uri(url, "/ready"), ct));
         Assert.Equal("ok\n", await http.GetStringAsync(new Uri(url, "/live"), ct));

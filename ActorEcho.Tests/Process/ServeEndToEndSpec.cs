@@ -175,6 +175,9 @@ public sealed class ServeEndToEndSpec
     [InlineData("actor-echo.idle-timeout = soon")]
     [InlineData("actor-echo.bind-address = ${?ACTOR_ECHO_BIND}")]
     [InlineData("actor-echo { backlog = 16")]
+    [InlineData("actor-echo {\n  backlog = 16\n}\n}")]
+    [InlineData("actor-echo.udp.refused-source-ports = [1, 2\nactor-echo.backlog = 16")]
+    [InlineData("actor-echo.metrics.prometheus-endpoint = \"http://127.0.0.1:9464/metrics\"")]
     [InlineData("akka.io.tcp.maximum-frame-size = 512 KiB")]
     [InlineData("akka.actor.default-dispatcher.executor = no-such-executor")]
     public async Task Invalid_config_file_gives_one_line_and_exit_code_2(string hocon)
@@ -182,6 +185,17 @@ public sealed class ServeEndToEndSpec
         var config = await WriteConfigAsync(hocon);
         var (exitCode, _, stderr) = await HostProcess.RunAsync(["127.0.0.1:0", "--config", config], ExitTimeout);
         CliAssert.OneLineError(2, exitCode, stderr);
+    }
+
+    [Fact]
+    public async Task A_misspelt_key_gives_one_line_naming_it_and_the_nearest_known_key_and_exit_code_2()
+    {
+        var config = await WriteConfigAsync("actor-echo.max-conections = 5");
+        var (exitCode, stdout, stderr) = await HostProcess.RunAsync(["127.0.0.1:0", "--config", config], ExitTimeout);
+        var line = CliAssert.OneLineError(2, exitCode, stderr);
+        Assert.Contains("'actor-echo.max-conections'", line);
+        Assert.Contains("did you mean 'actor-echo.max-connections'", line);
+        Assert.DoesNotContain("Listening on", stdout);
     }
 
     [Fact]

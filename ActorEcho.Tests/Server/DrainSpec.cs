@@ -1,10 +1,10 @@
+using ActorEcho.Diagnostics;
 using System.Net.Sockets;
 using ActorEcho.Actors;
 using ActorEcho.Tests.Support;
 using Akka;
 using Akka.Actor;
 using Xunit.Abstractions;
-using Reasons = ActorEcho.Diagnostics.EchoMetrics.Reasons;
 
 namespace ActorEcho.Tests.Server;
 
@@ -71,8 +71,8 @@ public sealed class DrainSpec(ITestOutputHelper output) : ServerKit(output)
         Assert.Equal(4, stats.Accepted);
         Assert.Equal(0, stats.Rejected);
         await metrics.WaitUntilAsync(m => m.ClosedTotal == 4, Patience, "four closes");
-        Assert.Equal(3, metrics.Closed(Reasons.Drained));
-        Assert.Equal(1, metrics.Closed(Reasons.PeerClosed));
+        Assert.Equal(3, metrics.Closed(CloseReason.Drained));
+        Assert.Equal(1, metrics.Closed(CloseReason.PeerClosed));
 
         // Done means the listening socket is released too: the port is free for a new server.
         using var successor = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -130,7 +130,7 @@ public sealed class DrainSpec(ITestOutputHelper output) : ServerKit(output)
         client.Socket.Close();
 
         Assert.Equal(Done.Instance, await drained);
-        await metrics.WaitUntilAsync(m => m.Closed(Reasons.DrainTimeout) == 1, Patience, "one drain-timeout close");
+        await metrics.WaitUntilAsync(m => m.Closed(CloseReason.DrainTimeout) == 1, Patience, "one drain-timeout close");
         // Every echo byte the server handed over reached the client before the FIN (the first round trip's
         // 1000 bytes were read separately).
         Assert.Equal(metrics.BytesSent, echoed.Length + 1000L);

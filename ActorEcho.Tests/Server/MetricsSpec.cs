@@ -1,8 +1,8 @@
+using ActorEcho.Diagnostics;
 using System.Net.Sockets;
 using ActorEcho.Actors;
 using ActorEcho.Tests.Support;
 using Akka.Actor;
-using Reasons = ActorEcho.Diagnostics.EchoMetrics.Reasons;
 using Xunit.Abstractions;
 
 namespace ActorEcho.Tests.Server;
@@ -59,8 +59,8 @@ public sealed class MetricsSpec(ITestOutputHelper output) : ServerKit(output)
         Assert.Equal((ConnectionEnd.Eof, 0L), await flooder.ReadToEndAsync(ct));
 
         await metrics.WaitUntilAsync(m => m.ClosedTotal == 3 && m.ActiveConnections == 0, Patience, "all three closed");
-        Assert.Equal(2, metrics.Closed(Reasons.PeerClosed));
-        Assert.Equal(1, metrics.Closed(Reasons.Error));
+        Assert.Equal(2, metrics.Closed(CloseReason.PeerClosed));
+        Assert.Equal(1, metrics.Closed(CloseReason.Error));
         await AwaitStatsAsync(listener, stats => Assert.Equal(new EchoListener.ListenerStats(0, 3, 1, 3), stats));
     }
 
@@ -84,8 +84,8 @@ public sealed class MetricsSpec(ITestOutputHelper output) : ServerKit(output)
         // The silent client sends nothing more: the idle timeout closes it with a FIN.
         Assert.Equal((ConnectionEnd.Eof, 0L), await silent.ReadToEndAsync(ct));
         await metrics.WaitUntilAsync(m => m.ClosedTotal == 2, Patience, "both connections closed");
-        Assert.Equal(1, metrics.Closed(Reasons.IdleTimeout));
-        Assert.True(metrics.Closed(Reasons.SlowReader) == 1, metrics.ToString());
+        Assert.Equal(1, metrics.Closed(CloseReason.IdleTimeout));
+        Assert.True(metrics.Closed(CloseReason.SlowReader) == 1, metrics.ToString());
         Assert.True(metrics.ReadsSuspended >= 1, metrics.ToString());
         // The abort reaches the client as a reset, after whatever echo its buffer already held.
         var (end, _) = await nonReader.ReadToEndAsync(ct);
@@ -117,8 +117,8 @@ public sealed class MetricsSpec(ITestOutputHelper output) : ServerKit(output)
         await Assert.ThrowsAnyAsync<Exception>(() => flooding);
 
         await metrics.WaitUntilAsync(m => m.ClosedTotal == 1, Patience, "the flooder's connection closed");
-        Assert.True(metrics.Closed(Reasons.Error) == 1, metrics.ToString());
-        Assert.Equal(0, metrics.Closed(Reasons.Aborted));
+        Assert.True(metrics.Closed(CloseReason.Error) == 1, metrics.ToString());
+        Assert.Equal(0, metrics.Closed(CloseReason.Aborted));
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : ServerKit(output)
         await drained;
 
         await metrics.WaitUntilAsync(m => m.ClosedTotal == 1, Patience, "the connection closed");
-        Assert.Equal(1, metrics.Closed(Reasons.Drained));
+        Assert.Equal(1, metrics.Closed(CloseReason.Drained));
         Assert.Equal(0, metrics.ActiveConnections);
     }
 
@@ -169,7 +169,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : ServerKit(output)
             var (end, _) = await clients[1].ReadToEndAsync(ct);
             Assert.Equal(ConnectionEnd.Reset, end);
             await metrics.WaitUntilAsync(m => m.ActiveConnections == 2, Patience, "two connections left");
-            Assert.Equal(1, metrics.Closed(Reasons.Failed));
+            Assert.Equal(1, metrics.Closed(CloseReason.Failed));
             Assert.Equal(1, metrics.ClosedTotal);
             await AwaitStatsAsync(listener, stats => Assert.Equal(2, stats.Active));
 

@@ -73,6 +73,65 @@ public sealed class UdpEchoListenerSpec(ITestOutputHelper output)
         echo.Ask<UdpEchoListener.UdpStats>(UdpEchoListener.GetStats.Instance, TimeSpan.FromSeconds(5));
 
     [Fact]
+    public async Task Datagrams_that_find_a_backlog_above_max_pending_datagrams_are_dropped_unread()
+    {
+        // The listener's clock holds it inside its first datagram while 100 more queue up behind it.
+        var clock = new HeldTime();
+        var udp = CreateTestProbe();
+        var echo = Sys.ActorOf(UdpEchoListener.Props(Settings with { MaxPendingDatagrams = 10, PerSourcePacketsPerSecond = 1000 },
+            new IPEndPoint(IPAddress.Loopback, 0), udp, clock));
+        await udp.ExpectMsgAsync<Udp.Bind>();
+        udp.Reply(new Udp.Bound(Bound));
+        var data = Bytes(10);
+        clock.Hold();
+        Datagram(udp, echo, data, Client);
+        await clock.Held.WaitAsync(TimeSpan.FromSeconds(5));
+        for (var i = 0; i < 100; i++)
+            Datagram(udp, echo, data, Client);
+        clock.Release();
+        // The second datagram's probe came back behind the other 99: a backlog of 99 > 10 is measured, and the
+        // next datagram is dropped unread; its own probe finds the mailbox empty, so the one after is echoed.
+        Assert.Equal(0, (await StatsAsync(echo)).DroppedFor(ReceiveBacklog));
+        Datagram(udp, echo, data, Client);
+        Assert.Equal(1, (await StatsAsync(echo)).DroppedFor(ReceiveBacklog));
+        Datagram(udp, echo, data, Client);
+        var stats = await StatsAsync(echo);
+        Assert.Equal(1, stats.DroppedFor(ReceiveBacklog));
+        Assert.Equal(103, stats.Received);
+        Assert.Equal(102, stats.InFlight + stats.Echoed);
+    }
+
+    /// <summary>A clock that, once held, blocks the listener's next reading of it until released.</summary>
+    private sealed class HeldTime : TimeProvider
+    {
+        private readonly ManualTime _time = new();
+        private readonly ManualResetEventSlim _open = new(true);
+        private volatile bool _holding;
+
+        public SemaphoreSlim Held { get; } = new(0);
+        public override long TimestampFrequency => _time.TimestampFrequency;
+
+        public void Hold()
+        {
+            _open.Reset();
+            _holding = true;
+        }
+
+        public void Release() => _open.Set();
+
+        public override long GetTimestamp()
+        {
+            if (_holding)
+            {
+                _holding = false;
+                Held.Release();
+                _open.Wait(TimeSpan.FromSeconds(10));
+            }
+            return _time.GetTimestamp();
+        }
+    }
+
+    [Fact]
     public async Task A_datagram_is_echoed_to_its_sender_byte_for_byte()
     {
         var (echo, udp) = await StartAsync();

@@ -2,8 +2,9 @@ using ActorEcho.Diagnostics;
 
 namespace ActorEcho.Actors;
 
-/// <summary>Why a served connection ended: the <c>reason</c> tag of <see cref="EchoMetrics.ConnectionsClosed"/>
-/// (its text is in <see cref="EchoMetrics.Reasons"/>).</summary>
+/// <summary>Why a served connection ended: the <c>reason</c> tag of <see cref="EchoMetrics.ConnectionsClosed"/>,
+/// whose text is the member's name in kebab case (<see cref="EchoMetrics.ReasonText"/>: <c>peer-closed</c>,
+/// <c>drain-timeout</c>, ...). Members are numbered in order from 0 (the tags are an array indexed by them).</summary>
 public enum CloseReason
 {
     /// <summary>The client closed its side (FIN); everything it sent was echoed, then the server closed.</summary>

@@ -220,7 +220,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// <summary>The access log's line: stable keys, values without spaces, so that a structured logger (or awk)
     /// can split it. Akka's formatter fills it only if INFO is enabled.</summary>
     private void LogAccess(CloseReason reason) =>
-        Log.Info("Access client={0} via={1} listener={2} duration_ms={3} bytes_in={4} bytes_out={5} reason={6}",
+        Log.Info("Access client={Client} via={Via} listener={Listener} duration_ms={DurationMs} bytes_in={BytesIn} bytes_out={BytesOut} reason={Reason}",
             new object?[]
             {
                 Remote, _via ?? "-", EndpointParser.Format(_local), (long)Stopwatch.GetElapsedTime(_startedAt).TotalMilliseconds,

@@ -402,7 +402,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         }
         if (source is not null)
             _sourceOf[Sender] = source;
-        _log.Info("Accepting connection from {0} via {1}", EndpointParser.Format(request.Client), EndpointParser.Format(request.Balancer));
+        _log.Info("Accepting connection from {Remote} via {Balancer}", EndpointParser.Format(request.Client), EndpointParser.Format(request.Balancer));
         _accepted++;
         EchoMetrics.ConnectionsAccepted.Add(1);
         Sender.Tell(Admission.Granted.Instance);
@@ -446,7 +446,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private IActorRef Accept(IActorRef connection, Tcp.Connected connected, bool expectProxyHeader)
     {
         if (!expectProxyHeader)
-            _log.Info("Accepting connection from {0}", EndpointParser.Format(connected.RemoteAddress));
+            _log.Info("Accepting connection from {Remote}", EndpointParser.Format(connected.RemoteAddress));
         var child = Context.ActorOf(
             EchoConnection.Props(connection, connected.RemoteAddress, connected.LocalAddress, _settings, _budget, expectProxyHeader),
             $"connection-{++_nextChildId}");

@@ -74,6 +74,13 @@ public sealed class UdpEchoListener : ReceiveActor
         public int Bytes { get; } = bytes;
     }
 
+    /// <summary>Told to itself to measure the mailbox's backlog (<see cref="ProbeBacklog"/>).</summary>
+    private sealed class BacklogProbe
+    {
+        public static readonly BacklogProbe Instance = new();
+        private BacklogProbe() { }
+    }
+
     private readonly UdpEchoSettings _settings;
     private readonly IPEndPoint _endpoint;
     private readonly IActorRef? _udpManager;
@@ -93,6 +100,10 @@ public sealed class UdpEchoListener : ReceiveActor
     private long _received;
     private long _echoed;
     private long _echoedBytes;
+    /// <summary>Datagrams received when the backlog probe out was sent; -1: none is out.</summary>
+    private long _probeSentAt = -1;
+    /// <summary>The last probe found more than <c>max-pending-datagrams</c> datagrams ahead of it.</summary>
+    private bool _backlogged;
 
     /// <param name="udpManager">Akka.IO's UDP manager, or a stand-in (specs); by default the system's.</param>
     /// <param name="time">The clock of the rate limits; by default the system clock.</param>
@@ -199,6 +210,7 @@ public sealed class UdpEchoListener : ReceiveActor
                 _drainWaiters.Add(Sender);
         });
         Receive<Sent>(OnSent);
+        Receive<BacklogProbe>(_ => OnBacklogProbe());
         Receive<Udp.CommandFailed>(_ => { });
         Receive<Udp.Bound>(_ => { });
         Receive<GetBindResult>(_ => Sender.Tell(_bindResult));
@@ -207,6 +219,7 @@ public sealed class UdpEchoListener : ReceiveActor
 
     private void CommonReceives()
     {
+        Receive<BacklogProbe>(_ => OnBacklogProbe());
         Receive<Sent>(sent =>
         {
             OnSent(sent);
@@ -243,7 +256,8 @@ public sealed class UdpEchoListener : ReceiveActor
     private string? RefusalOf(Udp.Received datagram)
     {
         // Only a flood makes the mailbox grow: drop unread until it has drained back under the limit.
-        if (Context is ActorCell cell && cell.NumberOfMessages > _settings.MaxPendingDatagrams)
+        ProbeBacklog();
+        if (_backlogged)
             return UdpMetrics.Reasons.ReceiveBacklog;
         var size = datagram.Data.Count;
         if (size == 0)
@@ -268,6 +282,23 @@ public sealed class UdpEchoListener : ReceiveActor
                 return UdpMetrics.Reasons.SourceTableFull;
         }
         return _global.TryTake(size, _time.GetTimestamp()) ? null : UdpMetrics.Reasons.GlobalRate;
+    }
+
+    /// <summary>Measures the mailbox's backlog with public means only (Akka's mailbox size is internal): a
+    /// probe told to itself comes back after every message queued before it, so the datagrams received in
+    /// between are the backlog it found. One probe is out at a time; it is sent with a datagram.</summary>
+    private void ProbeBacklog()
+    {
+        if (_probeSentAt >= 0)
+            return;
+        _probeSentAt = _received;
+        Self.Tell(BacklogProbe.Instance);
+    }
+
+    private void OnBacklogProbe()
+    {
+        _backlogged = _received - _probeSentAt > _settings.MaxPendingDatagrams;
+        _probeSentAt = -1;
     }
 
     private void OnSent(Sent sent)

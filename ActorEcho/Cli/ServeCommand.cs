@@ -45,12 +45,12 @@ public sealed class ServeCommand : Command
 
     private static async Task<int> RunAsync(string? address, string? configPath, string? udpAddress)
     {
-        // Ctrl-C and SIGTERM ask for the graceful shutdown. They are caught from the very start, so that a signal
-        // that arrives while the server is still starting also ends in a drain and exit code 0; cancelling the
-        // default handling keeps the runtime from exiting before the drain is done.
+        // Once started, the host owns Ctrl-C and SIGTERM (graceful shutdown). Until then they are caught here, so
+        // that a signal that arrives while the server is still starting also ends in a drain and exit code 0;
+        // cancelling the default handling keeps the runtime from exiting before the drain is done.
         var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
         EchoServer server;
         try
@@ -66,37 +66,44 @@ public sealed class ServeCommand : Command
             if (NonEmpty(udpAddress) is { } udp)
                 settings = settings with { Udp = UdpEchoSettings.WithBindAddress(config, settings.Udp, udp) };
             var endpoint = await EndpointParser.ResolveAsync(settings.BindAddress);
-            server = await EchoServer.StartAsync(config, settings, endpoint);
+            server = await EchoServer.StartAsync(config, settings, endpoint, PrintListening);
         }
         catch (SettingsException e)
         {
-            StandardErrorLogger.DiscardHeld();
             return ExitCodes.Report(ExitCodes.BadInput, e.Message);
         }
         catch (BindFailedException e)
         {
-            StandardErrorLogger.DiscardHeld();
             return ExitCodes.Report(ExitCodes.NetworkError, e.Message);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            StandardErrorLogger.DiscardHeld();
             return ExitCodes.ReportUnexpected(e, "cannot start");
         }
+        finally
+        {
+            onInterrupt.Dispose();
+            onTerminate.Dispose();
+        }
 
-        Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
-        if (server.UdpLocalEndpoint is { } udpEndpoint)
-            Console.Out.WriteLine($"Listening on udp {EndpointParser.Format(udpEndpoint)}");
-        Console.Out.Flush();
-        StandardErrorLogger.Release();
-
-        // Akka may also end the system by itself (its own process-exit hook): either way, wait for termination.
-        if (await Task.WhenAny(stopRequested.Task, server.WhenTerminated) == stopRequested.Task)
+        // The host stops on a signal, or when Akka ends the system by itself (a lost listening socket).
+        if (stopRequested.Task.IsCompleted)
             await server.StopAsync();
         await server.WhenTerminated;
-        return CoordinatedShutdown.Get(server.System).ShutdownReason is EchoListener.ListeningSocketLost lost
+        var reason = server.ShutdownReason;
+        await server.DisposeAsync(); // writes out the log still queued
+        return reason is EchoListener.ListeningSocketLost lost
             ? ExitCodes.Report(ExitCodes.NetworkError, lost.Message)
             : ExitCodes.Ok;
+
+        // Every listener is bound: the lines scripts read, before systemd hears READY=1.
+        static void PrintListening(EchoServer server)
+        {
+            Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
+            if (server.UdpLocalEndpoint is { } udpEndpoint)
+                Console.Out.WriteLine($"Listening on udp {EndpointParser.Format(udpEndpoint)}");
+            Console.Out.Flush();
+        }
 
         void OnSignal(PosixSignalContext context)
         {

@@ -41,7 +41,8 @@ public static class ConfigLoader
     }
 
     /// <summary>Parses HOCON text with Akka.NET's parser, after the two checks it cannot make itself
-    /// (<see cref="HoconChecker"/>); <paramref name="origin"/> names it in error messages.</summary>
+    /// (<see cref="HoconChecker"/>), and refuses unknown <c>actor-echo</c> keys (<see cref="KnownKeys"/>);
+    /// <paramref name="origin"/> names it in error messages.</summary>
     public static Config Parse(string text, string origin)
     {
         if (HoconChecker.FindOptionalSubstitution(text) is { } line)
@@ -50,18 +51,20 @@ public static class ConfigLoader
                 $"Akka.NET's HOCON parser; set the bind address with {BindAddressHint} instead");
         if (HoconChecker.FindUnbalancedBracket(text) is { } unbalanced)
             throw new SettingsException($"invalid config file '{origin}', line {unbalanced}: a brace or bracket is not closed (or closed twice)");
+        Config config;
         try
         {
-            var config = ConfigurationFactory.ParseString(text);
+            config = ConfigurationFactory.ParseString(text);
             // Substitutions are resolved by the parse; touching the root makes a bad file fail here, not later.
             _ = config.Root;
-            return config;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var message = OneLine.Of(e.Message);
             throw new SettingsException($"invalid config file '{origin}': {message}");
         }
+        KnownKeys.Check(config, origin);
+        return config;
     }
 
     private const string BindAddressHint = "the ACTOR_ECHO_BIND environment variable or the command line";

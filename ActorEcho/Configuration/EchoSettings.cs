@@ -64,10 +64,6 @@ public sealed record EchoSettings
     /// <summary>SO_SNDBUF for accepted sockets, or <c>null</c> to keep the kernel's (auto-tuned) default.</summary>
     public int? SocketSendBufferSize { get; init; }
 
-    /// <summary>Where the optional Prometheus scrape endpoint listens (<c>http://host:port/path</c>), or <c>null</c>
-    /// for none (<c>actor-echo.metrics.prometheus-endpoint = off</c>).</summary>
-    public Uri? PrometheusEndpoint { get; init; }
-
     /// <summary>Where the optional HTTP endpoint (<c>/metrics</c>, <c>/ready</c>, <c>/live</c>) listens
     /// (<c>http://host:port</c>), or <c>null</c> for none (<c>actor-echo.http-endpoint = off</c>).</summary>
     public Uri? HttpEndpoint { get; init; }
@@ -77,6 +73,9 @@ public sealed record EchoSettings
 
     /// <summary>Whether the listening socket sets SO_REUSEPORT, so that several may share the address (Linux).</summary>
     public bool ReusePort { get; init; }
+
+    /// <summary>How the log is written on stderr: text lines, or one JSON object per line.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
 
     /// <summary>The UDP echo (<c>actor-echo.udp</c>); off unless <c>udp.bind-address</c> is set.</summary>
     public UdpEchoSettings Udp { get; init; } = UdpEchoSettings.Off;
@@ -108,16 +107,13 @@ public sealed record EchoSettings
             DrainQuiet = Read(section, "drain-quiet", Duration),
             SocketReceiveBufferSize = Read(section, "socket-receive-buffer-size", OptionalByteSize),
             SocketSendBufferSize = Read(section, "socket-send-buffer-size", OptionalByteSize),
-            PrometheusEndpoint = Read(section, "metrics.prometheus-endpoint", OptionalHttpUrl),
             HttpEndpoint = Read(section, "http-endpoint", OptionalHttpRoot),
             LameDuck = Read(section, "lame-duck", OptionalDuration),
             ReusePort = Read(section, "reuse-port", Boolean),
+            LogFormat = Read(section, "log-format", LogFormatOf),
             Udp = UdpEchoSettings.Create(config),
             Edge = EdgeSettings.Create(section),
         };
-        if (settings.HttpEndpoint is not null && settings.PrometheusEndpoint is not null)
-            throw new SettingsException(
-                $"{SectionName}.metrics.prometheus-endpoint is the older name of {SectionName}.http-endpoint: set only one of them");
         if (settings.AcceptQueues > 1 && !OperatingSystem.IsLinux())
             throw new SettingsException($"{SectionName}.accept-queues above 1 needs SO_REUSEPORT's load balancing, on Linux only");
         if (settings.ReusePort && !OperatingSystem.IsLinux())
@@ -206,17 +202,12 @@ public sealed record EchoSettings
     private static int? OptionalByteSize(Config section, string key) =>
         IsOff(section, key) ? null : ByteSize(section, key);
 
-    private static Uri? OptionalHttpUrl(Config section, string key)
+    private static LogFormat LogFormatOf(Config section, string key) => section.GetString(key)?.Trim() switch
     {
-        if (IsOff(section, key))
-            return null;
-        var raw = section.GetString(key).Trim();
-        // HttpListener serves plain HTTP only; a query or fragment would never match a scrape request.
-        if (!Uri.TryCreate(raw, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttp
-            || url.Query.Length > 0 || url.Fragment.Length > 0)
-            throw new SettingsException($"{SectionName}.{key} must be 'off' or a URL such as 'http://127.0.0.1:9464/metrics', got '{raw}'");
-        return url;
-    }
+        "text" => LogFormat.Text,
+        "json" => LogFormat.Json,
+        var other => throw new SettingsException($"{SectionName}.{key} must be 'text' or 'json', got '{other}'"),
+    };
 
     /// <summary>The HTTP endpoint: <c>off</c>, or <c>http://</c> with an IP address or <c>localhost</c> and a port,
     /// and no path (its paths are fixed: /metrics, /ready, /live).</summary>

@@ -1,8 +1,10 @@
 namespace ActorEcho.Configuration;
 
 /// <summary>
-/// The two checks of a HOCON file that Akka.NET's own parser (which does all the rest) cannot make: it reads
-/// <c>${?...}</c> as empty and then overflows the stack, and it accepts an unclosed or stray brace silently.
+/// The two checks of a HOCON file that Akka.NET's own parser (which does all the rest) cannot make. Checked again
+/// against Akka.NET 1.5.74: an unset <c>${?X}</c> alone overflows the stack (the process dies) and after a value
+/// becomes <c>&lt;&lt;unknown value&gt;&gt;</c>; an unclosed <c>[</c> never returns; an unclosed <c>{</c> or a
+/// stray <c>}</c> is accepted silently. So both checks stay, ahead of the parser.
 /// Both look only at code: characters outside quoted strings and comments, found the way Akka.NET 1.5.74's
 /// <c>HoconTokenizer</c> finds strings (a backslash escapes the next character; <c>"""</c> opens a string that
 /// ends at the next <c>"""</c>, across lines; a quoted string, too, runs to its closing quote across lines).

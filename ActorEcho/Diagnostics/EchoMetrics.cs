@@ -5,54 +5,13 @@ namespace ActorEcho.Diagnostics;
 
 /// <summary>
 /// The server's instruments, on one process-wide <see cref="Meter"/> named <c>ActorEcho</c>: read them with
-/// <c>dotnet-counters monitor -n ActorEcho --counters ActorEcho</c>, or over HTTP with the optional Prometheus
-/// endpoint (<c>actor-echo.metrics.prometheus-endpoint</c>). An instrument nobody listens to costs one check per
+/// <c>dotnet-counters monitor -n ActorEcho --counters ActorEcho</c>, or over HTTP with the optional HTTP
+/// endpoint (<c>actor-echo.http-endpoint</c>, <c>/metrics</c>). An instrument nobody listens to costs one check per
 /// call, so the actors update them unconditionally.
 /// </summary>
 public static class EchoMetrics
 {
     public const string MeterName = "ActorEcho";
-
-    /// <summary>The value of the <c>reason</c> tag on <see cref="ConnectionsClosed"/>.</summary>
-    public static class Reasons
-    {
-        /// <summary>The client closed its side (FIN); everything it sent was echoed, then the server closed.</summary>
-        public const string PeerClosed = "peer-closed";
-
-        /// <summary>No traffic either way for <c>idle-timeout</c>: the server closed the connection (FIN).</summary>
-        public const string IdleTimeout = "idle-timeout";
-
-        /// <summary>The client stopped reading its echo for <c>idle-timeout</c>: the server aborted (RST).</summary>
-        public const string SlowReader = "slow-reader";
-
-        /// <summary>Closed with FIN during a graceful shutdown.</summary>
-        public const string Drained = "drained";
-
-        /// <summary>Still receiving (or finishing its echo) when <c>drain-timeout</c> ran out: what it had sent was
-        /// echoed, then FIN; reset if it could not close within <c>drain-linger</c>.</summary>
-        public const string DrainTimeout = "drain-timeout";
-
-        /// <summary>The client reset the connection (RST), or the socket failed.</summary>
-        public const string Error = "error";
-
-        /// <summary>The connection was aborted after Akka.IO refused a command.</summary>
-        public const string Aborted = "aborted";
-
-        /// <summary>The connection actor threw; supervision stopped it and its connection was aborted.</summary>
-        public const string Failed = "failed";
-
-        /// <summary>The connection actor was stopped from outside (e.g. the actor system shut down).</summary>
-        public const string Stopped = "stopped";
-
-        /// <summary>No complete PROXY header within <c>proxy-protocol.header-timeout</c>.</summary>
-        public const string ProxyHeaderTimeout = "proxy-header-timeout";
-
-        /// <summary>The first bytes were not a valid PROXY header.</summary>
-        public const string ProxyHeaderInvalid = "proxy-header-invalid";
-
-        /// <summary>The client named by the PROXY header was refused (its reason: <see cref="ConnectionsRejected"/>).</summary>
-        public const string Refused = "refused";
-    }
 
     public static readonly Meter Meter = new(MeterName, typeof(EchoMetrics).Assembly.GetName().Version?.ToString());
 
@@ -83,39 +42,21 @@ public static class EchoMetrics
     public static readonly UpDownCounter<long> ConnectionsPausedByBudget = Meter.CreateUpDownCounter<long>(
         "actorecho.connections.paused_by_budget", "{connection}", "Connections not read now because the server holds max-buffered-bytes (not those paused by their own watermark)");
 
-    /// <summary>The <c>reason</c> tag for <paramref name="reason"/>, whose text is one of <see cref="Reasons"/>:
-    /// cached, so that recording a close allocates nothing.</summary>
-    public static KeyValuePair<string, object?> ReasonTag(CloseReason reason) => reason switch
-    {
-        CloseReason.PeerClosed => PeerClosedTag,
-        CloseReason.IdleTimeout => IdleTimeoutTag,
-        CloseReason.SlowReader => SlowReaderTag,
-        CloseReason.Drained => DrainedTag,
-        CloseReason.DrainTimeout => DrainTimeoutTag,
-        CloseReason.Error => ErrorTag,
-        CloseReason.Aborted => AbortedTag,
-        CloseReason.Failed => FailedTag,
-        CloseReason.Stopped => StoppedTag,
-        CloseReason.ProxyHeaderTimeout => ProxyHeaderTimeoutTag,
-        CloseReason.ProxyHeaderInvalid => ProxyHeaderInvalidTag,
-        CloseReason.Refused => RefusedTag,
-        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
-    };
+    /// <summary>The <c>reason</c> tag on <see cref="ConnectionsClosed"/> for <paramref name="reason"/>: cached, so
+    /// that recording a close allocates nothing.</summary>
+    public static KeyValuePair<string, object?> ReasonTag(CloseReason reason) => ReasonTags[(int)reason];
 
-    private const string ReasonKey = "reason";
-    private static readonly KeyValuePair<string, object?> PeerClosedTag = new(ReasonKey, Reasons.PeerClosed);
-    private static readonly KeyValuePair<string, object?> IdleTimeoutTag = new(ReasonKey, Reasons.IdleTimeout);
-    private static readonly KeyValuePair<string, object?> SlowReaderTag = new(ReasonKey, Reasons.SlowReader);
-    private static readonly KeyValuePair<string, object?> DrainedTag = new(ReasonKey, Reasons.Drained);
-    private static readonly KeyValuePair<string, object?> DrainTimeoutTag = new(ReasonKey, Reasons.DrainTimeout);
-    private static readonly KeyValuePair<string, object?> ErrorTag = new(ReasonKey, Reasons.Error);
-    private static readonly KeyValuePair<string, object?> AbortedTag = new(ReasonKey, Reasons.Aborted);
-    private static readonly KeyValuePair<string, object?> FailedTag = new(ReasonKey, Reasons.Failed);
-    private static readonly KeyValuePair<string, object?> StoppedTag = new(ReasonKey, Reasons.Stopped);
-    private static readonly KeyValuePair<string, object?> ProxyHeaderTimeoutTag = new(ReasonKey, Reasons.ProxyHeaderTimeout);
-    private static readonly KeyValuePair<string, object?> ProxyHeaderInvalidTag = new(ReasonKey, Reasons.ProxyHeaderInvalid);
-    private static readonly KeyValuePair<string, object?> RefusedTag = new(ReasonKey, Reasons.Refused);
+    /// <summary>The <c>reason</c> tag's text: the member's name in kebab case (<c>PeerClosed</c>: <c>peer-closed</c>).</summary>
+    public static string ReasonText(CloseReason reason) => (string)ReasonTags[(int)reason].Value!;
+
+    /// <summary>Indexed by the enum's value: its members are numbered 0, 1, 2... in order.</summary>
+    private static readonly KeyValuePair<string, object?>[] ReasonTags = Enum.GetValues<CloseReason>()
+        .Select(reason => new KeyValuePair<string, object?>("reason", KebabCase(reason.ToString())))
+        .ToArray();
+
+    private static string KebabCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? $"-{char.ToLowerInvariant(c)}" : $"{char.ToLowerInvariant(c)}"));
 
     /// <summary>The <c>reason</c> tag of <see cref="ConnectionsRejected"/>: one of <see cref="Edge.Refusal"/>.</summary>
-    public static KeyValuePair<string, object?> RefusalTag(string refusal) => new(ReasonKey, refusal);
+    public static KeyValuePair<string, object?> RefusalTag(string refusal) => new("reason", refusal);
 }

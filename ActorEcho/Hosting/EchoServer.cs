@@ -9,18 +9,26 @@ using Akka;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
+using Akka.Hosting;
 using Akka.IO;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using LogLevel = Akka.Event.LogLevel;
 
 namespace ActorEcho.Hosting;
 
 /// <summary>
-/// One running echo server: its actor system, its bound listener, and the shutdown sequence hooked into Akka's
-/// CoordinatedShutdown (which Akka itself also runs on SIGTERM/SIGINT and process exit): in
-/// <c>service-unbind</c> the listener stops serving new clients, in <c>service-requests-done</c> it drains its
-/// connections and only then releases the listening socket (an unbind aborts whatever is still open). Before
-/// both, in <c>before-service-unbind</c>, readiness turns "not ready" and the optional lame duck runs
-/// (<see cref="LameDuck"/>). The optional UDP echo (<see cref="UdpEchoService"/>) stops echoing and releases its
-/// socket in <c>service-unbind</c>.
+/// One running echo server: one .NET generic host (Microsoft.Extensions.Hosting) that owns the actor system
+/// (Akka.Hosting, from <c>akka.hocon</c>), the listeners (the TCP one in Akka.Hosting's <c>ActorRegistry</c>),
+/// Kestrel when <c>http-endpoint</c> is on, the logging and
+/// the shutdown. Shutdown is Akka's CoordinatedShutdown, which the host runs when it stops (SIGTERM, Ctrl-C,
+/// <see cref="StopAsync"/>) and which stops the host when Akka runs it itself: in <c>before-service-unbind</c>
+/// readiness turns "not ready" and the optional lame duck runs (<see cref="LameDuck"/>); in
+/// <c>service-unbind</c> the listener stops serving new clients (and the optional UDP echo,
+/// <see cref="UdpEchoService"/>, stops and releases its socket); in <c>service-requests-done</c> the listener
+/// drains its connections and only then releases the listening socket. Under systemd (<c>Type=notify</c>), the
+/// host sends READY=1 once every listener is bound and STOPPING=1 when shutdown begins.
 /// </summary>
 public sealed class EchoServer : IAsyncDisposable
 {
@@ -32,17 +40,20 @@ public sealed class EchoServer : IAsyncDisposable
         public override int ExitCode => 0;
     }
 
-    private EchoServer(ActorSystem system, IActorRef listener, IPEndPoint localEndpoint, EchoSettings settings,
-        ServerReadiness readiness, HttpEndpoint? http)
+    private readonly IHost _host;
+
+    private EchoServer(IHost host, Listeners listeners, EchoSettings settings, ServerReadiness readiness)
     {
-        System = system;
-        Listener = listener;
-        LocalEndpoint = localEndpoint;
+        _host = host;
+        System = host.Services.GetRequiredService<ActorSystem>();
+        Listener = listeners.Tcp;
+        LocalEndpoint = listeners.TcpEndpoint;
+        UdpLocalEndpoint = listeners.UdpEndpoint;
+        HttpAddress = listeners.HttpAddress;
         Settings = settings;
         Readiness = readiness;
-        HttpAddress = http?.Address;
-        // The HTTP endpoint answers /live until the actor system has terminated, then stops with it.
-        WhenTerminated = http is null ? system.WhenTerminated : StopAfterTermination(system, http);
+        // Waiting starts now: the host stops itself once shutdown is asked for (signal) or Akka terminated.
+        WhenTerminated = StopAfterTermination(host.WaitForShutdownAsync());
     }
 
     public ActorSystem System { get; }
@@ -51,7 +62,7 @@ public sealed class EchoServer : IAsyncDisposable
     public EchoSettings Settings { get; }
 
     /// <summary>Where the UDP echo listens, or <c>null</c> when it is off.</summary>
-    public IPEndPoint? UdpLocalEndpoint { get; private init; }
+    public IPEndPoint? UdpLocalEndpoint { get; }
 
     /// <summary>What <c>/ready</c> and <c>/live</c> report; flipped as the server starts, shuts down, stops.</summary>
     public ServerReadiness Readiness { get; }
@@ -59,56 +70,103 @@ public sealed class EchoServer : IAsyncDisposable
     /// <summary>Where the HTTP endpoint (<c>actor-echo.http-endpoint</c>) listens, with its real port; or null.</summary>
     public Uri? HttpAddress { get; }
 
-    /// <summary>Completes once the actor system has terminated (and the HTTP endpoint stopped), whoever started
-    /// the shutdown.</summary>
+    /// <summary>Completes once the actor system has terminated and the host (with Kestrel) has stopped, whoever
+    /// started the shutdown.</summary>
     public Task WhenTerminated { get; }
 
-    private static async Task StopAfterTermination(ActorSystem system, HttpEndpoint http)
+    /// <summary>Why the actor system's CoordinatedShutdown ran, once it has (e.g. <see cref="EchoListener.ListeningSocketLost"/>).</summary>
+    public CoordinatedShutdown.Reason? ShutdownReason => CoordinatedShutdown.Get(System).ShutdownReason;
+
+    private async Task StopAfterTermination(Task hostStopped)
     {
-        await system.WhenTerminated.ConfigureAwait(false);
-        await http.DisposeAsync().ConfigureAwait(false);
+        await hostStopped.ConfigureAwait(false);
+        await System.WhenTerminated.ConfigureAwait(false);
     }
 
-    /// <summary>Starts an actor system from <paramref name="config"/> and binds the listener (and the HTTP
-    /// endpoint, if configured; it stops when the actor system terminates).</summary>
+    /// <summary>Builds the host from <paramref name="config"/>, starts it and binds the listeners (and the HTTP
+    /// endpoint, if configured).</summary>
+    /// <param name="onListening">Runs once every listener is bound, before systemd hears READY=1 (the host's
+    /// <c>Listening on</c> lines).</param>
     /// <exception cref="SettingsException">the akka settings are invalid.</exception>
-    /// <exception cref="BindFailedException">the address, or the metrics endpoint's, could not be bound (in use,
+    /// <exception cref="BindFailedException">the address, or the HTTP endpoint's, could not be bound (in use,
     /// not local, no permission), or the bind did not answer within <see cref="ServerTimeouts.Bind"/>.</exception>
-    public static async Task<EchoServer> StartAsync(Config config, EchoSettings settings, IPEndPoint endpoint)
+    public static async Task<EchoServer> StartAsync(Config config, EchoSettings settings, IPEndPoint endpoint,
+        Action<EchoServer>? onListening = null)
     {
         var timeouts = ServerTimeouts.From(settings);
         var readiness = new ServerReadiness();
-        var http = await StartHttpAsync(settings, readiness).ConfigureAwait(false);
-        ActorSystem system;
+        var startupLog = new StartupLog();
+        var listeners = new Listeners();
+        EchoServer? server = null;
+        var host = BuildHost(config, settings, endpoint, timeouts, readiness, startupLog, listeners, () =>
+        {
+            onListening?.Invoke(server!);
+            startupLog.Release();
+        }, created => server = created);
+
+        var system = CreateSystem(host);
         try
         {
-            system = CreateSystem(config, settings, timeouts);
             readiness.MarkSystemStarted();
             system.RegisterOnTermination(readiness.MarkStopped);
+            StartTcp(system);
+            await host.StartAsync().ConfigureAwait(false);
+            return server ?? throw new InvalidOperationException("the host started without binding");
         }
-        catch
+        catch (Exception e)
         {
-            await DisposeAsync(http).ConfigureAwait(false);
+            startupLog.Discard();
+            await TerminateFailedStartAsync(system).ConfigureAwait(false);
+            host.Dispose();
+            if (settings.HttpEndpoint is { } url && HttpEndpoint.IsBindFailure(e))
+                throw HttpEndpoint.BindFailed(url, e);
             throw;
         }
+    }
 
+    private static IHost BuildHost(Config config, EchoSettings settings, IPEndPoint endpoint, ServerTimeouts timeouts,
+        ServerReadiness readiness, StartupLog startupLog, Listeners listeners, Action listening, Action<EchoServer> created)
+    {
+        var builder = new HostBuilder().UseSystemd();
+        // Kestrel first: the host stops its services in reverse, so /ready and /live answer through the drain.
+        if (settings.HttpEndpoint is { } url)
+            builder.ConfigureWebHost(web => HttpEndpoint.Configure(web, url, readiness));
+        builder.ConfigureLogging(logging => HostLogging.Configure(logging, settings.LogFormat));
+        builder.ConfigureServices(services =>
+        {
+            // CoordinatedShutdown's phases bound the shutdown; the host waits for them.
+            services.Configure<HostOptions>(options => options.ShutdownTimeout = Timeout.InfiniteTimeSpan);
+            services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
+            SystemdNotify.AddWhereverNotifySocketIsSet(services);
+            services.AddHostedService<InterruptSignal>();
+            services.AddAkka<AkkaService>("actor-echo", (akka, provider) =>
+            {
+                akka.AddHocon(ShutdownConfig(timeouts).WithFallback(LameDuck.ShutdownConfig(settings)).WithFallback(config),
+                    HoconAddMode.Prepend);
+                akka.AddSetup(new HostLogSetup(provider.GetRequiredService<ILoggerFactory>(), startupLog));
+            });
+            services.AddHostedService(provider => new ListenerStart(provider, settings, endpoint, timeouts, readiness, listeners,
+                () =>
+                {
+                    created(new EchoServer(provider.GetRequiredService<IHost>(), listeners, settings, readiness));
+                    listening();
+                }));
+        });
+        return builder.Build();
+    }
+
+    /// <summary>Creates the actor system before the host starts, so that bad akka settings are one line here
+    /// rather than Akka.Hosting's start-up failure report.</summary>
+    private static ActorSystem CreateSystem(IHost host)
+    {
         try
         {
-            StartTcp(system);
-            var udp = await BindUdpAsync(system, settings.Udp, timeouts.Bind).ConfigureAwait(false);
-            var (listener, local) = await BindAsync(system, settings, endpoint, timeouts.Bind).ConfigureAwait(false);
-            RegisterShutdownTasks(system, listener, timeouts);
-            LameDuck.Register(system, readiness, settings.LameDuck);
-            readiness.MarkServing();
-            if (http is not null)
-                system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", http.Address);
-            return new EchoServer(system, listener, local, settings, readiness, http) { UdpLocalEndpoint = udp };
+            return host.Services.GetRequiredService<ActorSystem>();
         }
-        catch
+        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
         {
-            await TerminateFailedStartAsync(system).ConfigureAwait(false);
-            await DisposeAsync(http).ConfigureAwait(false);
-            throw;
+            host.Dispose();
+            throw new SettingsException($"invalid akka settings: {OneLine.Of(e.Message)}");
         }
     }
 
@@ -120,32 +178,6 @@ public sealed class EchoServer : IAsyncDisposable
     {
         system.EventStream.SetLogLevel(LogLevel.ErrorLevel);
         return system.Terminate();
-    }
-
-    /// <summary>Starts the optional HTTP endpoint and waits until it listens. <c>metrics.prometheus-endpoint</c>
-    /// is the older name of <c>http-endpoint</c>, kept with its scrape path.</summary>
-    private static async Task<HttpEndpoint?> StartHttpAsync(EchoSettings settings, ServerReadiness readiness) =>
-        settings.HttpEndpoint is { } url ? await HttpEndpoint.StartAsync(url, HttpEndpoint.DefaultMetricsPath, readiness).ConfigureAwait(false)
-        : settings.PrometheusEndpoint is { } legacy ? await HttpEndpoint.StartAsync(legacy, MetricsPath(legacy), readiness).ConfigureAwait(false)
-        : null;
-
-    private static string MetricsPath(Uri url) =>
-        url.AbsolutePath is "" or "/" ? HttpEndpoint.DefaultMetricsPath : url.AbsolutePath.TrimEnd('/');
-
-    private static ValueTask DisposeAsync(HttpEndpoint? endpoint) => endpoint?.DisposeAsync() ?? ValueTask.CompletedTask;
-
-    /// <summary>Creates the actor system; waits for nothing. Akka reads most of its own settings here.</summary>
-    private static ActorSystem CreateSystem(Config config, EchoSettings settings, ServerTimeouts timeouts)
-    {
-        try
-        {
-            return ActorSystem.Create("actor-echo",
-                ShutdownConfig(timeouts).WithFallback(LameDuck.ShutdownConfig(settings)).WithFallback(config));
-        }
-        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
-        {
-            throw new SettingsException($"invalid akka settings: {OneLine.Of(e.Message)}");
-        }
     }
 
     /// <summary>Starts Akka.IO's TCP extension, which reads and checks <c>akka.io.tcp</c> when first used; waits
@@ -170,18 +202,59 @@ public sealed class EchoServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Binds the UDP echo, if <c>udp.bind-address</c> is set, and returns the address bound (or null). It
-    /// runs before the TCP bind: the UDP echo registers its own drain once bound, so a failed TCP bind still
-    /// releases it cleanly, and a failed UDP bind leaves no TCP listener behind (whose late log lines would reach
-    /// stdout). The stdout lines still name TCP first.</summary>
-    private static async Task<IPEndPoint?> BindUdpAsync(ActorSystem system, UdpEchoSettings settings, TimeSpan timeout) =>
-        settings.BindAddress is null ? null : await UdpEchoService.StartAsync(system, settings, timeout).ConfigureAwait(false);
-
-    /// <summary>Starts the listener and waits, at most <paramref name="timeout"/>, for its bind's outcome.</summary>
-    private static async Task<(IActorRef Listener, IPEndPoint LocalEndpoint)> BindAsync(
-        ActorSystem system, EchoSettings settings, IPEndPoint endpoint, TimeSpan timeout)
+    /// <summary>Akka.Hosting's service, stopping with this server's own reason rather than "CLR exit".</summary>
+    private sealed class AkkaService(AkkaConfigurationBuilder builder, IServiceProvider provider,
+        ILogger<AkkaHostedService> logger, IHostApplicationLifetime lifetime)
+        : AkkaHostedService(builder, provider, logger, lifetime)
     {
-        var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");
+        public override Task StopAsync(CancellationToken cancellationToken) =>
+            CoordinatedShutdown?.Run(ServerStopReason.Instance) ?? Task.CompletedTask;
+    }
+
+    /// <summary>What the listeners bound, filled in by <see cref="ListenerStart"/>.</summary>
+    private sealed class Listeners
+    {
+        public IActorRef Tcp { get; set; } = ActorRefs.Nobody;
+        public IPEndPoint TcpEndpoint { get; set; } = new(IPAddress.None, 0);
+        public IPEndPoint? UdpEndpoint { get; set; }
+        public Uri? HttpAddress { get; set; }
+    }
+
+    /// <summary>The hosted service after Akka's: binds the UDP echo (if on) and the TCP listener, hooks their
+    /// shutdown into CoordinatedShutdown, then reports the server listening. The host's start (and with it
+    /// systemd's READY=1) completes only after that.</summary>
+    private sealed class ListenerStart(IServiceProvider provider, EchoSettings settings, IPEndPoint endpoint,
+        ServerTimeouts timeouts, ServerReadiness readiness, Listeners listeners, Action listening) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            var system = provider.GetRequiredService<ActorSystem>();
+            // UDP first: it registers its own drain once bound, so a failed TCP bind still releases it cleanly, and
+            // a failed UDP bind leaves no TCP listener behind (whose late log lines, written by Akka's stdout
+            // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
+            if (settings.Udp.BindAddress is not null)
+                listeners.UdpEndpoint = await UdpEchoService.StartAsync(system, settings.Udp, timeouts.Bind).ConfigureAwait(false);
+            var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");
+            provider.GetRequiredService<ActorRegistry>().Register<EchoListener>(listener);
+            listeners.TcpEndpoint = await BindAsync(listener, endpoint, timeouts.Bind).ConfigureAwait(false);
+            listeners.Tcp = listener;
+            RegisterShutdownTasks(system, listener, timeouts);
+            LameDuck.Register(system, readiness, settings.LameDuck);
+            readiness.MarkServing();
+            if (settings.HttpEndpoint is not null)
+            {
+                listeners.HttpAddress = HttpEndpoint.Address(provider);
+                system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", listeners.HttpAddress);
+            }
+            listening();
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>Waits, at most <paramref name="timeout"/>, for the listener's bind outcome.</summary>
+    private static async Task<IPEndPoint> BindAsync(IActorRef listener, IPEndPoint endpoint, TimeSpan timeout)
+    {
         EchoListener.BindResult result;
         try
         {
@@ -195,27 +268,34 @@ public sealed class EchoServer : IAsyncDisposable
         }
         return result switch
         {
-            EchoListener.BindSucceeded bound => (listener, (IPEndPoint)bound.LocalAddress),
+            EchoListener.BindSucceeded bound => (IPEndPoint)bound.LocalAddress,
             EchoListener.BindFailed failed => throw new BindFailedException(failed.Reason),
             _ => throw new InvalidOperationException($"unknown bind result {result}"),
         };
     }
 
-    /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it.</summary>
-    public Task StopAsync() => CoordinatedShutdown.Get(System).Run(ServerStopReason.Instance);
+    /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it and the host.</summary>
+    public async Task StopAsync()
+    {
+        await CoordinatedShutdown.Get(System).Run(ServerStopReason.Instance).ConfigureAwait(false);
+        await WhenTerminated.ConfigureAwait(false);
+    }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
         await WhenTerminated.ConfigureAwait(false);
+        _host.Dispose();
     }
 
-    /// <summary>Stretches the drain phase's timeout to fit the drain (<see cref="ServerTimeouts.DrainPhase"/>), and
-    /// leaves process exit to the host so that it can choose the exit code.</summary>
+    /// <summary>Stretches the drain phase's timeout to fit the drain (<see cref="ServerTimeouts.DrainPhase"/>),
+    /// leaves signals to the host (which runs CoordinatedShutdown when it stops) and process exit to the command,
+    /// so that it can choose the exit code.</summary>
     private static Config ShutdownConfig(ServerTimeouts timeouts) =>
         ConfigurationFactory.ParseString($$"""
             akka.coordinated-shutdown {
               exit-clr = off
+              run-by-clr-shutdown-hook = off
               phases.service-requests-done.timeout = {{(long)timeouts.DrainPhase.TotalMilliseconds}}ms
             }
             """);

@@ -5,10 +5,13 @@ using ActorEcho.Hosting;
 using ActorEcho.Networking;
 using ActorEcho.Diagnostics;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
@@ -19,7 +22,7 @@ namespace ActorEcho.Operations;
 
 /// <summary>
 /// The optional HTTP endpoint (<c>actor-echo.http-endpoint</c>) for balancers, orchestrators and Prometheus,
-/// served by Kestrel (ASP.NET Core's minimal hosting, no configuration sources and no logging of its own):
+/// served by Kestrel inside the server's one host (<see cref="EchoServer"/>):
 /// <list type="bullet">
 /// <item><c>GET /metrics</c>: the <see cref="EchoMetrics.MeterName"/> meter in Prometheus' text format
 /// (OpenTelemetry's ASP.NET Core exporter);</item>
@@ -29,88 +32,75 @@ namespace ActorEcho.Operations;
 /// </list>
 /// It has no authentication: keep it on loopback or a private network.
 /// </summary>
-public sealed class HttpEndpoint : IAsyncDisposable
+public static class HttpEndpoint
 {
-    public const string DefaultMetricsPath = "/metrics";
+    public const string MetricsPath = "/metrics";
     public const string ReadyPath = "/ready";
     public const string LivePath = "/live";
 
-    /// <summary>How long stopping waits for requests in flight; health checks and scrapes are short.</summary>
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
-
-    private readonly WebApplication _app;
-    private readonly MeterProvider _metrics;
-
-    private HttpEndpoint(WebApplication app, MeterProvider metrics, Uri address)
-    {
-        _app = app;
-        _metrics = metrics;
-        Address = address;
-    }
-
-    /// <summary>Where the endpoint listens, with the real port when the configured one was 0.</summary>
-    public Uri Address { get; }
-
-    /// <summary>Starts serving at <paramref name="url"/> (scheme, host and port are used); metrics are served at
-    /// <paramref name="metricsPath"/>.</summary>
-    /// <exception cref="BindFailedException">Kestrel could not listen there (in use, not a local address).</exception>
-    public static async Task<HttpEndpoint> StartAsync(Uri url, string metricsPath, ServerReadiness readiness)
+    /// <summary>Adds Kestrel, listening at <paramref name="url"/> (scheme, host and port are used), to the host
+    /// being built, with the three paths; <c>/ready</c> and <c>/live</c> are ASP.NET Core health checks fed by
+    /// <paramref name="readiness"/>.</summary>
+    public static void Configure(IWebHostBuilder web, Uri url, ServerReadiness readiness)
     {
         var endpoint = new IPEndPoint(HostAddress(url), url.Port);
-        var metrics = Sdk.CreateMeterProviderBuilder()
-            .ConfigureResource(resource => resource.AddService("actor-echo"))
-            .AddMeter(EchoMetrics.MeterName)
-            .AddPrometheusExporter()
-            .Build();
-
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "ActorEcho" });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        web.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Listen(endpoint);
         });
-        builder.Services.AddRoutingCore();
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = StopTimeout);
-        var app = builder.Build();
-        app.MapPrometheusScrapingEndpoint(metricsPath, metrics, configureBranchedPipeline: null, optionsName: null);
-        app.MapMethods(ReadyPath, [HttpMethods.Get, HttpMethods.Head], context => Answer(context, readiness.IsReady, readiness.Current));
-        app.MapMethods(LivePath, [HttpMethods.Get, HttpMethods.Head], context => Answer(context, readiness.IsLive, readiness.Current));
-
-        try
+        web.ConfigureServices(services =>
         {
-            await app.StartAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or SocketException or InvalidOperationException)
+            services.AddSingleton(_ => Sdk.CreateMeterProviderBuilder()
+                .ConfigureResource(resource => resource.AddService("actor-echo"))
+                .AddMeter(EchoMetrics.MeterName)
+                .AddPrometheusExporter()
+                .Build());
+            services.AddRoutingCore();
+            services.AddHealthChecks()
+                .AddCheck(ReadyPath, () => Check(readiness.IsReady, readiness.Current), tags: [ReadyPath])
+                .AddCheck(LivePath, () => Check(readiness.IsLive, readiness.Current), tags: [LivePath]);
+        });
+        web.Configure(app =>
         {
-            await app.DisposeAsync().ConfigureAwait(false);
-            metrics.Dispose();
-            throw new BindFailedException($"cannot serve HTTP on {Format(endpoint)}: {Reason(e)}");
-        }
-        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        return new HttpEndpoint(app, metrics, bound is null ? new Uri(Format(endpoint)) : new Uri(bound));
+            app.UseRouting();
+            app.UseEndpoints(endpoints =>
+            {
+                endpoints.MapPrometheusScrapingEndpoint(MetricsPath, app.ApplicationServices.GetRequiredService<MeterProvider>(),
+                    configureBranchedPipeline: null, optionsName: null);
+                endpoints.MapHealthChecks(ReadyPath, Options(ReadyPath)).WithMetadata(ReadOnly);
+                endpoints.MapHealthChecks(LivePath, Options(LivePath)).WithMetadata(ReadOnly);
+            });
+        });
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Probes only read: anything but GET and HEAD is 405.</summary>
+    private static readonly HttpMethodMetadata ReadOnly = new([HttpMethods.Get, HttpMethods.Head]);
+
+    /// <summary>Where Kestrel listens, with the real port when the configured one was 0.</summary>
+    public static Uri Address(IServiceProvider services) =>
+        new(services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    /// <summary>Kestrel's failure to listen as the one line the user gets.</summary>
+    public static BindFailedException BindFailed(Uri url, Exception e) =>
+        new($"cannot serve HTTP on {Format(new IPEndPoint(HostAddress(url), url.Port))}: {Reason(e)}");
+
+    /// <summary>Whether <paramref name="e"/> is Kestrel failing to listen (in use, not a local address).</summary>
+    public static bool IsBindFailure(Exception e) => e is IOException or SocketException;
+
+    private static HealthCheckResult Check(bool ok, ServerReadiness.Stage stage) =>
+        ok ? HealthCheckResult.Healthy("ok") : HealthCheckResult.Unhealthy(Describe(stage));
+
+    /// <summary>One check per path; the body is the check's one word ("ok", "starting", "shutting down").</summary>
+    private static HealthCheckOptions Options(string path) => new()
     {
-        try
+        Predicate = check => check.Tags.Contains(path),
+        ResponseWriter = (context, report) =>
         {
-            await _app.StopAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            await _app.DisposeAsync().ConfigureAwait(false);
-            _metrics.Dispose();
-        }
-    }
-
-    private static Task Answer(HttpContext context, bool ok, ServerReadiness.Stage stage)
-    {
-        var response = context.Response;
-        response.StatusCode = ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-        response.ContentType = "text/plain; charset=utf-8";
-        response.Headers.CacheControl = "no-store";
-        return response.WriteAsync(ok ? "ok\n" : $"{Describe(stage)}\n");
-    }
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            return context.Response.WriteAsync($"{report.Entries[path].Description}\n");
+        },
+    };
 
     private static string Describe(ServerReadiness.Stage stage) => stage switch
     {

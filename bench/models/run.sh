@@ -38,6 +38,10 @@ for model in "${models[@]}"; do
   driver_args+=(--model "$model=bench/models/$model/bin/Release/net10.0/$model.dll")
 done
 dotnet build bench/models/Driver -c Release --nologo -v quiet >&2
+# Pingpong and stream loads come from bench/echoload (C, epoll), as in bench/run.sh.
+command -v gcc >/dev/null || { echo "models/run.sh: gcc is needed to build bench/echoload (apt-get install -y gcc)" >&2; exit 2; }
+mkdir -p bench/build
+gcc -O2 -Wall -o bench/build/echoload bench/echoload/echoload.c
 
 load_prefix=()
 if command -v taskset >/dev/null && (( $(nproc) >= 2 )); then
@@ -63,6 +67,7 @@ trap 'exit 130' INT TERM
 # A hard cap on the whole run, in case anything hangs (each scenario is capped at 2 minutes besides).
 "${load_prefix[@]}" timeout --kill-after=10 1800 dotnet bench/models/Driver/bin/Release/net10.0/Driver.dll \
   --actor-echo ActorEcho/bin/Release/net10.0/ActorEcho.dll \
+  --echoload bench/build/echoload \
   --actor-config "${ACTOR_CONFIG:-bench/bench.hocon}" \
   --pid-file "$pid_file" \
   "${driver_args[@]}" &

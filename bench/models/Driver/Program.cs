@@ -4,7 +4,7 @@
 // the idle and slow-reader loads are bench/Compare's; the silent-client probe is here. A scenario a model cannot
 // do by design is "n/a (why)"; every other one is bounded in time, and a failure is one line in its cell.
 //
-// Usage: Driver --actor-echo DLL [--actor-config FILE] --model NAME=DLL ... [--server-cpu N] [--full]
+// Usage: Driver --actor-echo DLL --echoload PATH [--actor-config FILE] --model NAME=DLL ... [--server-cpu N] [--full]
 //               [--scenarios a,b,...] [--models a,b,...] [--pid-file FILE] [--json FILE]
 using System.Diagnostics;
 using System.Globalization;
@@ -29,7 +29,7 @@ catch (ArgumentException e)
 }
 
 var quick = !options.Full;
-var scenarios = new Scenarios(options.ActorEchoDll, quick) { IdleHold = TimeSpan.FromSeconds(quick ? 2 : 5) };
+var scenarios = new Scenarios(new EchoLoad(options.EchoLoadPath), quick) { IdleHold = TimeSpan.FromSeconds(quick ? 2 : 5) };
 var runner = new ScenarioRunner(options, scenarios, quick);
 
 var selected = ScenarioRunner.All.Where(s => options.Scenarios is null || options.Scenarios.Contains(s.Key)).ToList();
@@ -153,7 +153,7 @@ namespace ActorEcho.Models.Driver
 
         private async Task<CellResult> StreamAsync(Model model, Scenario scenario, ServerProcess server)
         {
-            var m = await scenarios.StreamAsync(scenario.Key, server, 10, 256 * 1024);
+            var m = await scenarios.StreamAsync(scenario.Key, server, 10, 256 * 1024, 16 * 1024);
             return new CellResult(model.Name, scenario.Key, $"{m.MegabytesPerSecond:N0} MB/s", [m]);
         }
 
@@ -175,7 +175,7 @@ namespace ActorEcho.Models.Driver
         /// nothing, then reads back and checks every byte) beside ten well-behaved pingpong clients.</summary>
         private async Task<CellResult> SlowReaderAsync(Model model, Scenario scenario, ServerProcess server)
         {
-            var slowScenarios = new Scenarios(options.ActorEchoDll, quick)
+            var slowScenarios = new Scenarios(new EchoLoad(options.EchoLoadPath), quick)
             {
                 SlowReaders = 1,
                 SlowReaderSending = TimeSpan.FromSeconds(quick ? 3 : 5),
@@ -350,6 +350,8 @@ namespace ActorEcho.Models.Driver
     internal sealed record Arguments
     {
         public required string ActorEchoDll { get; init; }
+        /// <summary>bench/echoload, the C load client (pingpong and stream loads).</summary>
+        public required string EchoLoadPath { get; init; }
         public required IReadOnlyList<Model> Models { get; init; }
         public string? ServerCpu { get; init; }
         public bool Full { get; init; }
@@ -387,12 +389,15 @@ namespace ActorEcho.Models.Driver
             }
             if (!values.TryGetValue("--actor-echo", out var actorEcho))
                 throw new ArgumentException("--actor-echo DLL is required");
+            if (!values.TryGetValue("--echoload", out var echoLoad))
+                throw new ArgumentException("--echoload PATH is required");
             // ActorEcho is the last model: the actor-per-connection one.
             models.Add(new Model("ActorEcho", actorEcho,
                 values.TryGetValue("--actor-config", out var config) ? ["--config", config] : []));
             return new Arguments
             {
                 ActorEchoDll = actorEcho,
+                EchoLoadPath = echoLoad,
                 Models = models,
                 ServerCpu = values.GetValueOrDefault("--server-cpu"),
                 Full = full,

@@ -1,0 +1,131 @@
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Dispatch;
+using Akka.Event;
+using Microsoft.Extensions.Logging;
+using AkkaLogLevel = Akka.Event.LogLevel;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace ActorEcho.Diagnostics;
+
+/// <summary>
+/// Akka's log events, handed to the host's Microsoft.Extensions.Logging (console on stderr, text or JSON:
+/// <see cref="HostLogging"/>). Configured in <c>akka.hocon</c> as <c>akka.loggers</c>. Each event keeps its
+/// template's named values as fields (<c>Accepting connection from {Remote}</c> gives a <c>Remote</c> field in
+/// JSON). An actor system without the host's <see cref="HostLogSetup"/> (the specs' own) writes Akka's usual line
+/// to stderr instead.
+/// </summary>
+public sealed class HostLogger : ActorBase, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
+{
+    private readonly HostLogSetup? _setup = Context.System.Settings.Setup.Get<HostLogSetup>().GetOrElse(null!);
+    private readonly Dictionary<string, ILogger> _loggers = [];
+
+    protected override bool Receive(object message)
+    {
+        switch (message)
+        {
+            case InitializeLogger:
+                Sender.Tell(new LoggerInitialized());
+                return true;
+            case LogEvent logEvent when _setup is null:
+                Console.Error.WriteLine(logEvent.ToString());
+                return true;
+            case LogEvent logEvent:
+                var logger = LoggerFor(logEvent);
+                var entry = new Entry(logEvent);
+                _setup.Startup.Write(() => logger.Log(LevelOf(logEvent.LogLevel()), default, entry, logEvent.Cause, Entry.Format));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>One category per logging class (<c>ActorEcho.Actors.EchoListener</c>), as .NET code logs.</summary>
+    private ILogger LoggerFor(LogEvent logEvent)
+    {
+        var category = logEvent.LogClass?.FullName ?? "Akka";
+        if (!_loggers.TryGetValue(category, out var logger))
+            _loggers[category] = logger = _setup!.LoggerFactory.CreateLogger(category);
+        return logger;
+    }
+
+    private static LogLevel LevelOf(AkkaLogLevel level) => level switch
+    {
+        AkkaLogLevel.DebugLevel => LogLevel.Debug,
+        AkkaLogLevel.InfoLevel => LogLevel.Information,
+        AkkaLogLevel.WarningLevel => LogLevel.Warning,
+        _ => LogLevel.Error,
+    };
+
+    /// <summary>The state Microsoft's formatters read: the template's named values, the source, the template.</summary>
+    private sealed class Entry : List<KeyValuePair<string, object?>>
+    {
+        private readonly string _message;
+
+        public Entry(LogEvent logEvent)
+        {
+            _message = logEvent.Message is LogMessage formatted ? formatted.ToString()! : logEvent.Message?.ToString() ?? "";
+            if (logEvent.TryGetProperties(out var properties) && properties is not null)
+                foreach (var (name, value) in properties)
+                    Add(new(name, value));
+            Add(new("LogSource", logEvent.LogSource));
+            Add(new("{OriginalFormat}", logEvent.GetTemplate()));
+        }
+
+        public static string Format(Entry entry, Exception? _) => entry._message;
+
+        public override string ToString() => _message;
+    }
+}
+
+/// <summary>What <see cref="HostLogger"/> needs from the host: its logger factory and the start-up gate.</summary>
+public sealed class HostLogSetup(ILoggerFactory loggerFactory, StartupLog startup) : Setup
+{
+    public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+    public StartupLog Startup { get; } = startup;
+}
+
+/// <summary>
+/// Holds the log back until the server is listening: if start-up fails (address in use, say), the user gets the
+/// host's one-line explanation, not the log of the failure with its stack trace; once the server listens, what
+/// was held is written out. One per host.
+/// </summary>
+public sealed class StartupLog
+{
+    /// <summary>Start-up entries held back at most (a start-up logs a handful).</summary>
+    private const int HeldLimit = 1000;
+
+    private readonly Lock _gate = new();
+    private List<Action>? _held = [];
+
+    public void Write(Action write)
+    {
+        lock (_gate)
+        {
+            if (_held is null)
+                write();
+            else if (_held.Count < HeldLimit)
+                _held.Add(write);
+        }
+    }
+
+    /// <summary>The server is listening: write what was held back and write directly from now on.</summary>
+    public void Release()
+    {
+        lock (_gate)
+        {
+            if (_held is null)
+                return;
+            foreach (var write in _held)
+                write();
+            _held = null;
+        }
+    }
+
+    /// <summary>Start-up failed and has been explained in one line: forget what was held back.</summary>
+    public void Discard()
+    {
+        lock (_gate)
+            _held?.Clear();
+    }
+}
