@@ -17,6 +17,7 @@ public sealed class CloseReasonSpec
         { CloseReason.Aborted, EchoMetrics.Reasons.Aborted },
         { CloseReason.Failed, EchoMetrics.Reasons.Failed },
         { CloseReason.Stopped, EchoMetrics.Reasons.Stopped },
+        { CloseReason.HandshakeFailed, EchoMetrics.Reasons.HandshakeFailed },
     };
 
     [Theory]

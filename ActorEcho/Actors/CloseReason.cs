@@ -33,4 +33,8 @@ public enum CloseReason
 
     /// <summary>The connection actor was stopped from outside (e.g. the actor system shut down).</summary>
     Stopped,
+
+    /// <summary>TLS only: the handshake did not complete (timeout, protocol error, refused certificate); nothing was
+    /// echoed. The reason is counted on <see cref="EchoMetrics.TlsHandshakesFailed"/>.</summary>
+    HandshakeFailed,
 }

@@ -167,7 +167,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             // handler's death.
             _connection.Tell(Tcp.Abort.Instance);
         }
-        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(ReportedReason()));
+        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(ReportedReason()), ConnectionKind.PlainEcho.ListenerTag);
     }
 
     private CloseReason ReportedReason() =>

@@ -86,6 +86,14 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     public sealed record AcceptQueueListeners(IReadOnlyList<IActorRef> Listeners);
 
+    /// <summary>Asks for the listener's <see cref="EchoBudget"/>, so that a second listener (TLS) can share it: one
+    /// bound on the echo bytes the whole server holds. Answered with the budget itself (in-process only).</summary>
+    public sealed class GetBudget
+    {
+        public static readonly GetBudget Instance = new();
+        private GetBudget() { }
+    }
+
     /// <summary>Why the listener ends the actor system itself: Akka.IO's listening socket failed (a fatal accept
     /// error stops Akka.IO's listener actor, and every connection with it), so the server can no longer serve.</summary>
     public sealed class ListeningSocketLost(string message) : CoordinatedShutdown.Reason
@@ -127,6 +135,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _drainWaiters = [];
     /// <summary>The echo bytes all this listener's connections hold, bounded by <c>max-buffered-bytes</c>.</summary>
     private readonly EchoBudget _budget;
+    /// <summary>What this listener's connections are: plain echo or TLS (<see cref="ConnectionKind"/>).</summary>
+    private readonly ConnectionKind _kind;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -147,16 +157,26 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <summary>In <see cref="Unbinding"/>: Akka.IO confirmed the listening socket released.</summary>
     private bool _unbound;
 
-    public EchoListener(EchoSettings settings, IPEndPoint endpoint)
+    public EchoListener(EchoSettings settings, IPEndPoint endpoint) : this(settings, endpoint, ConnectionKind.PlainEcho, null)
+    {
+    }
+
+    /// <param name="budget">The budget to share with another listener; null: a budget of its own.</param>
+    public EchoListener(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget? budget)
     {
         _settings = settings;
         _endpoint = endpoint;
-        _budget = new EchoBudget(settings.MaxBufferedBytes);
+        _kind = kind;
+        _budget = budget ?? new EchoBudget(settings.MaxBufferedBytes);
         Binding();
     }
 
     public static Props Props(EchoSettings settings, IPEndPoint endpoint) =>
         Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint));
+
+    /// <summary>A listener whose connections are of <paramref name="kind"/>, sharing <paramref name="budget"/>.</summary>
+    public static Props Props(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget budget) =>
+        Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint, kind, budget));
 
     /// <summary>A connection actor that throws is stopped, never restarted: its stream position and
     /// acknowledgement count cannot be rebuilt, and stopping it aborts just that one connection.</summary>
@@ -176,7 +196,9 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         if (_settings.ReusePort || _settings.AcceptQueues > 1)
             options.Add(ReusePortSocketOption.Instance);
         _bindOptions = options;
-        LogMemoryBound();
+        // The main listener speaks for the server's bound; a second listener's connections are in docs/tls.md.
+        if (_kind == ConnectionKind.PlainEcho)
+            LogMemoryBound();
         // The first bind resolves port 0; the other accept queues bind the port it got (see Binding).
         BindAcceptQueue(_endpoint);
     }
@@ -325,12 +347,13 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             PausedByBudget = _budget.PausedConnections,
         }));
         Receive<GetAcceptQueues>(_ => Sender.Tell(new AcceptQueueListeners(_tcpListeners.ToArray())));
+        Receive<GetBudget>(_ => Sender.Tell(_budget));
         Receive<Terminated>(terminated => _tcpListeners.Contains(terminated.ActorRef), terminated => OnListeningSocketLost(terminated.ActorRef));
         Receive<Terminated>(_ =>
         {
             _active--;
             _closed++;
-            EchoMetrics.ConnectionsActive.Add(-1);
+            EchoMetrics.ConnectionsActive.Add(-1, _kind.ListenerTag);
             if (_active == 0 && _drainStarted)
                 CompleteDrain();
         });
@@ -343,19 +366,19 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         _log.Info("Accepting connection from {0}", EndpointParser.Format(connected.RemoteAddress));
         var child = Context.ActorOf(
-            EchoConnection.Props(connection, connected.RemoteAddress, _settings, _budget), $"connection-{++_nextChildId}");
+            _kind.ConnectionProps(connection, connected.RemoteAddress, _settings, _budget), $"connection-{++_nextChildId}");
         Context.Watch(child);
         _active++;
         _accepted++;
-        EchoMetrics.ConnectionsActive.Add(1);
-        EchoMetrics.ConnectionsAccepted.Add(1);
+        EchoMetrics.ConnectionsActive.Add(1, _kind.ListenerTag);
+        EchoMetrics.ConnectionsAccepted.Add(1, _kind.ListenerTag);
         return child;
     }
 
     private void Reject(IActorRef connection)
     {
         _rejected++;
-        EchoMetrics.ConnectionsRejected.Add(1);
+        EchoMetrics.ConnectionsRejected.Add(1, _kind.ListenerTag);
         // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
         connection.Tell(new Tcp.Register(Self));
         connection.Tell(Tcp.Close.Instance);

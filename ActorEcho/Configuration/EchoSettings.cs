@@ -1,5 +1,6 @@
 using ActorEcho.Diagnostics;
 using ActorEcho.Networking;
+using ActorEcho.Tls;
 using ActorEcho.UdpEcho;
 using Akka.Configuration;
 
@@ -80,6 +81,9 @@ public sealed record EchoSettings
     /// <summary>The UDP echo (<c>actor-echo.udp</c>); off unless <c>udp.bind-address</c> is set.</summary>
     public UdpEchoSettings Udp { get; init; } = UdpEchoSettings.Off;
 
+    /// <summary>The TLS listener (<c>actor-echo.tls</c>); off unless <c>tls.bind-address</c> is set.</summary>
+    public TlsSettings Tls { get; init; } = TlsSettings.Off;
+
     /// <summary>Reads the <c>actor-echo</c> section of <paramref name="config"/>.</summary>
     /// <exception cref="SettingsException">a key is missing, malformed or out of range.</exception>
     public static EchoSettings Create(Config config)
@@ -109,6 +113,7 @@ public sealed record EchoSettings
             LameDuck = Read(section, "lame-duck", OptionalDuration),
             ReusePort = Read(section, "reuse-port", Boolean),
             Udp = UdpEchoSettings.Create(config),
+            Tls = TlsSettings.Create(config),
         };
         if (settings.HttpEndpoint is not null && settings.PrometheusEndpoint is not null)
             throw new SettingsException(

@@ -43,6 +43,22 @@ public static class EchoMetrics
 
         /// <summary>The connection actor was stopped from outside (e.g. the actor system shut down).</summary>
         public const string Stopped = "stopped";
+
+        /// <summary>TLS only: the handshake did not complete; nothing was echoed.</summary>
+        public const string HandshakeFailed = "handshake-failed";
+    }
+
+    /// <summary>The <c>reason</c> tag on <see cref="TlsHandshakesFailed"/>.</summary>
+    public static class HandshakeFailures
+    {
+        /// <summary>Not finished within <c>tls.handshake-timeout</c>.</summary>
+        public const string Timeout = "timeout";
+
+        /// <summary>Not TLS, a version or cipher not offered, a malformed message, or the client went away.</summary>
+        public const string Protocol = "protocol";
+
+        /// <summary>The client certificate was missing (when required) or did not verify against <c>tls.client-ca</c>.</summary>
+        public const string Certificate = "certificate";
     }
 
     public static readonly Meter Meter = new(MeterName, typeof(EchoMetrics).Assembly.GetName().Version?.ToString());
@@ -74,6 +90,12 @@ public static class EchoMetrics
     public static readonly UpDownCounter<long> ConnectionsPausedByBudget = Meter.CreateUpDownCounter<long>(
         "actorecho.connections.paused_by_budget", "{connection}", "Connections not read now because the server holds max-buffered-bytes (not those paused by their own watermark)");
 
+    public static readonly Counter<long> TlsHandshakesCompleted = Meter.CreateCounter<long>(
+        "actorecho.tls.handshakes.completed", "{handshake}", "TLS handshakes completed");
+
+    public static readonly Counter<long> TlsHandshakesFailed = Meter.CreateCounter<long>(
+        "actorecho.tls.handshakes.failed", "{handshake}", "TLS handshakes that failed, by reason: timeout, protocol, certificate");
+
     /// <summary>The <c>reason</c> tag for <paramref name="reason"/>, whose text is one of <see cref="Reasons"/>:
     /// cached, so that recording a close allocates nothing.</summary>
     public static KeyValuePair<string, object?> ReasonTag(CloseReason reason) => reason switch
@@ -87,6 +109,7 @@ public static class EchoMetrics
         CloseReason.Aborted => AbortedTag,
         CloseReason.Failed => FailedTag,
         CloseReason.Stopped => StoppedTag,
+        CloseReason.HandshakeFailed => HandshakeFailedTag,
         _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, null),
     };
 
@@ -100,4 +123,5 @@ public static class EchoMetrics
     private static readonly KeyValuePair<string, object?> AbortedTag = new(ReasonKey, Reasons.Aborted);
     private static readonly KeyValuePair<string, object?> FailedTag = new(ReasonKey, Reasons.Failed);
     private static readonly KeyValuePair<string, object?> StoppedTag = new(ReasonKey, Reasons.Stopped);
+    private static readonly KeyValuePair<string, object?> HandshakeFailedTag = new(ReasonKey, Reasons.HandshakeFailed);
 }

@@ -4,6 +4,7 @@ using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Networking;
 using ActorEcho.Operations;
+using ActorEcho.Tls;
 using ActorEcho.UdpEcho;
 using Akka;
 using Akka.Actor;
@@ -49,6 +50,9 @@ public sealed class EchoServer : IAsyncDisposable
     public IActorRef Listener { get; }
     public IPEndPoint LocalEndpoint { get; }
     public EchoSettings Settings { get; }
+
+    /// <summary>Where the TLS listener listens, or <c>null</c> when it is off (<see cref="TlsListener"/>).</summary>
+    public IPEndPoint? TlsLocalEndpoint { get; private init; }
 
     /// <summary>Where the UDP echo listens, or <c>null</c> when it is off.</summary>
     public IPEndPoint? UdpLocalEndpoint { get; private init; }
@@ -98,11 +102,13 @@ public sealed class EchoServer : IAsyncDisposable
             var udp = await BindUdpAsync(system, settings.Udp, timeouts.Bind).ConfigureAwait(false);
             var (listener, local) = await BindAsync(system, settings, endpoint, timeouts.Bind).ConfigureAwait(false);
             RegisterShutdownTasks(system, listener, timeouts);
+            // TLS (issue 19): a second listener beside the TCP one, sharing its budget; null when off.
+            var tls = await TlsListener.StartAsync(system, settings, listener, timeouts).ConfigureAwait(false);
             LameDuck.Register(system, readiness, settings.LameDuck);
             readiness.MarkServing();
             if (http is not null)
                 system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", http.Address);
-            return new EchoServer(system, listener, local, settings, readiness, http) { UdpLocalEndpoint = udp };
+            return new EchoServer(system, listener, local, settings, readiness, http) { UdpLocalEndpoint = udp, TlsLocalEndpoint = tls };
         }
         catch
         {
