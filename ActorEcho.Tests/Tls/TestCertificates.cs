@@ -39,7 +39,8 @@ public static class TestCertificates
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = DateTimeOffset.UtcNow;
-        using var ca = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+        // From 60 days back: room to issue the expired client certificate inside the CA's own validity.
+        using var ca = request.CreateSelfSigned(now.AddDays(-60), now.AddYears(1));
         return X509CertificateLoader.LoadPkcs12(ca.Export(X509ContentType.Pkcs12), null);
     }
 

@@ -18,7 +18,7 @@ public sealed class TlsBackpressureSpec(ITestOutputHelper output) : TlsKit(outpu
         var settings = BackpressureSettings() with { MaxBufferedBytes = Budget };
         var (listener, endpoint) = await StartTlsListenerAsync(settings);
         var clients = await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ =>
-            TlsClient.ConnectAsync(endpoint, ct, receiveBufferSize: FixedSocketBuffer)));
+            TlsClient.ConnectAsync(endpoint, ct, socketBufferSize: FixedSocketBuffer)));
         try
         {
             var data = Enumerable.Range(0, Clients).Select(i => LoopbackClient.RandomBytes(BytesEach, seed: i)).ToArray();

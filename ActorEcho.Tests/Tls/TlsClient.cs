@@ -23,11 +23,15 @@ public sealed class TlsClient : IAsyncDisposable
     /// <see cref="TestCertificates.Ca"/> unless <paramref name="trustAny"/>.</summary>
     public static async Task<TlsClient> ConnectAsync(IPEndPoint server, CancellationToken ct,
         X509Certificate2? clientCertificate = null, SslProtocols protocols = SslProtocols.None, bool trustAny = false,
-        int? receiveBufferSize = null)
+        int? socketBufferSize = null)
     {
         var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        if (receiveBufferSize is { } receive)
-            socket.ReceiveBufferSize = receive;
+        // Fixed buffers switch off the kernel's auto-tuning, which could hide megabytes in loopback buffers.
+        if (socketBufferSize is { } size)
+        {
+            socket.ReceiveBufferSize = size;
+            socket.SendBufferSize = size;
+        }
         SslStream? stream = null;
         try
         {
@@ -38,6 +42,8 @@ public sealed class TlsClient : IAsyncDisposable
                 TargetHost = "localhost",
                 EnabledSslProtocols = protocols,
                 ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+                // Always offer the spec's certificate, whatever CA names the server lists: the server must judge it.
+                LocalCertificateSelectionCallback = clientCertificate is null ? null : (_, _, _, _, _) => clientCertificate,
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                     trustAny || ChainsToTestCa(certificate),
             }, ct);

@@ -115,6 +115,32 @@ public sealed class TlsEchoSpec(ITestOutputHelper output) : TlsKit(output)
         await AwaitStatsAsync(listener, stats => Assert.Equal(1, stats.Active));
     }
 
+    /// <summary>The same refusal, independent of what the client's own TLS library still allows: a hand-made
+    /// TLS 1.1 ClientHello (no supported_versions extension) gets no ServerHello, at most an alert, and the close.</summary>
+    [Fact]
+    public async Task A_hand_made_TLS_1_1_ClientHello_gets_no_ServerHello()
+    {
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
+        var (_, endpoint) = await StartTlsListenerAsync(Settings());
+        using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
+        byte[] body =
+        [
+            0x03, 0x02, // client_version: TLS 1.1
+            .. LoopbackClient.RandomBytes(32, 11), // random
+            0x00, // no session id
+            0x00, 0x04, 0xC0, 0x14, 0x00, 0x2F, // two TLS 1.1 cipher suites
+            0x01, 0x00, // null compression only
+        ];
+        byte[] handshake = [0x01, 0x00, (byte)(body.Length >> 8), (byte)body.Length, .. body];
+        byte[] record = [0x16, 0x03, 0x01, (byte)(handshake.Length >> 8), (byte)handshake.Length, .. handshake];
+
+        await client.SendAsync(record, ct);
+        var (end, answer) = await client.ReceiveUntilClosedAsync(ct);
+
+        Output?.WriteLine($"TLS 1.1 ClientHello: {end} after [{Convert.ToHexString(answer)}]");
+        Assert.True(answer.Length == 0 || answer[0] == 21, "the server answered a TLS 1.1 ClientHello with something other than an alert");
+    }
+
     [Fact]
     public async Task Plain_TCP_and_TLS_listeners_side_by_side_each_serve_their_own()
     {
