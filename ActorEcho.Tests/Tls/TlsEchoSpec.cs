@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
 using ActorEcho.Tests.Support;
+using Akka.Actor;
 using Xunit.Abstractions;
 
 namespace ActorEcho.Tests.Tls;
@@ -29,6 +30,48 @@ public sealed class TlsEchoSpec(ITestOutputHelper output) : TlsKit(output)
         Assert.True(data.AsSpan().SequenceEqual(echo), "the echo differs from what was sent");
         // ... and the TCP connection ends too (FIN) after the close_notify.
         Assert.Equal(0, await client.Socket.ReceiveAsync(new byte[1], SocketFlags.None, ct));
+    }
+
+    [Theory]
+    [InlineData(SslProtocols.Tls12)]
+    [InlineData(SslProtocols.Tls13)]
+    public async Task Half_close_by_close_notify_finishes_the_echo_in_either_version(SslProtocols protocol)
+    {
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
+        var (_, endpoint) = await StartTlsListenerAsync(Settings());
+        await using var client = await TlsClient.ConnectAsync(endpoint, ct, protocols: protocol);
+        Assert.Equal(protocol, client.Stream.SslProtocol);
+        var data = LoopbackClient.RandomBytes(300_000, seed: (int)protocol);
+
+        var echo = await client.EchoWithHalfCloseAsync(data, ct);
+
+        Assert.True(data.AsSpan().SequenceEqual(echo), "the echo differs from what was sent");
+    }
+
+    [Fact]
+    public async Task The_drain_sends_close_notify_then_FIN_to_an_idle_client()
+    {
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
+        var (listener, endpoint) = await StartTlsListenerAsync(Settings(s => s with { DrainQuiet = TimeSpan.FromMilliseconds(200) }));
+        await using var client = await TlsClient.ConnectAsync(endpoint, ct);
+        await client.AssertEchoesAsync(seed: 5, ct);
+
+        var drained = listener.Ask<Akka.Done>(ActorEcho.Actors.EchoListener.DrainConnections.Instance, TimeSpan.FromSeconds(20));
+
+        Assert.Empty(await client.ReceiveToEndAsync(ct)); // close_notify: the TLS stream ends cleanly
+        Assert.Equal(0, await client.Socket.ReceiveAsync(new byte[1], SocketFlags.None, ct)); // then FIN
+        await drained;
+    }
+
+    [Fact]
+    public async Task An_idle_client_gets_close_notify_at_the_idle_timeout()
+    {
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
+        var (_, endpoint) = await StartTlsListenerAsync(Settings(s => s with { IdleTimeout = TimeSpan.FromMilliseconds(400) }));
+        await using var client = await TlsClient.ConnectAsync(endpoint, ct);
+        await client.AssertEchoesAsync(seed: 6, ct);
+
+        Assert.Empty(await client.ReceiveToEndAsync(ct));
     }
 
     [Fact]
