@@ -25,7 +25,7 @@ internal sealed class TlsEchoClient
 
     private readonly Option<bool> _tls = new("--tls")
     {
-        Description = "Use TLS (1.2 or 1.3) to the server's TLS listener; the server certificate is checked against the system's trust store unless --ca or --insecure",
+        Description = "Use TLS (1.2 or 1.3); the server certificate is checked against the system's trust store unless --ca or --insecure",
     };
 
     private readonly Option<string?> _ca = new("--ca")
@@ -170,8 +170,9 @@ internal sealed class TlsEchoClient
             throw EchoFailureException.Network($"connection closed by {target} after {received} of {expected.Length} bytes of echo");
     }
 
+    /// <summary>The client side's options (also <c>bench --tls</c>'s): what to trust, what to present.</summary>
     /// <exception cref="ArgumentException">a bad combination or an unreadable file: one line for the user.</exception>
-    private static SslClientAuthenticationOptions Options(string host, string? caFile, bool insecure, string? certificateFile, string? keyFile)
+    internal static SslClientAuthenticationOptions Options(string host, string? caFile, bool insecure, string? certificateFile, string? keyFile)
     {
         if (insecure && caFile is not null)
             throw new ArgumentException("--ca and --insecure exclude each other");
