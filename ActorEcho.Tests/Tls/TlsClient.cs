@@ -95,7 +95,7 @@ public sealed class TlsClient : IAsyncDisposable
     {
         var receiving = ReceiveToEndAsync(ct);
         await SendAsync(data, ct);
-        await Stream.ShutdownAsync();
+        await ActorEcho.Cli.TlsEchoClient.SendCloseNotifyAsync(Stream);
         return await receiving;
     }
 

@@ -111,6 +111,7 @@ public sealed partial class TlsProcessSpec(ITestOutputHelper output) : IDisposab
         var unverified = await HostProcess.RunAsync(["client", "--tls", $"127.0.0.1:{port}", "hello"], Patience);
         var plain = await HostProcess.RunAsync(["client", $"127.0.0.1:{tcpPort}", "hello TCP"], Patience);
 
+        output.WriteLine($"verified: {verified.Stderr}mutual: {mutual.Stderr}unverified: {unverified.Stderr}plain: {plain.Stderr}");
         Assert.Equal((0, "hello TLS"), (verified.ExitCode, verified.Stdout.TrimEnd('\n')));
         Assert.Equal((0, "hello mTLS"), (mutual.ExitCode, mutual.Stdout.TrimEnd('\n')));
         // Not signed by a CA the system trusts: refused, in one line.

@@ -143,7 +143,7 @@ internal sealed class TlsBenchCommand
                 {
                     await tls.WriteAsync(one, ct);
                     await tls.ReadExactlyAsync(one, ct);
-                    await tls.ShutdownAsync();
+                    await TlsEchoClient.SendCloseNotifyAsync(tls);
                 }
                 if (tally() is { } counted)
                     Interlocked.Increment(ref counted.Count);

@@ -159,7 +159,7 @@ internal sealed class TlsEchoClient
                 await tls.WriteAsync(chunk.AsMemory(0, length));
             Volatile.Write(ref inputOver, true);
             idle.CancelAfter(timeout);
-            await tls.ShutdownAsync(); // close_notify: TLS's half-close
+            await SendCloseNotifyAsync(tls); // TLS's half-close
         }
         catch (IOException e)
         {
@@ -168,6 +168,25 @@ internal sealed class TlsEchoClient
         await replies;
         if (expected is not null && received < expected.Length)
             throw EchoFailureException.Network($"connection closed by {target} after {received} of {expected.Length} bytes of echo");
+    }
+
+    /// <summary>Sends close_notify. OpenSSL refuses it ("shutdown while in init") while the reading side is
+    /// processing a post-handshake message, such as the session tickets a TLS 1.3 server sends right after the
+    /// handshake: that passes in moments, so try again a few times.</summary>
+    internal static async Task SendCloseNotifyAsync(SslStream tls)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await tls.ShutdownAsync();
+                return;
+            }
+            catch (CryptographicException) when (attempt < 10)
+            {
+                await Task.Delay(10 * attempt);
+            }
+        }
     }
 
     /// <summary>The client side's options (also <c>bench --tls</c>'s): what to trust, what to present.</summary>

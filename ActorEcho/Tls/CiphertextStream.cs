@@ -18,10 +18,10 @@ internal sealed class CiphertextStream(IActorRef connectionActor) : Stream
     public override bool CanWrite => true;
     public override bool CanSeek => false;
 
+    /// <summary>A read of an empty buffer (SslStream passes on the echo loop's zero-byte read) completes when
+    /// ciphertext is there to read, without taking any.</summary>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        if (buffer.IsEmpty)
-            return ValueTask.FromResult(0);
         // Continuations run on the thread pool, never on the actor's thread that completes them.
         var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         connectionActor.Tell(new CiphertextRead(buffer, done));

@@ -399,7 +399,18 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
     {
         if (_pendingRead is not { } read)
             return;
-        if (!_unread.IsEmpty)
+        if (read.Buffer.IsEmpty)
+        {
+            // A zero-byte read: answered once there is something to read (or the end), which it leaves unread.
+            if (_unread.IsEmpty && !_ciphertextEnded)
+            {
+                RequestRead();
+                return;
+            }
+            _pendingRead = null;
+            read.Done.TrySetResult(0);
+        }
+        else if (!_unread.IsEmpty)
         {
             var buffer = read.Buffer;
             var count = _unread.CopyTo(ref buffer, 0, Math.Min(buffer.Length, _unread.Count));

@@ -53,13 +53,16 @@ internal static class TlsSession
     }
 
     /// <summary>Echoes until the client's close_notify (or the end of the ciphertext the actor gives: the client's
-    /// FIN, the drain, the idle timeout), then sends our close_notify.</summary>
+    /// FIN, the drain, the idle timeout), then sends our close_notify. The plaintext buffer is rented only once
+    /// ciphertext has arrived (a zero-byte read waits for it), so an idle connection holds none, as SslStream
+    /// itself then holds no buffer either.</summary>
     private static async Task EchoAsync(SslStream ssl, KeyValuePair<string, object?> listenerTag)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(PlaintextBufferSize);
-        try
+        while (true)
         {
-            while (true)
+            await ssl.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+            var buffer = ArrayPool<byte>.Shared.Rent(PlaintextBufferSize);
+            try
             {
                 var read = await ssl.ReadAsync(buffer.AsMemory(0, PlaintextBufferSize)).ConfigureAwait(false);
                 if (read == 0)
@@ -68,11 +71,19 @@ internal static class TlsSession
                 await ssl.WriteAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
                 EchoMetrics.BytesSent.Add(read, listenerTag);
             }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        try
+        {
             await ssl.ShutdownAsync().ConfigureAwait(false);
         }
-        finally
+        catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or InvalidOperationException)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // Our close_notify could not be sent (the client is gone, or OpenSSL is mid-message): the echo itself is
+            // complete, and the FIN that follows still ends the stream.
         }
     }
 }
