@@ -28,8 +28,9 @@ public sealed record TlsEchoKind(TlsServerCredentials Credentials, TimeSpan Hand
 /// its previous write completed. A write completes at once while the <see cref="EchoWindow"/> of ciphertext handed to
 /// Akka.IO and not yet acknowledged allows another read (the same watermarks and <see cref="EchoBudget"/> rule as
 /// plain echo), otherwise on the acknowledgement that reopens it. The budget counts ciphertext: those are the bytes
-/// this connection holds beyond its fixed buffers (SslStream's, one plaintext buffer of
-/// <see cref="TlsSession.PlaintextBufferSize"/>, at most one frame of ciphertext read ahead).</para>
+/// this connection holds beyond its fixed state (SslStream's and OpenSSL's, a plaintext buffer of
+/// <see cref="TlsSession.PlaintextBufferSize"/> while a record is echoed, at most one frame of ciphertext read
+/// ahead).</para>
 /// <para>States: <see cref="Handshaking"/> (timer: handshake-timeout) → <see cref="Echoing"/> (or
 /// <see cref="Draining"/>) → <see cref="Closing"/>. The echo ends when the ciphertext ends: the client's close_notify
 /// (SslStream reads 0), or this actor ending the ciphertext it gives SslStream (the client's FIN, the drain once
