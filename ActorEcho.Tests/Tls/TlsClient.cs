@@ -95,7 +95,7 @@ public sealed class TlsClient : IAsyncDisposable
     {
         var receiving = ReceiveToEndAsync(ct);
         await SendAsync(data, ct);
-        await ActorEcho.Cli.TlsEchoClient.SendCloseNotifyAsync(Stream);
+        await ActorEcho.Cli.TlsEchoClient.SendCloseNotifyAsync(Stream, Socket);
         return await receiving;
     }
 

@@ -138,12 +138,12 @@ internal sealed class TlsBenchCommand
             var one = new byte[1];
             while (!ct.IsCancellationRequested)
             {
-                var (_, tls) = await ConnectAsync(ct);
+                var (socket, tls) = await ConnectAsync(ct);
                 await using (tls)
                 {
                     await tls.WriteAsync(one, ct);
                     await tls.ReadExactlyAsync(one, ct);
-                    await TlsEchoClient.SendCloseNotifyAsync(tls);
+                    await TlsEchoClient.SendCloseNotifyAsync(tls, socket);
                 }
                 if (tally() is { } counted)
                     Interlocked.Increment(ref counted.Count);

@@ -96,11 +96,11 @@ internal sealed class TlsEchoClient
             if (message is null)
             {
                 await using var input = Console.OpenStandardInput();
-                await EchoAsync(tls, input, null, output, timeout, target);
+                await EchoAsync(tls, socket, input, null, output, timeout, target);
             }
             else
             {
-                await EchoAsync(tls, new MemoryStream(Encoding.UTF8.GetBytes(message)), Encoding.UTF8.GetBytes(message), output, timeout, target);
+                await EchoAsync(tls, socket, new MemoryStream(Encoding.UTF8.GetBytes(message)), Encoding.UTF8.GetBytes(message), output, timeout, target);
             }
             return ExitCodes.Ok;
         }
@@ -116,7 +116,7 @@ internal sealed class TlsEchoClient
 
     /// <summary>Copies <paramref name="input"/> to the server, then close_notify; meanwhile copies the echo to
     /// <paramref name="output"/> until the server's close_notify, checking it against <paramref name="expected"/>.</summary>
-    private static async Task EchoAsync(SslStream tls, Stream input, byte[]? expected, Stream output, TimeSpan timeout, string target)
+    private static async Task EchoAsync(SslStream tls, Socket socket, Stream input, byte[]? expected, Stream output, TimeSpan timeout, string target)
     {
         using var idle = new CancellationTokenSource();
         var received = 0L;
@@ -159,7 +159,7 @@ internal sealed class TlsEchoClient
                 await tls.WriteAsync(chunk.AsMemory(0, length));
             Volatile.Write(ref inputOver, true);
             idle.CancelAfter(timeout);
-            await SendCloseNotifyAsync(tls); // TLS's half-close
+            await SendCloseNotifyAsync(tls, socket); // TLS's half-close
         }
         catch (IOException e)
         {
@@ -170,22 +170,20 @@ internal sealed class TlsEchoClient
             throw EchoFailureException.Network($"connection closed by {target} after {received} of {expected.Length} bytes of echo");
     }
 
-    /// <summary>Sends close_notify. OpenSSL refuses it ("shutdown while in init") while the reading side is
-    /// processing a post-handshake message, such as the session tickets a TLS 1.3 server sends right after the
-    /// handshake: that passes in moments, so try again a few times.</summary>
-    internal static async Task SendCloseNotifyAsync(SslStream tls)
+    /// <summary>Sends close_notify, TLS's half-close; where that fails, a TCP half-close (FIN) instead, which the
+    /// server reads as the same end. On Linux, OpenSSL may refuse a close_notify while the reading side is busy:
+    /// "shutdown while in init" as it processes the session tickets a TLS 1.3 server sends after the handshake, or
+    /// SSL_ERROR_SYSCALL in the middle of a read (both seen with SslStream reading on another thread). Retrying is
+    /// not safe (OpenSSL may count the close_notify as sent), a FIN always is.</summary>
+    internal static async Task SendCloseNotifyAsync(SslStream tls, Socket socket)
     {
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
-            {
-                await tls.ShutdownAsync();
-                return;
-            }
-            catch (CryptographicException) when (attempt < 10)
-            {
-                await Task.Delay(10 * attempt);
-            }
+            await tls.ShutdownAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
+        {
+            socket.Shutdown(SocketShutdown.Send);
         }
     }
 
