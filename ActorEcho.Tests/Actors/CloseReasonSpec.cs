@@ -20,6 +20,7 @@ public sealed class CloseReasonSpec
         { CloseReason.ProxyHeaderTimeout, "proxy-header-timeout" },
         { CloseReason.ProxyHeaderInvalid, "proxy-header-invalid" },
         { CloseReason.Refused, "refused" },
+        { CloseReason.HandshakeFailed, "handshake-failed" },
     };
 
     [Theory]

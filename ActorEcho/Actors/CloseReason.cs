@@ -45,4 +45,8 @@ public enum CloseReason
     /// <summary>PROXY protocol on: the client named by the header was refused (per-source limits, allow, deny;
     /// the reason is on <see cref="EchoMetrics.ConnectionsRejected"/>); nothing echoed.</summary>
     Refused,
+
+    /// <summary>TLS only: the handshake did not complete (timeout, protocol error, refused certificate); nothing was
+    /// echoed. The reason is counted on <see cref="EchoMetrics.TlsHandshakesFailed"/>.</summary>
+    HandshakeFailed,
 }

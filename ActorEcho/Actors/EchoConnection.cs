@@ -212,7 +212,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             _connection.Tell(Tcp.Abort.Instance);
         }
         var reason = ReportedReason();
-        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(reason));
+        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(reason), ConnectionKind.PlainEcho.ListenerTag);
         if (_settings.Edge.AccessLog)
             LogAccess(reason);
     }

@@ -90,6 +90,14 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     public sealed record AcceptQueueListeners(IReadOnlyList<IActorRef> Listeners);
 
+    /// <summary>Asks for the listener's <see cref="EchoBudget"/>, so that a second listener (TLS) can share it: one
+    /// bound on the echo bytes the whole server holds. Answered with the budget itself (in-process only).</summary>
+    public sealed class GetBudget
+    {
+        public static readonly GetBudget Instance = new();
+        private GetBudget() { }
+    }
+
     /// <summary>Why the listener ends the actor system itself: Akka.IO's listening socket failed (a fatal accept
     /// error stops Akka.IO's listener actor, and every connection with it), so the server can no longer serve.</summary>
     public sealed class ListeningSocketLost(string message) : CoordinatedShutdown.Reason
@@ -131,6 +139,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private readonly List<IActorRef> _drainWaiters = [];
     /// <summary>The echo bytes all this listener's connections hold, bounded by <c>max-buffered-bytes</c>.</summary>
     private readonly EchoBudget _budget;
+    /// <summary>What this listener's connections are: plain echo or TLS (<see cref="ConnectionKind"/>).</summary>
+    private readonly ConnectionKind _kind;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -158,11 +168,17 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private readonly DropLog _refusalLog;
     private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
-    public EchoListener(EchoSettings settings, IPEndPoint endpoint)
+    public EchoListener(EchoSettings settings, IPEndPoint endpoint) : this(settings, endpoint, ConnectionKind.PlainEcho, null)
+    {
+    }
+
+    /// <param name="budget">The budget to share with another listener; null: a budget of its own.</param>
+    public EchoListener(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget? budget)
     {
         _settings = settings;
         _endpoint = endpoint;
-        _budget = new EchoBudget(settings.MaxBufferedBytes);
+        _kind = kind;
+        _budget = budget ?? new EchoBudget(settings.MaxBufferedBytes);
         var edge = settings.Edge;
         if (edge.LimitsPerSource)
             _sources = new SourceTable(edge.PerSourceMaxConnections, edge.PerSourceConnectRate, edge.MaxSources, TimeProvider.System);
@@ -172,6 +188,10 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     public static Props Props(EchoSettings settings, IPEndPoint endpoint) =>
         Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint));
+
+    /// <summary>A listener whose connections are of <paramref name="kind"/>, sharing <paramref name="budget"/>.</summary>
+    public static Props Props(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget budget) =>
+        Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint, kind, budget));
 
     /// <summary>Refusals counted since the last summary line still get their line.</summary>
     protected override void PostStop() => _refusalLog.Flush();
@@ -194,7 +214,9 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         if (_settings.ReusePort || _settings.AcceptQueues > 1)
             options.Add(ReusePortSocketOption.Instance);
         _bindOptions = options;
-        LogMemoryBound();
+        // The main listener speaks for the server's bound; a second listener's connections are in docs/tls.md.
+        if (_kind == ConnectionKind.PlainEcho)
+            LogMemoryBound();
         // The first bind resolves port 0; the other accept queues bind the port it got (see Binding).
         BindAcceptQueue(_endpoint);
     }
@@ -343,6 +365,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             PausedByBudget = _budget.PausedConnections,
         }));
         Receive<GetAcceptQueues>(_ => Sender.Tell(new AcceptQueueListeners(_tcpListeners.ToArray())));
+        Receive<GetBudget>(_ => Sender.Tell(_budget));
         Receive<Terminated>(terminated => _tcpListeners.Contains(terminated.ActorRef), terminated => OnListeningSocketLost(terminated.ActorRef));
         Receive<Terminated>(terminated =>
         {
@@ -350,7 +373,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
                 _sources?.Closed(source);
             _active--;
             _closed++;
-            EchoMetrics.ConnectionsActive.Add(-1);
+            EchoMetrics.ConnectionsActive.Add(-1, _kind.ListenerTag);
             if (_active == 0 && _drainStarted)
                 CompleteDrain();
         });
@@ -366,7 +389,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private IActorRef? AcceptOrRefuse(IActorRef connection, Tcp.Connected connected)
     {
         var peer = (IPEndPoint)connected.RemoteAddress;
-        if (_settings.Edge.ProxyProtocol != ProxyProtocolMode.Off)
+        if (_settings.Edge.ProxyProtocol != ProxyProtocolMode.Off && _kind.ReadsProxyHeader)
         {
             // Its header, if any, is never read: an untrusted peer must not choose its address.
             if (!_settings.Edge.TrustedSources.Contains(peer.Address))
@@ -404,7 +427,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             _sourceOf[Sender] = source;
         _log.Info("Accepting connection from {Remote} via {Balancer}", EndpointParser.Format(request.Client), EndpointParser.Format(request.Balancer));
         _accepted++;
-        EchoMetrics.ConnectionsAccepted.Add(1);
+        EchoMetrics.ConnectionsAccepted.Add(1, _kind.ListenerTag);
         Sender.Tell(Admission.Granted.Instance);
     }
 
@@ -437,7 +460,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private void CountRefusal(string refusal, IPEndPoint client)
     {
         _rejected++;
-        EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal));
+        EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal), _kind.ListenerTag);
         _refusalLog.Dropped(refusal, EndpointParser.Format(client));
     }
 
@@ -448,15 +471,15 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         if (!expectProxyHeader)
             _log.Info("Accepting connection from {Remote}", EndpointParser.Format(connected.RemoteAddress));
         var child = Context.ActorOf(
-            EchoConnection.Props(connection, connected.RemoteAddress, connected.LocalAddress, _settings, _budget, expectProxyHeader),
+            _kind.ConnectionProps(connection, connected.RemoteAddress, connected.LocalAddress, _settings, _budget, expectProxyHeader),
             $"connection-{++_nextChildId}");
         Context.Watch(child);
         _active++;
-        EchoMetrics.ConnectionsActive.Add(1);
+        EchoMetrics.ConnectionsActive.Add(1, _kind.ListenerTag);
         if (!expectProxyHeader)
         {
             _accepted++;
-            EchoMetrics.ConnectionsAccepted.Add(1);
+            EchoMetrics.ConnectionsAccepted.Add(1, _kind.ListenerTag);
         }
         return child;
     }
@@ -464,7 +487,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private void Reject(IActorRef connection, string refusal = Refusal.MaxConnections)
     {
         _rejected++;
-        EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal));
+        EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal), _kind.ListenerTag);
         // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
         connection.Tell(new Tcp.Register(Self));
         connection.Tell(Tcp.Close.Instance);

@@ -68,6 +68,7 @@ public sealed class BenchCommand : Command
     };
 
     private readonly UdpBenchCommand _udp;
+    private readonly TlsBenchCommand _tls;
 
     public BenchCommand() : base("bench", "Load an echo server (any, not only this one) and report throughput and latency")
     {
@@ -98,7 +99,10 @@ public sealed class BenchCommand : Command
             }
         });
         _udp = new UdpBenchCommand(this);
-        SetAction((result, _) => _udp.IsRequested(result) ? _udp.RunAsync(UdpRequest(result)) : RunAsync(result));
+        _tls = new TlsBenchCommand(this);
+        SetAction((result, _) => _udp.IsRequested(result) ? _udp.RunAsync(UdpRequest(result))
+            : _tls.IsRequested(result) ? _tls.RunAsync(result, TlsRequest(result))
+            : RunAsync(result));
     }
 
     /// <summary>By the mode's own name, not the enum's (AcceptOnlyFromAmong has already rejected other words).</summary>
@@ -112,6 +116,11 @@ public sealed class BenchCommand : Command
 
     /// <summary>The same options, for <c>--udp</c>: connections are sockets and the timeout is the loss timeout.</summary>
     private UdpBenchCommand.Request UdpRequest(ParseResult result) => new(
+        result.GetRequiredValue(_address), result.GetValue(_mode), result.GetValue(_connections), result.GetValue(_size),
+        result.GetValue(_duration), result.GetValue(_warmup), result.GetValue(_timeout), result.GetValue(_json));
+
+    /// <summary>The same options, for <c>--tls</c> (<see cref="TlsBenchCommand"/>).</summary>
+    private TlsBenchCommand.Request TlsRequest(ParseResult result) => new(
         result.GetRequiredValue(_address), result.GetValue(_mode), result.GetValue(_connections), result.GetValue(_size),
         result.GetValue(_duration), result.GetValue(_warmup), result.GetValue(_timeout), result.GetValue(_json));
 

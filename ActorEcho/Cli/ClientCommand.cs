@@ -34,6 +34,7 @@ public sealed class ClientCommand : Command
         $"Connect timeout, and how long to wait for more echo once everything is sent: 10, 500ms, 1m (default {Dialer.Describe(DefaultTimeout)})");
 
     private readonly UdpEchoClient _udp;
+    private readonly TlsEchoClient _tls;
 
     public ClientCommand() : base("client", "Send a message (or stdin) to an echo server and print the echo")
     {
@@ -42,8 +43,11 @@ public sealed class ClientCommand : Command
         Options.Add(_timeout);
         CommandLineValues.CheckPositive(_timeout);
         _udp = new UdpEchoClient(this);
+        _tls = new TlsEchoClient(this);
         SetAction((result, _) => _udp.IsRequested(result)
             ? _udp.RunAsync(result, result.GetRequiredValue(_address), result.GetValue(_message), result.GetValue(_timeout))
+            : _tls.IsRequested(result)
+            ? _tls.RunAsync(result, result.GetRequiredValue(_address), result.GetValue(_message), result.GetValue(_timeout) ?? DefaultTimeout)
             : RunAsync(result.GetRequiredValue(_address), result.GetValue(_message), result.GetValue(_timeout) ?? DefaultTimeout));
     }
 

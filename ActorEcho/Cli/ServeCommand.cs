@@ -5,6 +5,7 @@ using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
 using ActorEcho.Networking;
+using ActorEcho.Tls;
 using ActorEcho.UdpEcho;
 using Akka.Actor;
 
@@ -35,15 +36,22 @@ public sealed class ServeCommand : Command
         HelpName = "ADDRESS",
     };
 
+    private readonly Option<string?> _tls = new("--tls")
+    {
+        Description = "Also serve TLS echo on this address, overriding actor-echo.tls.bind-address (needs actor-echo.tls.certificate): 127.0.0.1:2443",
+        HelpName = "ADDRESS",
+    };
+
     public ServeCommand() : base("serve", "Run the echo server until Ctrl-C or SIGTERM (the default command)")
     {
         Arguments.Add(_address);
         Options.Add(_config);
         Options.Add(_udp);
-        SetAction((result, _) => RunAsync(result.GetValue(_address), result.GetValue(_config), result.GetValue(_udp)));
+        Options.Add(_tls);
+        SetAction((result, _) => RunAsync(result.GetValue(_address), result.GetValue(_config), result.GetValue(_udp), result.GetValue(_tls)));
     }
 
-    private static async Task<int> RunAsync(string? address, string? configPath, string? udpAddress)
+    private static async Task<int> RunAsync(string? address, string? configPath, string? udpAddress, string? tlsAddress)
     {
         // Once started, the host owns Ctrl-C and SIGTERM (graceful shutdown). Until then they are caught here, so
         // that a signal that arrives while the server is still starting also ends in a drain and exit code 0;
@@ -65,6 +73,8 @@ public sealed class ServeCommand : Command
                 settings = settings with { BindAddress = address };
             if (NonEmpty(udpAddress) is { } udp)
                 settings = settings with { Udp = UdpEchoSettings.WithBindAddress(config, settings.Udp, udp) };
+            if (NonEmpty(tlsAddress) is { } tls)
+                settings = settings with { Tls = settings.Tls.WithBindAddress(tls) };
             var endpoint = await EndpointParser.ResolveAsync(settings.BindAddress);
             server = await EchoServer.StartAsync(config, settings, endpoint, PrintListening);
         }
@@ -100,6 +110,8 @@ public sealed class ServeCommand : Command
         static void PrintListening(EchoServer server)
         {
             Console.Out.WriteLine($"Listening on {EndpointParser.Format(server.LocalEndpoint)}");
+            if (server.TlsLocalEndpoint is { } tlsEndpoint)
+                Console.Out.WriteLine($"Listening on tls {EndpointParser.Format(tlsEndpoint)}");
             if (server.UdpLocalEndpoint is { } udpEndpoint)
                 Console.Out.WriteLine($"Listening on udp {EndpointParser.Format(udpEndpoint)}");
             Console.Out.Flush();

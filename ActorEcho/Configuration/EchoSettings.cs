@@ -1,6 +1,7 @@
 using ActorEcho.Diagnostics;
 using ActorEcho.Edge;
 using ActorEcho.Networking;
+using ActorEcho.Tls;
 using ActorEcho.UdpEcho;
 using Akka.Configuration;
 
@@ -83,6 +84,9 @@ public sealed record EchoSettings
     /// <summary>The PROXY protocol, per-source limits, allow and deny lists, the access log (issue 18).</summary>
     public EdgeSettings Edge { get; init; } = EdgeSettings.Off;
 
+    /// <summary>The TLS listener (<c>actor-echo.tls</c>); off unless <c>tls.bind-address</c> is set.</summary>
+    public TlsSettings Tls { get; init; } = TlsSettings.Off;
+
     /// <summary>Reads the <c>actor-echo</c> section of <paramref name="config"/>.</summary>
     /// <exception cref="SettingsException">a key is missing, malformed or out of range.</exception>
     public static EchoSettings Create(Config config)
@@ -113,6 +117,7 @@ public sealed record EchoSettings
             LogFormat = Read(section, "log-format", LogFormatOf),
             Udp = UdpEchoSettings.Create(config),
             Edge = EdgeSettings.Create(section),
+            Tls = TlsSettings.Create(config),
         };
         if (settings.AcceptQueues > 1 && !OperatingSystem.IsLinux())
             throw new SettingsException($"{SectionName}.accept-queues above 1 needs SO_REUSEPORT's load balancing, on Linux only");

@@ -13,6 +13,19 @@ public static class EchoMetrics
 {
     public const string MeterName = "ActorEcho";
 
+    /// <summary>The <c>reason</c> tag on <see cref="TlsHandshakesFailed"/>.</summary>
+    public static class HandshakeFailures
+    {
+        /// <summary>Not finished within <c>tls.handshake-timeout</c>.</summary>
+        public const string Timeout = "timeout";
+
+        /// <summary>Not TLS, a version or cipher not offered, a malformed message, or the client went away.</summary>
+        public const string Protocol = "protocol";
+
+        /// <summary>The client certificate was missing (when required) or did not verify against <c>tls.client-ca</c>.</summary>
+        public const string Certificate = "certificate";
+    }
+
     public static readonly Meter Meter = new(MeterName, typeof(EchoMetrics).Assembly.GetName().Version?.ToString());
 
     public static readonly UpDownCounter<long> ConnectionsActive = Meter.CreateUpDownCounter<long>(
@@ -41,6 +54,12 @@ public static class EchoMetrics
 
     public static readonly UpDownCounter<long> ConnectionsPausedByBudget = Meter.CreateUpDownCounter<long>(
         "actorecho.connections.paused_by_budget", "{connection}", "Connections not read now because the server holds max-buffered-bytes (not those paused by their own watermark)");
+
+    public static readonly Counter<long> TlsHandshakesCompleted = Meter.CreateCounter<long>(
+        "actorecho.tls.handshakes.completed", "{handshake}", "TLS handshakes completed");
+
+    public static readonly Counter<long> TlsHandshakesFailed = Meter.CreateCounter<long>(
+        "actorecho.tls.handshakes.failed", "{handshake}", "TLS handshakes that failed, by reason: timeout, protocol, certificate");
 
     /// <summary>The <c>reason</c> tag on <see cref="ConnectionsClosed"/> for <paramref name="reason"/>: cached, so
     /// that recording a close allocates nothing.</summary>

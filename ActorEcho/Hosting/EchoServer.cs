@@ -4,6 +4,7 @@ using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Networking;
 using ActorEcho.Operations;
+using ActorEcho.Tls;
 using ActorEcho.UdpEcho;
 using Akka;
 using Akka.Actor;
@@ -49,6 +50,7 @@ public sealed class EchoServer : IAsyncDisposable
         Listener = listeners.Tcp;
         LocalEndpoint = listeners.TcpEndpoint;
         UdpLocalEndpoint = listeners.UdpEndpoint;
+        TlsLocalEndpoint = listeners.TlsEndpoint;
         HttpAddress = listeners.HttpAddress;
         Settings = settings;
         Readiness = readiness;
@@ -60,6 +62,9 @@ public sealed class EchoServer : IAsyncDisposable
     public IActorRef Listener { get; }
     public IPEndPoint LocalEndpoint { get; }
     public EchoSettings Settings { get; }
+
+    /// <summary>Where the TLS listener listens, or <c>null</c> when it is off (<see cref="TlsListener"/>).</summary>
+    public IPEndPoint? TlsLocalEndpoint { get; }
 
     /// <summary>Where the UDP echo listens, or <c>null</c> when it is off.</summary>
     public IPEndPoint? UdpLocalEndpoint { get; }
@@ -217,6 +222,7 @@ public sealed class EchoServer : IAsyncDisposable
         public IActorRef Tcp { get; set; } = ActorRefs.Nobody;
         public IPEndPoint TcpEndpoint { get; set; } = new(IPAddress.None, 0);
         public IPEndPoint? UdpEndpoint { get; set; }
+        public IPEndPoint? TlsEndpoint { get; set; }
         public Uri? HttpAddress { get; set; }
     }
 
@@ -239,6 +245,8 @@ public sealed class EchoServer : IAsyncDisposable
             listeners.TcpEndpoint = await BindAsync(listener, endpoint, timeouts.Bind).ConfigureAwait(false);
             listeners.Tcp = listener;
             RegisterShutdownTasks(system, listener, timeouts);
+            // TLS (issue 19): a second listener beside the TCP one, sharing its budget; null when off.
+            listeners.TlsEndpoint = await TlsListener.StartAsync(system, settings, listener, timeouts).ConfigureAwait(false);
             LameDuck.Register(system, readiness, settings.LameDuck);
             readiness.MarkServing();
             if (settings.HttpEndpoint is not null)

@@ -1,0 +1,57 @@
+using System.Security.Authentication;
+using ActorEcho.Actors;
+using ActorEcho.Diagnostics;
+using ActorEcho.Tests.Server;
+using ActorEcho.Tests.Support;
+using ActorEcho.Tls;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Xunit.Abstractions;
+
+namespace ActorEcho.Tests.Tls;
+
+/// <summary>Handshake outcomes on the ActorEcho meter, by reason; the meter is process-wide, hence the isolated
+/// collection.</summary>
+[Collection(IsolatedCollection.Name)]
+public sealed class TlsHandshakeMetricsSpec(ITestOutputHelper output) : TlsKit(output)
+{
+    [Fact]
+    public async Task Handshake_failures_are_counted_by_reason_and_closes_tagged_tls()
+    {
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
+        using var failed = new MetricCollector<long>(EchoMetrics.TlsHandshakesFailed);
+        using var completed = new MetricCollector<long>(EchoMetrics.TlsHandshakesCompleted);
+        using var closed = new MetricCollector<long>(EchoMetrics.ConnectionsClosed);
+        var (_, endpoint) = await StartTlsListenerAsync(Settings(), TestCertificates.ServerCredentials(ClientCertificateMode.Required),
+            handshakeTimeout: TimeSpan.FromMilliseconds(300));
+
+        await using (var good = await TlsClient.ConnectAsync(endpoint, ct, TestCertificates.GoodClient()))
+            await good.AssertEchoesAsync(seed: 1, ct);
+        using (var garbage = await LoopbackClient.ConnectAsync(endpoint, ct))
+        {
+            await garbage.SendAsync(LoopbackClient.RandomBytes(500, 3), ct);
+            await garbage.ReceiveUntilClosedAsync(ct);
+        }
+        using (var silent = await LoopbackClient.ConnectAsync(endpoint, ct))
+            await silent.ReceiveUntilClosedAsync(ct);
+        try
+        {
+            await using var expired = await TlsClient.ConnectAsync(endpoint, ct, TestCertificates.ExpiredClient());
+            await expired.SendAsync(new byte[10], ct);
+            _ = await expired.Stream.ReadAsync(new byte[10], ct);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException)
+        {
+        }
+
+        await failed.WaitForMeasurementsAsync(3, ct);
+        long Failed(string reason) => failed.GetMeasurementSnapshot()
+            .Where(m => Equals(m.Tags["reason"], reason)).Sum(m => m.Value);
+        Assert.Equal(1, Failed(EchoMetrics.HandshakeFailures.Protocol));
+        Assert.Equal(1, Failed(EchoMetrics.HandshakeFailures.Timeout));
+        Assert.Equal(1, Failed(EchoMetrics.HandshakeFailures.Certificate));
+        Assert.Equal(1, completed.GetMeasurementSnapshot().Sum(m => m.Value));
+        await closed.WaitForMeasurementsAsync(4, ct);
+        Assert.All(closed.GetMeasurementSnapshot(), m => Assert.Equal("tls", m.Tags["listener"]));
+        Assert.Equal(3, closed.GetMeasurementSnapshot().Count(m => Equals(m.Tags["reason"], EchoMetrics.ReasonText(CloseReason.HandshakeFailed))));
+    }
+}

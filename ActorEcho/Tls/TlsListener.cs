@@ -1,0 +1,58 @@
+using System.Net;
+using ActorEcho.Actors;
+using ActorEcho.Configuration;
+using ActorEcho.Hosting;
+using ActorEcho.Networking;
+using Akka;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorEcho.Tls;
+
+/// <summary>
+/// Starts the optional TLS listener (<c>actor-echo.tls</c>): a second <see cref="EchoListener"/> whose connections
+/// are <see cref="TlsEchoConnection"/>s. It shares the main listener's <see cref="EchoBudget"/> (one bound on the
+/// echo bytes the server holds) and has its own max-connections count, drain and shutdown tasks (see akka.hocon).
+/// </summary>
+public static class TlsListener
+{
+    /// <summary>Loads the credentials, binds, and registers the drain; returns the address bound, or null when TLS is
+    /// off.</summary>
+    /// <exception cref="SettingsException">the certificate, key or CA bundle cannot be used.</exception>
+    /// <exception cref="BindFailedException">the address cannot be bound.</exception>
+    public static async Task<IPEndPoint?> StartAsync(ActorSystem system, EchoSettings settings, IActorRef mainListener,
+        ServerTimeouts timeouts)
+    {
+        var tls = settings.Tls;
+        if (tls.BindAddress is not { } address)
+            return null;
+        var endpoint = await EndpointParser.ResolveAsync(address).ConfigureAwait(false);
+        var credentials = TlsServerCredentials.Load(tls, EndpointParser.Split(address).Host);
+        if (tls.Certificate == TlsSettings.SelfSigned)
+            system.Log.Info("TLS: self-signed certificate made at start, SHA-256 fingerprint {0}", credentials.Fingerprint);
+        var budget = await mainListener.Ask<EchoBudget>(EchoListener.GetBudget.Instance, timeouts.Bind).ConfigureAwait(false);
+        var listener = system.ActorOf(
+            EchoListener.Props(settings, endpoint, new TlsEchoKind(credentials, tls.HandshakeTimeout), budget), "tls-listener");
+        var result = await listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, timeouts.Bind).ConfigureAwait(false);
+        if (result is EchoListener.BindFailed failed)
+            throw new BindFailedException($"tls: {failed.Reason}");
+        RegisterShutdownTasks(system, listener, timeouts);
+        return (IPEndPoint)((EchoListener.BindSucceeded)result).LocalAddress;
+    }
+
+    /// <summary>The same phases as the main listener's (<see cref="EchoServer"/>), under names of their own.</summary>
+    private static void RegisterShutdownTasks(ActorSystem system, IActorRef listener, ServerTimeouts timeouts)
+    {
+        var shutdown = CoordinatedShutdown.Get(system);
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "tls-stop-accepting", async () =>
+        {
+            await listener.Ask<Done>(EchoListener.StopAccepting.Instance, timeouts.StopAccepting).ConfigureAwait(false);
+            return Done.Instance;
+        });
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "tls-drain-connections", async () =>
+        {
+            await listener.Ask<Done>(EchoListener.DrainConnections.Instance, timeouts.Drain).ConfigureAwait(false);
+            return Done.Instance;
+        });
+    }
+}

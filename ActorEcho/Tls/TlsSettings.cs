@@ -1,0 +1,142 @@
+using ActorEcho.Configuration;
+using ActorEcho.Diagnostics;
+using Akka.Configuration;
+
+namespace ActorEcho.Tls;
+
+/// <summary>Whether the TLS listener asks its clients for a certificate (<c>actor-echo.tls.client-certificate</c>).</summary>
+public enum ClientCertificateMode
+{
+    /// <summary>No certificate is asked for.</summary>
+    Off,
+
+    /// <summary>Asked for; a client without one is served, a client with one that does not verify is refused.</summary>
+    Optional,
+
+    /// <summary>Asked for; a client without one, or with one that does not verify, is refused.</summary>
+    Required,
+}
+
+/// <summary>
+/// The <c>actor-echo.tls</c> section, read once at start-up: the TLS listener, off unless <c>bind-address</c> is set.
+/// Every key, its default and why is documented in <c>akka.hocon</c>; docs/tls.md says how it works.
+/// </summary>
+public sealed record TlsSettings
+{
+    public const string SectionName = "actor-echo.tls";
+
+    /// <summary>The word for a certificate made at start (<see cref="SelfSignedCertificate"/>).</summary>
+    public const string SelfSigned = "self-signed";
+
+    /// <summary>TLS off: <c>bind-address = off</c>.</summary>
+    public static TlsSettings Off { get; } = new();
+
+    /// <summary>Address to serve TLS on (<c>127.0.0.1:2443</c>), or <c>null</c> for no TLS listener.</summary>
+    public string? BindAddress { get; init; }
+
+    /// <summary>A PEM certificate chain (with <see cref="PrivateKey"/>), a PKCS#12 file, or <see cref="SelfSigned"/>;
+    /// <c>null</c>: none configured (an error when TLS is on).</summary>
+    public string? Certificate { get; init; }
+
+    /// <summary>The PEM private key of a PEM <see cref="Certificate"/>.</summary>
+    public string? PrivateKey { get; init; }
+
+    /// <summary>Name of the environment variable holding the PKCS#12 file's password, or <c>null</c>: no password.</summary>
+    public string? Pkcs12PasswordVariable { get; init; }
+
+    public ClientCertificateMode ClientCertificate { get; init; } = ClientCertificateMode.Off;
+
+    /// <summary>PEM bundle of the CAs a client certificate must chain to (and nothing else).</summary>
+    public string? ClientCa { get; init; }
+
+    /// <summary>A client that has not finished its handshake this long after connecting is closed.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public bool IsOn => BindAddress is not null;
+
+    /// <summary>Reads <c>actor-echo.tls</c> and checks it (<see cref="Validate"/>).</summary>
+    /// <exception cref="SettingsException">a key is missing, malformed, or the keys do not fit together.</exception>
+    public static TlsSettings Create(Config config)
+    {
+        var section = config.GetConfig(SectionName);
+        if (section is null || section.IsEmpty)
+            throw new SettingsException($"the configuration has no '{SectionName}' section");
+        var settings = new TlsSettings
+        {
+            BindAddress = Read(section, "bind-address", OptionalString),
+            Certificate = Read(section, "certificate", OptionalString),
+            PrivateKey = Read(section, "private-key", OptionalString),
+            Pkcs12PasswordVariable = Read(section, "pkcs12-password-env", OptionalString),
+            ClientCertificate = Read(section, "client-certificate", Mode),
+            ClientCa = Read(section, "client-ca", OptionalString),
+            HandshakeTimeout = Read(section, "handshake-timeout", Duration),
+        };
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>The settings with the TLS listener on <paramref name="address"/> (<c>serve --tls ADDRESS</c>), checked.</summary>
+    /// <exception cref="SettingsException">the keys do not fit together.</exception>
+    public TlsSettings WithBindAddress(string address)
+    {
+        var settings = this with { BindAddress = address.Trim() };
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>Checks the keys against each other when TLS is on; the files themselves are read when the listener
+    /// starts (<see cref="TlsServerCredentials.Load"/>).</summary>
+    /// <exception cref="SettingsException">they do not fit.</exception>
+    public void Validate()
+    {
+        if (!IsOn)
+            return;
+        if (Certificate is null)
+            throw new SettingsException(
+                $"{SectionName}.bind-address is set but {SectionName}.certificate is not: name a PEM or PKCS#12 file, or \"{SelfSigned}\"");
+        if (ClientCertificate != ClientCertificateMode.Off && ClientCa is null)
+            throw new SettingsException(
+                $"{SectionName}.client-certificate = {ClientCertificate.ToString().ToLowerInvariant()} needs {SectionName}.client-ca (a PEM bundle of the CAs to trust)");
+    }
+
+    private static T Read<T>(Config section, string key, Func<Config, string, T> read)
+    {
+        if (!section.HasPath(key))
+            throw new SettingsException($"{SectionName}.{key} is missing");
+        try
+        {
+            return read(section, key);
+        }
+        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException or NotSupportedException)
+        {
+            throw new SettingsException($"{SectionName}.{key}: cannot read '{section.GetString(key)}': {OneLine.Of(e.Message)}");
+        }
+    }
+
+    /// <summary><c>off</c> (or empty): <c>null</c>; otherwise the text, trimmed.</summary>
+    private static string? OptionalString(Config section, string key)
+    {
+        var raw = section.GetString(key)?.Trim();
+        return string.IsNullOrEmpty(raw) || string.Equals(raw, "off", StringComparison.OrdinalIgnoreCase)
+               || string.Equals(raw, "false", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : raw;
+    }
+
+    private static ClientCertificateMode Mode(Config section, string key) =>
+        section.GetString(key)?.Trim().ToLowerInvariant() switch
+        {
+            "off" or "false" => ClientCertificateMode.Off,
+            "optional" => ClientCertificateMode.Optional,
+            "required" => ClientCertificateMode.Required,
+            var other => throw new SettingsException($"{SectionName}.{key} must be off, optional or required, got '{other}'"),
+        };
+
+    private static TimeSpan Duration(Config section, string key)
+    {
+        var value = section.GetTimeSpan(key, allowInfinite: false);
+        if (value <= TimeSpan.Zero)
+            throw new SettingsException($"{SectionName}.{key} must be a positive duration, got '{section.GetString(key)}'");
+        return value;
+    }
+}
