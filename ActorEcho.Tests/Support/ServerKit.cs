@@ -65,6 +65,10 @@ public abstract class ServerKit(ITestOutputHelper output)
     protected static Task<EchoListener.ListenerStats> StatsAsync(IActorRef listener) =>
         listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, Patience);
 
+    /// <summary>The listener's echo budget (in-process: the live object, read as its connections use it).</summary>
+    protected static Task<EchoBudget> BudgetAsync(IActorRef listener) =>
+        listener.Ask<EchoBudget>(EchoListener.GetBudget.Instance, Patience);
+
     /// <summary>Waits until the listener's counters satisfy <paramref name="assert"/> (which throws until then).</summary>
     protected Task AwaitStatsAsync(IActorRef listener, Action<EchoListener.ListenerStats> assert) =>
         AwaitAssertAsync(async () => assert(await StatsAsync(listener)), Patience, TimeSpan.FromMilliseconds(20));

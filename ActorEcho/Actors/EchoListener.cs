@@ -27,8 +27,21 @@ namespace ActorEcho.Actors;
 /// It also applies the edge settings (docs/edge.md): the PROXY protocol's trusted sources, allow and deny, and the
 /// per-source limits, whose counts it keeps (see <see cref="Admission"/> for why here).
 /// </summary>
-/// <remarks>States: <see cref="Binding"/> → <see cref="Accepting"/> → <see cref="Draining"/> →
-/// <see cref="Unbinding"/> (every connection ended; the listening socket is being released).</remarks>
+/// <remarks>
+/// <para>States, each a behaviour that handles only what can happen in it (no two of a state's handlers take the
+/// same message, so their registration order does not matter):</para>
+/// <list type="bullet">
+/// <item><see cref="Binding"/>: the accept queues are being bound.</item>
+/// <item><see cref="Accepting"/>: serving.</item>
+/// <item><see cref="StoppingAccepting"/>: shutdown has begun (the first phase); clients are still accepted and served as
+/// usual until the drain starts.</item>
+/// <item><see cref="Draining"/>: every connection is asked to finish; new clients are served under the drain's rule.</item>
+/// <item><see cref="DrainTimedOut"/>: <c>drain-timeout</c> ran out; new clients are refused, the connections left
+/// finish within <c>drain-linger</c> or are stopped.</item>
+/// <item><see cref="Unbinding"/>: every connection ended; the listening sockets are being released.</item>
+/// <item><see cref="Released"/>: nothing left; the drain is answered at once.</item>
+/// </list>
+/// </remarks>
 public sealed class EchoListener : ReceiveActor, IWithTimers
 {
     /// <summary>Asks for the outcome of the bind; answered with <see cref="BindSucceeded"/> or <see cref="BindFailed"/>.</summary>
@@ -71,14 +84,9 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         private GetStats() { }
     }
 
-    public sealed record ListenerStats(int Active, long Accepted, long Rejected, long Closed)
-    {
-        /// <summary>Echo bytes the connections hold now (<see cref="EchoBudget.HeldBytes"/>).</summary>
-        public long BufferedBytes { get; init; }
-
-        /// <summary>Connections waiting for the budget (<see cref="EchoBudget.PausedConnections"/>).</summary>
-        public int PausedByBudget { get; init; }
-    }
+    /// <summary>The listener's counters. The budget's use is read from the budget itself (<see cref="GetBudget"/>):
+    /// it changes with every write and ack, not only with the listener's own messages.</summary>
+    public sealed record ListenerStats(int Active, long Accepted, long Rejected, long Closed);
 
     /// <summary>Asks for Akka.IO's listener actors, one per accept queue (<c>actor-echo.accept-queues</c>);
     /// answered with <see cref="AcceptQueueListeners"/> once all are bound.</summary>
@@ -114,10 +122,11 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         private AllListenersReleased() { }
     }
 
-    private sealed class DrainTimedOut
+    /// <summary>Timer: <c>drain-timeout</c> ran out.</summary>
+    private sealed class DrainTimeoutElapsed
     {
-        public static readonly DrainTimedOut Instance = new();
-        private DrainTimedOut() { }
+        public static readonly DrainTimeoutElapsed Instance = new();
+        private DrainTimeoutElapsed() { }
     }
 
     /// <summary>Timer: connections were given <c>drain-linger</c> (and a margin) after the drain timeout to finish
@@ -156,10 +165,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private long _rejected;
     private long _closed;
     private long _nextChildId;
-    private bool _drainStarted;
-    private bool _drainTimedOut;
-    /// <summary>In <see cref="Unbinding"/>: Akka.IO confirmed the listening socket released.</summary>
-    private bool _unbound;
+    /// <summary>Akka.IO's TCP manager, which binds: the system's, unless a spec gives a stand-in.</summary>
+    private readonly IActorRef? _tcpManager;
     /// <summary>Per-source counts (<c>actor-echo.per-source</c>); null when no per-source limit is set.</summary>
     private readonly SourceTable? _sources;
     /// <summary>The source each connection counts against in <see cref="_sources"/>, released when it ends.</summary>
@@ -173,9 +180,13 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     }
 
     /// <param name="budget">The budget to share with another listener; null: a budget of its own.</param>
-    public EchoListener(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget? budget)
+    /// <param name="tcpManager">Akka.IO's TCP manager, to which the binds go; null: the system's. Specs give a probe,
+    /// and drive the drain in virtual time.</param>
+    public EchoListener(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget? budget,
+        IActorRef? tcpManager = null)
     {
         _settings = settings;
+        _tcpManager = tcpManager;
         _endpoint = endpoint;
         _kind = kind;
         _budget = budget ?? new EchoBudget(settings.MaxBufferedBytes);
@@ -241,7 +252,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <summary>Pull mode makes each accepted connection read only when its handler asks (ResumeReading): the
     /// backpressure EchoConnection relies on. Push mode's SuspendReading arrives too late to bound memory.</summary>
     private void BindAcceptQueue(EndPoint endpoint) =>
-        Context.System.Tcp().Tell(new Tcp.Bind(Self, endpoint, _settings.Backlog, _bindOptions, pullMode: true));
+        (_tcpManager ?? Context.System.Tcp()).Tell(new Tcp.Bind(Self, endpoint, _settings.Backlog, _bindOptions, pullMode: true));
 
     private void Binding()
     {
@@ -276,111 +287,121 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             else
                 Sender.Tell(_bindResult);
         });
-        CommonReceives();
+        Receive<Terminated>(terminated => OnListeningSocketLost(terminated.ActorRef));
+        Queries();
     }
 
     private void Accepting()
     {
-        Receive<Tcp.Connected>(connected =>
-        {
-            if (_active >= _settings.MaxConnections)
-            {
-                _log.Warning("Rejecting connection from {0}: max-connections ({1}) reached",
-                    EndpointParser.Format(connected.RemoteAddress), _settings.MaxConnections);
-                Reject(Sender);
-            }
-            else
-            {
-                AcceptOrRefuse(Sender, connected);
-            }
-        });
+        Receive<Tcp.Connected>(connected => AcceptWithinLimit(Sender, connected));
         Receive<StopAccepting>(_ =>
         {
             _log.Info("Shutting down; {0} connection(s) open", _active);
-            Become(Draining);
+            Become(StoppingAccepting);
             Sender.Tell(Akka.Done.Instance);
         });
-        Receive<DrainConnections>(_ =>
-        {
-            Become(Draining);
-            StartDrain(Sender);
-        });
-        CommonReceives();
+        Receive<DrainConnections>(_ => StartDrain(Sender));
+        Serving(draining: false);
+    }
+
+    /// <summary>Shutdown has begun but the drain has not: Akka.IO still accepts (the listening socket cannot be
+    /// closed early), and those clients are served as usual until the drain reaches them too.</summary>
+    private void StoppingAccepting()
+    {
+        Receive<Tcp.Connected>(connected => AcceptWithinLimit(Sender, connected));
+        Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
+        Receive<DrainConnections>(_ => StartDrain(Sender));
+        Serving(draining: false);
     }
 
     private void Draining()
     {
         // Akka.IO keeps accepting until the listening socket is released at the very end: serve those clients
         // under the drain's rule, as a balancer (or the kernel, with reuse-port) may still send them here.
-        Receive<Tcp.Connected>(connected =>
-        {
-            if (_drainTimedOut)
-            {
-                // Past drain-timeout nobody is served any more; the socket goes within drain-linger.
-                Reject(Sender, Refusal.ShuttingDown);
-            }
-            else if (_active >= _settings.MaxConnections)
-            {
-                _log.Warning("Rejecting connection from {0}: max-connections ({1}) reached",
-                    EndpointParser.Format(connected.RemoteAddress), _settings.MaxConnections);
-                Reject(Sender);
-            }
-            else
-            {
-                var child = AcceptOrRefuse(Sender, connected);
-                if (_drainStarted)
-                    child?.Tell(EchoConnection.Drain.Instance);
-            }
-        });
+        Receive<Tcp.Connected>(connected => AcceptWithinLimit(Sender, connected)?.Tell(EchoConnection.Drain.Instance));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
-        Receive<DrainConnections>(_ => StartDrain(Sender));
-        Receive<DrainTimedOut>(_ =>
+        Receive<DrainConnections>(_ => _drainWaiters.Add(Sender));
+        Receive<DrainTimeoutElapsed>(_ =>
         {
-            _drainTimedOut = true;
-            if (_active == 0)
-                return;
+            Become(DrainTimedOut);
             _log.Warning("Drain timeout ({0}) reached; {1} connection(s) still active: echoing what they sent, then FIN, reset after {2}",
                 _settings.DrainTimeout, _active, _settings.DrainLinger);
             foreach (var child in Context.GetChildren())
                 child.Tell(EchoConnection.DrainTimeoutReached.Instance);
             Timers.StartSingleTimer(DrainAbandoned.Instance, DrainAbandoned.Instance, _settings.DrainLinger + AbandonMargin);
         });
+        Serving(draining: true);
+    }
+
+    private void DrainTimedOut()
+    {
+        // Past drain-timeout nobody is served any more; the socket goes within drain-linger.
+        Receive<Tcp.Connected>(_ => Reject(Sender, Refusal.ShuttingDown));
+        Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
+        Receive<DrainConnections>(_ => _drainWaiters.Add(Sender));
         Receive<DrainAbandoned>(_ =>
         {
-            if (_active == 0)
-                return;
             _log.Warning("Aborting {0} connection(s) that did not close within {1} of the drain timeout", _active, _settings.DrainLinger);
             foreach (var child in Context.GetChildren())
                 Context.Stop(child);
         });
-        CommonReceives();
+        Serving(draining: true);
     }
 
-    private void CommonReceives()
+    /// <summary>What every state with connections handles alike: their ends, a lost listening socket, admissions,
+    /// the ends of rejected connections, queries. <paramref name="draining"/>: the last connection's end completes
+    /// the drain, and a lost listening socket is no reason to shut down (that is under way).</summary>
+    private void Serving(bool draining)
     {
-        Receive<GetBindResult>(_ => Sender.Tell(_bindResult));
-        Receive<GetStats>(_ => Sender.Tell(new ListenerStats(_active, _accepted, _rejected, _closed)
+        Receive<Terminated>(terminated => IsAcceptQueue(terminated.ActorRef), terminated =>
         {
-            BufferedBytes = _budget.HeldBytes,
-            PausedByBudget = _budget.PausedConnections,
-        }));
-        Receive<GetAcceptQueues>(_ => Sender.Tell(new AcceptQueueListeners(_tcpListeners.ToArray())));
-        Receive<GetBudget>(_ => Sender.Tell(_budget));
-        Receive<Terminated>(terminated => _tcpListeners.Contains(terminated.ActorRef), terminated => OnListeningSocketLost(terminated.ActorRef));
-        Receive<Terminated>(terminated =>
+            if (draining)
+                _listenersToRelease.Remove(terminated.ActorRef); // the drain completes without an unbind
+            else
+                OnListeningSocketLost(terminated.ActorRef);
+        });
+        Receive<Terminated>(terminated => !IsAcceptQueue(terminated.ActorRef), terminated =>
         {
-            if (_sourceOf.Remove(terminated.ActorRef, out var source))
-                _sources?.Closed(source);
-            _active--;
-            _closed++;
-            EchoMetrics.ConnectionsActive.Add(-1, _kind.ListenerTag);
-            if (_active == 0 && _drainStarted)
+            OnConnectionEnded(terminated.ActorRef);
+            if (draining && _active == 0)
                 CompleteDrain();
         });
         Receive<Admission.Request>(OnAdmissionRequest);
         // Rejected connections have this actor as their handler; their end needs no action.
         Receive<Tcp.ConnectionClosed>(_ => { });
         Receive<Tcp.CommandFailed>(failed => _log.Warning("Listener command failed: {0}", failed));
+        Receive<GetBindResult>(_ => Sender.Tell(_bindResult));
+        Queries();
+    }
+
+    /// <summary>Questions every state answers the same way.</summary>
+    private void Queries()
+    {
+        Receive<GetStats>(_ => Sender.Tell(new ListenerStats(_active, _accepted, _rejected, _closed)));
+        Receive<GetAcceptQueues>(_ => Sender.Tell(new AcceptQueueListeners(_tcpListeners.ToArray())));
+        Receive<GetBudget>(_ => Sender.Tell(_budget));
+    }
+
+    private bool IsAcceptQueue(IActorRef actor) => _tcpListeners.Contains(actor);
+
+    /// <summary>Serves the client if <c>max-connections</c> allows; returns its actor, or null if it was refused.</summary>
+    private IActorRef? AcceptWithinLimit(IActorRef connection, Tcp.Connected connected)
+    {
+        if (_active < _settings.MaxConnections)
+            return AcceptOrRefuse(connection, connected);
+        _log.Warning("Rejecting connection from {0}: max-connections ({1}) reached",
+            EndpointParser.Format(connected.RemoteAddress), _settings.MaxConnections);
+        Reject(connection);
+        return null;
+    }
+
+    private void OnConnectionEnded(IActorRef connection)
+    {
+        if (_sourceOf.Remove(connection, out var source))
+            _sources?.Closed(source);
+        _active--;
+        _closed++;
+        EchoMetrics.ConnectionsActive.Add(-1, _kind.ListenerTag);
     }
 
     /// <summary>Within max-connections: the edge's checks on the peer, then the connection actor. With the PROXY
@@ -501,21 +522,21 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         _bindWaiters.Clear();
     }
 
+    /// <summary>From <see cref="Accepting"/> or <see cref="StoppingAccepting"/>: every connection is asked to finish,
+    /// or, with none left, the sockets are released at once.</summary>
     private void StartDrain(IActorRef requester)
     {
         _drainWaiters.Add(requester);
-        if (_drainStarted)
-            return;
-        _drainStarted = true;
         if (_active == 0)
         {
             CompleteDrain();
             return;
         }
+        Become(Draining);
         _log.Info("Draining {0} connection(s), at most {1}", _active, _settings.DrainTimeout);
         foreach (var child in Context.GetChildren())
             child.Tell(EchoConnection.Drain.Instance);
-        Timers.StartSingleTimer(DrainTimedOut.Instance, DrainTimedOut.Instance, _settings.DrainTimeout);
+        Timers.StartSingleTimer(DrainTimeoutElapsed.Instance, DrainTimeoutElapsed.Instance, _settings.DrainTimeout);
     }
 
     /// <summary>Every connection has ended: only now is it safe to release the listening socket (an unbind
@@ -531,11 +552,10 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
                 listener.Tell(Tcp.Unbind.Instance);
     }
 
+    /// <summary>Akka.IO's listener stopped outside a drain: its socket failed, and every connection with it.</summary>
     private void OnListeningSocketLost(IActorRef listener)
     {
         _listenersToRelease.Remove(listener);
-        if (_drainStarted)
-            return; // shutting down anyway; the drain completes without an unbind
         var reason = new ListeningSocketLost(
             $"the listening socket on {EndpointParser.Format((_bindResult as BindSucceeded)?.LocalAddress ?? _endpoint)} failed (Akka.IO's listener stopped); shutting down");
         _log.Error(reason.Message);
@@ -553,27 +573,38 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private void Unbinding()
     {
         // Akka.IO's listener stops itself after answering Unbound; its death before that means the same.
-        Receive<Terminated>(terminated => _tcpListeners.Contains(terminated.ActorRef), terminated => OnReleased(terminated.ActorRef));
+        Receive<Terminated>(terminated => IsAcceptQueue(terminated.ActorRef), terminated => OnReleased(terminated.ActorRef));
+        Receive<Terminated>(terminated => !IsAcceptQueue(terminated.ActorRef), _ => { }); // nothing is served now
         Receive<Tcp.Unbound>(_ => OnReleased(Sender));
         Receive<AllListenersReleased>(_ =>
         {
             _log.Debug("Listening socket released");
-            _unbound = true;
+            Become(Released);
             foreach (var waiter in _drainWaiters)
                 waiter.Tell(Akka.Done.Instance);
             _drainWaiters.Clear();
         });
+        Receive<DrainConnections>(_ => _drainWaiters.Add(Sender));
+        Closed();
+    }
+
+    private void Released()
+    {
+        Receive<DrainConnections>(_ => Sender.Tell(Akka.Done.Instance));
+        Receive<Terminated>(_ => { });
+        Closed();
+    }
+
+    /// <summary>What <see cref="Unbinding"/> and <see cref="Released"/> handle alike: no client is served any more.</summary>
+    private void Closed()
+    {
         Receive<Tcp.Connected>(_ => Reject(Sender, Refusal.ShuttingDown));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
-        Receive<DrainConnections>(_ =>
-        {
-            if (_unbound)
-                Sender.Tell(Akka.Done.Instance);
-            else
-                _drainWaiters.Add(Sender);
-        });
-        Receive<DrainTimedOut>(_ => { });
+        Receive<DrainTimeoutElapsed>(_ => { });
         Receive<DrainAbandoned>(_ => { });
-        CommonReceives();
+        Receive<Tcp.ConnectionClosed>(_ => { });
+        Receive<Tcp.CommandFailed>(failed => _log.Warning("Listener command failed: {0}", failed));
+        Receive<GetBindResult>(_ => Sender.Tell(_bindResult));
+        Queries();
     }
 }
