@@ -200,9 +200,11 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     public static Props Props(EchoSettings settings, IPEndPoint endpoint) =>
         Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint));
 
-    /// <summary>A listener whose connections are of <paramref name="kind"/>, sharing <paramref name="budget"/>.</summary>
-    public static Props Props(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget budget) =>
-        Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint, kind, budget));
+    /// <summary>A listener whose connections are of <paramref name="kind"/>, sharing <paramref name="budget"/>; its
+    /// binds go to <paramref name="tcpManager"/> (null: Akka.IO's).</summary>
+    public static Props Props(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget budget,
+        IActorRef? tcpManager = null) =>
+        Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint, kind, budget, tcpManager));
 
     /// <summary>Refusals counted since the last summary line still get their line.</summary>
     protected override void PostStop() => _refusalLog.Flush();
