@@ -136,13 +136,34 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private TimeSpan _lastArrival;
     /// <summary>In <see cref="Finishing"/>: how the connection will close once the window is empty.</summary>
     private CloseReason _finishAs;
-    /// <summary>In <see cref="Closing"/>, or once the connection ended: why.</summary>
-    private CloseReason _closeReason;
-    private bool _closing;
-    private bool _drainRequested;
-    private bool _drainTimedOut;
-    private bool _connectionClosed;
-    private bool _failed;
+    /// <summary>Set on the way into <see cref="Closing"/> (the close this actor asked for), or when the connection
+    /// ended without one (why it ended): the reason reported. Null while neither has happened.</summary>
+    private CloseReason? _closeReason;
+    private History _history;
+
+    /// <summary>What happened to this connection that its current state does not say, as the reported close
+    /// reason and the drain's timers need it. The states themselves (<see cref="Echoing"/>, <see cref="Draining"/>,
+    /// <see cref="Finishing"/>, <see cref="Closing"/>) carry everything else.</summary>
+    [Flags]
+    private enum History
+    {
+        None = 0,
+
+        /// <summary>The server's drain reached this connection: a stop from outside then counts as the drain's
+        /// timeout, and a PROXY client admitted later is served under the drain's rule.</summary>
+        DrainRequested = 1,
+
+        /// <summary>The drain timed out here: its linger timer runs, and is not started twice.</summary>
+        DrainTimedOut = 2,
+
+        /// <summary>Akka.IO reported the connection closed: nothing to abort at the end.</summary>
+        ConnectionClosed = 4,
+
+        /// <summary>A handler threw; supervision stops the actor.</summary>
+        Failed = 8,
+    }
+
+    private bool Has(History mark) => (_history & mark) != 0;
 
     /// <param name="local">The listener's address the client reached (the access log's <c>listener</c>).</param>
     /// <param name="budget">The server's echo budget, shared by every connection.</param>
@@ -204,7 +225,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     protected override void PostStop()
     {
         _window.Release();
-        if (!_connectionClosed)
+        if (!Has(History.ConnectionClosed))
         {
             // Only reached with the connection still open after a failure or a stop from outside (the drain
             // timeout, the system's shutdown): say so explicitly rather than rely on Akka.IO noticing the
@@ -228,9 +249,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             });
 
     private CloseReason ReportedReason() =>
-        _failed ? CloseReason.Failed
-        : _connectionClosed ? _closeReason
-        : _drainRequested ? CloseReason.DrainTimeout
+        Has(History.Failed) ? CloseReason.Failed
+        : Has(History.ConnectionClosed) ? _closeReason!.Value
+        : Has(History.DrainRequested) ? CloseReason.DrainTimeout
         : CloseReason.Stopped;
 
     /// <summary>Notes that a handler threw, so that <see cref="PostStop"/> (run when supervision stops this actor)
@@ -243,7 +264,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         }
         catch
         {
-            _failed = true;
+            _history |= History.Failed;
             throw;
         }
     }
@@ -311,7 +332,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case Admission.Granted:
                 var afterHeader = _afterHeader!;
                 _afterHeader = null;
-                Become(_drainRequested ? Draining : Echoing);
+                Become(Has(History.DrainRequested) ? Draining : Echoing);
                 if (!afterHeader.IsEmpty)
                     Echo(afterHeader);
                 if (_peerClosedBeforeAdmission)
@@ -320,7 +341,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                     return;
                 }
                 RequestReadIfAllowed();
-                if (_drainRequested)
+                if (Has(History.DrainRequested))
                     CloseIfQuiet();
                 break;
             case Admission.Refused:
@@ -345,10 +366,10 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         switch (message)
         {
             case Drain:
-                _drainRequested = true;
+                _history |= History.DrainRequested;
                 break;
             case DrainTimeoutReached:
-                _drainRequested = true;
+                _history |= History.DrainRequested;
                 Timers.Cancel(HeaderTimedOut.Instance);
                 BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
                 break;
@@ -379,13 +400,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 BeginFinishing(CloseReason.PeerClosed);
                 break;
             case Drain:
-                _drainRequested = true;
+                _history |= History.DrainRequested;
                 Become(Draining);
                 CloseIfQuiet();
                 break;
             case DrainTimeoutReached:
                 // Only if the drain itself never reached this actor; treat it as both.
-                _drainRequested = true;
+                _history |= History.DrainRequested;
                 OnDrainTimeout();
                 break;
             case IdleTick:
@@ -458,11 +479,11 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 CloseIfFinished();
                 break;
             case Drain:
-                _drainRequested = true;
+                _history |= History.DrainRequested;
                 break;
             case DrainTimeoutReached:
                 // The client half-closed; its echo must still be finished, but within drain-linger.
-                _drainRequested = true;
+                _history |= History.DrainRequested;
                 StartDrainTimeoutLinger();
                 break;
             case DrainLingerElapsed:
@@ -635,9 +656,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     private void StartDrainTimeoutLinger()
     {
-        if (_drainTimedOut)
+        if (Has(History.DrainTimedOut))
             return;
-        _drainTimedOut = true;
+        _history |= History.DrainTimedOut;
         Timers.StartSingleTimer(DrainLingerElapsed.Instance, DrainLingerElapsed.Instance, _settings.DrainLinger);
     }
 
@@ -671,7 +692,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         BeginClosing(Tcp.ConfirmedClose.Instance, _finishAs);
         if (!_readRequested)
             _connection.Tell(Tcp.ResumeReading.Instance);
-        if (!_drainTimedOut)
+        if (!Has(History.DrainTimedOut))
             Timers.StartSingleTimer(DrainLingerElapsed.Instance, DrainLingerElapsed.Instance, _settings.DrainLinger);
     }
 
@@ -681,7 +702,6 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         _connection.Tell(command);
         _closeReason = reason;
-        _closing = true;
         _activeSinceTick = true;
         Become(Closing);
     }
@@ -735,9 +755,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// <summary>The connection is gone; stop. <paramref name="reason"/> counts only if no close was under way.</summary>
     private void Ended(CloseReason reason)
     {
-        if (!_closing)
-            _closeReason = reason;
-        _connectionClosed = true;
+        _closeReason ??= reason;
+        _history |= History.ConnectionClosed;
         Context.Stop(Self);
     }
 
