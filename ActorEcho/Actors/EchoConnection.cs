@@ -64,18 +64,6 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         private WriteAck() { }
     }
 
-    /// <summary>Tick of the periodic idle timer, <see cref="IdleTicksPerTimeout"/> per idle timeout.</summary>
-    private sealed class IdleTick
-    {
-        public static readonly IdleTick Instance = new();
-        private IdleTick() { }
-    }
-
-    /// <summary>A connection is idle after this many whole tick periods without traffic, so it is closed between
-    /// one and one and a quarter idle timeouts after its last traffic. Counting ticks, rather than reading a
-    /// clock, lets specs drive idleness in virtual time.</summary>
-    private const int IdleTicksPerTimeout = 4;
-
     /// <summary>Timer, while draining: time to check whether the connection has gone quiet.</summary>
     private sealed class QuietCheck
     {
@@ -128,9 +116,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     /// <summary>A read was asked for and its <see cref="Tcp.Received"/> has not come yet (pull mode allows one).</summary>
     private bool _readRequested;
-    /// <summary>Traffic (a read or an ack) since the last idle tick.</summary>
-    private bool _activeSinceTick;
-    private int _quietTicks;
+    private readonly IdleClock _idle = new();
     /// <summary>On <see cref="Now"/>'s clock: when data last arrived, or reading last resumed after a pause (the
     /// connection's start at first). The drain's quiet period runs from here.</summary>
     private TimeSpan _lastArrival;
@@ -208,11 +194,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         Context.Watch(_connection);
         _connection.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: true, useResumeWriting: false));
-        // Reads and acks mark the connection active, and a periodic timer counts the ticks that saw no traffic.
-        // Akka's receive timeout would do the same job but reschedules a timer on every message, a measurable
-        // share of the CPU spent per echoed frame.
+        // Reads and acks mark the connection active; a periodic timer counts the ticks that saw none (IdleClock).
         if (_settings.IdleTimeout is { } idle)
-            Timers.StartPeriodicTimer(IdleTick.Instance, IdleTick.Instance, idle / IdleTicksPerTimeout);
+            Timers.StartPeriodicTimer(IdleClock.Tick.Instance, IdleClock.Tick.Instance, IdleClock.TickInterval(idle));
         _lastArrival = Now();
         if (_proxyHeader is not null)
         {
@@ -281,7 +265,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         {
             case Tcp.Received received:
                 _readRequested = false;
-                _activeSinceTick = true;
+                _idle.Touch();
                 OnHeaderBytes(received.Data);
                 break;
             case HeaderTimedOut:
@@ -373,7 +357,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 Timers.Cancel(HeaderTimedOut.Instance);
                 BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
                 break;
-            case IdleTick:
+            case IdleClock.Tick:
                 break;
             default:
                 HandleEnd(message);
@@ -409,8 +393,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 _history |= History.DrainRequested;
                 OnDrainTimeout();
                 break;
-            case IdleTick:
-                if (IdleTickElapsed())
+            case IdleClock.Tick:
+                if (_idle.TickElapsed())
                     OnIdle();
                 break;
             default:
@@ -449,8 +433,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case DrainTimeoutReached:
                 OnDrainTimeout();
                 break;
-            case IdleTick:
-                if (IdleTickElapsed())
+            case IdleClock.Tick:
+                if (_idle.TickElapsed())
                     OnIdle();
                 break;
             default:
@@ -495,8 +479,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 break;
             case QuietCheck:
                 break;
-            case IdleTick:
-                if (IdleTickElapsed())
+            case IdleClock.Tick:
+                if (_idle.TickElapsed())
                     OnIdle();
                 break;
             default:
@@ -527,8 +511,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 DebugLog?.Debug("Connection from {0} did not answer the drain's FIN within {1}; resetting", Remote, _settings.DrainLinger);
                 _connection.Tell(Tcp.Abort.Instance);
                 break;
-            case IdleTick:
-                if (!IdleTickElapsed())
+            case IdleClock.Tick:
+                if (!_idle.TickElapsed())
                     return;
                 // The abort gets a whole idle period of its own to be confirmed.
                 DebugLog?.Debug("Connection from {0} did not finish closing within the idle timeout; aborting", Remote);
@@ -538,7 +522,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 // Already closing: abort, and the reason first given stands.
                 LogCommandFailed(failed);
                 _connection.Tell(Tcp.Abort.Instance);
-                _activeSinceTick = true;
+                _idle.Touch();
                 break;
             default:
                 HandleEnd(message);
@@ -579,7 +563,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     private void Echo(ByteString data)
     {
-        _activeSinceTick = true;
+        _idle.Touch();
         _readRequested = false;
         _lastArrival = Now();
         if (data.Count == 0)
@@ -592,7 +576,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     private void OnAck()
     {
-        _activeSinceTick = true;
+        _idle.Touch();
         var acked = _window.Acked();
         _bytesOut += acked;
         EchoMetrics.BytesSent.Add(acked);
@@ -702,24 +686,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         _connection.Tell(command);
         _closeReason = reason;
-        _activeSinceTick = true;
+        _idle.Touch();
         Become(Closing);
-    }
-
-    /// <summary>Whether this tick completes an idle timeout: <see cref="IdleTicksPerTimeout"/> whole tick periods
-    /// without traffic. Restarts the count when it does.</summary>
-    private bool IdleTickElapsed()
-    {
-        if (_activeSinceTick)
-        {
-            _activeSinceTick = false;
-            _quietTicks = 0;
-            return false;
-        }
-        if (++_quietTicks < IdleTicksPerTimeout)
-            return false;
-        _quietTicks = 0;
-        return true;
     }
 
     private void OnIdle()

@@ -52,15 +52,6 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         private HandshakeTimedOut() { }
     }
 
-    /// <summary>As <see cref="EchoConnection"/>'s: ticks per idle timeout.</summary>
-    private sealed class IdleTick
-    {
-        public static readonly IdleTick Instance = new();
-        private IdleTick() { }
-    }
-
-    private const int IdleTicksPerTimeout = 4;
-
     private sealed class QuietCheck
     {
         public static readonly QuietCheck Instance = new();
@@ -95,8 +86,7 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
     /// <summary>How the connection closes once the echo loop ends after <see cref="_ciphertextEnded"/>.</summary>
     private CloseReason _finishAs = CloseReason.PeerClosed;
     private bool _handshakeSettled;
-    private bool _activeSinceTick;
-    private int _quietTicks;
+    private readonly IdleClock _idle = new();
     private DateTime _lastArrival = DateTime.UtcNow;
     private bool _drainRequested;
     private bool _drainTimedOut;
@@ -128,7 +118,7 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         _connection.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: true, useResumeWriting: false));
         Timers.StartSingleTimer(HandshakeTimedOut.Instance, HandshakeTimedOut.Instance, _kind.HandshakeTimeout);
         if (_settings.IdleTimeout is { } idle)
-            Timers.StartPeriodicTimer(IdleTick.Instance, IdleTick.Instance, idle / IdleTicksPerTimeout);
+            Timers.StartPeriodicTimer(IdleClock.Tick.Instance, IdleClock.Tick.Instance, IdleClock.TickInterval(idle));
         var rejection = new CertificateRejection();
         var options = _kind.Credentials.OptionsFor(rejection);
         var self = Self;
@@ -208,7 +198,7 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
                 HandshakeFailedFor(EchoMetrics.HandshakeFailures.Timeout, "not completed by the drain timeout");
                 BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
                 break;
-            case IdleTick:
+            case IdleClock.Tick:
                 break;
             default:
                 Transport(message);
@@ -232,8 +222,8 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
                 _drainRequested = true;
                 OnDrainTimeout();
                 break;
-            case IdleTick:
-                if (IdleTickElapsed())
+            case IdleClock.Tick:
+                if (_idle.TickElapsed())
                     OnIdle();
                 break;
             case EchoEnded ended:
@@ -279,7 +269,7 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
                     RequestRead();
                 break;
             case WriteAck:
-                _activeSinceTick = true;
+                _idle.Touch();
                 _window.Acked();
                 break;
             case CiphertextRead read:
@@ -292,8 +282,8 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
                 DebugLog?.Debug("Connection from {0} did not answer our FIN within {1}; resetting", Remote, _settings.DrainLinger);
                 _connection.Tell(Tcp.Abort.Instance);
                 break;
-            case IdleTick:
-                if (IdleTickElapsed())
+            case IdleClock.Tick:
+                if (_idle.TickElapsed())
                     _connection.Tell(Tcp.Abort.Instance);
                 break;
             case Tcp.CommandFailed { Cmd: not Tcp.WriteCommand }:
@@ -321,7 +311,7 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
                 break;
             case Tcp.Received received:
                 _readRequested = false;
-                _activeSinceTick = true;
+                _idle.Touch();
                 _lastArrival = DateTime.UtcNow;
                 if (_endDelivered)
                     break;
@@ -337,7 +327,7 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
                     _heldWrite = write.Done;
                 break;
             case WriteAck:
-                _activeSinceTick = true;
+                _idle.Touch();
                 _window.Acked();
                 if (_heldWrite is not null && MayWriteMore())
                 {
@@ -509,20 +499,6 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         EndCiphertext(CloseReason.DrainTimeout);
     }
 
-    private bool IdleTickElapsed()
-    {
-        if (_activeSinceTick)
-        {
-            _activeSinceTick = false;
-            _quietTicks = 0;
-            return false;
-        }
-        if (++_quietTicks < IdleTicksPerTimeout)
-            return false;
-        _quietTicks = 0;
-        return true;
-    }
-
     private void OnIdle()
     {
         if (_window.IsEmpty)
@@ -554,7 +530,7 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         _closeCommand = command;
         _closeReason = reason;
         _closing = true;
-        _activeSinceTick = true;
+        _idle.Touch();
         // SslStream's waits end now: its read sees the end, its held write fails.
         _pendingRead?.Done.TrySetResult(0);
         _pendingRead = null;
