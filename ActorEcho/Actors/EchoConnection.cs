@@ -57,7 +57,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     }
 
     /// <summary>The ack event carried by every echo write: Akka.IO acks writes in order, so one shared event
-    /// serves them all (the <see cref="EchoWindow"/> keeps the lengths).</summary>
+    /// serves them all (the <see cref="EchoWindow"/> keeps the lengths). This and the two timer messages below are
+    /// the TLS connection's too.</summary>
     internal sealed class WriteAck : Tcp.Event
     {
         public static readonly WriteAck Instance = new();
@@ -65,7 +66,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     }
 
     /// <summary>Timer, while draining: time to check whether the connection has gone quiet.</summary>
-    private sealed class QuietCheck
+    internal sealed class QuietCheck
     {
         public static readonly QuietCheck Instance = new();
         private QuietCheck() { }
@@ -73,7 +74,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     /// <summary>Timer: the client did not answer a drain's FIN within <c>drain-linger</c>, or the connection
     /// did not finish within <c>drain-linger</c> of the drain timeout.</summary>
-    private sealed class DrainLingerElapsed
+    internal sealed class DrainLingerElapsed
     {
         public static readonly DrainLingerElapsed Instance = new();
         private DrainLingerElapsed() { }

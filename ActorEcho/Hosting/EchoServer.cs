@@ -308,17 +308,19 @@ public sealed class EchoServer : IAsyncDisposable
             }
             """);
 
-    /// <summary>The shutdown phases' tasks: each asks the listener and waits, at most the time
-    /// <paramref name="timeouts"/> gives it, for its answer.</summary>
-    private static void RegisterShutdownTasks(ActorSystem system, IActorRef listener, ServerTimeouts timeouts)
+    /// <summary>Hooks a listener into CoordinatedShutdown: stop accepting in service-unbind, drain in
+    /// service-requests-done, each waiting at most the time <paramref name="timeouts"/> gives it for the listener's
+    /// answer. <paramref name="taskPrefix"/> names a second listener's tasks apart (the TLS one's).</summary>
+    internal static void RegisterShutdownTasks(ActorSystem system, IActorRef listener, ServerTimeouts timeouts,
+        string taskPrefix = "")
     {
         var shutdown = CoordinatedShutdown.Get(system);
-        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-accepting", async () =>
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, taskPrefix + "stop-accepting", async () =>
         {
             await listener.Ask<Done>(EchoListener.StopAccepting.Instance, timeouts.StopAccepting).ConfigureAwait(false);
             return Done.Instance;
         });
-        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-connections", async () =>
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, taskPrefix + "drain-connections", async () =>
         {
             await listener.Ask<Done>(EchoListener.DrainConnections.Instance, timeouts.Drain).ConfigureAwait(false);
             return Done.Instance;

@@ -6,6 +6,9 @@ using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
+using DrainLingerElapsed = ActorEcho.Actors.EchoConnection.DrainLingerElapsed;
+using QuietCheck = ActorEcho.Actors.EchoConnection.QuietCheck;
+using WriteAck = ActorEcho.Actors.EchoConnection.WriteAck;
 
 namespace ActorEcho.Tls;
 
@@ -40,28 +43,10 @@ public sealed record TlsEchoKind(TlsServerCredentials Credentials, TimeSpan Hand
 /// </remarks>
 public sealed class TlsEchoConnection : UntypedActor, IWithTimers
 {
-    private sealed class WriteAck : Tcp.Event
-    {
-        public static readonly WriteAck Instance = new();
-        private WriteAck() { }
-    }
-
     private sealed class HandshakeTimedOut
     {
         public static readonly HandshakeTimedOut Instance = new();
         private HandshakeTimedOut() { }
-    }
-
-    private sealed class QuietCheck
-    {
-        public static readonly QuietCheck Instance = new();
-        private QuietCheck() { }
-    }
-
-    private sealed class DrainLingerElapsed
-    {
-        public static readonly DrainLingerElapsed Instance = new();
-        private DrainLingerElapsed() { }
     }
 
     private readonly IActorRef _connection;

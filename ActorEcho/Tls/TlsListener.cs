@@ -3,7 +3,6 @@ using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
 using ActorEcho.Networking;
-using Akka;
 using Akka.Actor;
 using Akka.Event;
 
@@ -36,23 +35,7 @@ public static class TlsListener
         var result = await listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, timeouts.Bind).ConfigureAwait(false);
         if (result is EchoListener.BindFailed failed)
             throw new BindFailedException($"tls: {failed.Reason}");
-        RegisterShutdownTasks(system, listener, timeouts);
+        EchoServer.RegisterShutdownTasks(system, listener, timeouts, taskPrefix: "tls-");
         return (IPEndPoint)((EchoListener.BindSucceeded)result).LocalAddress;
-    }
-
-    /// <summary>The same phases as the main listener's (<see cref="EchoServer"/>), under names of their own.</summary>
-    private static void RegisterShutdownTasks(ActorSystem system, IActorRef listener, ServerTimeouts timeouts)
-    {
-        var shutdown = CoordinatedShutdown.Get(system);
-        shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, "tls-stop-accepting", async () =>
-        {
-            await listener.Ask<Done>(EchoListener.StopAccepting.Instance, timeouts.StopAccepting).ConfigureAwait(false);
-            return Done.Instance;
-        });
-        shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "tls-drain-connections", async () =>
-        {
-            await listener.Ask<Done>(EchoListener.DrainConnections.Instance, timeouts.Drain).ConfigureAwait(false);
-            return Done.Instance;
-        });
     }
 }
