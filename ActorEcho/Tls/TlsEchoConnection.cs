@@ -108,7 +108,8 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         var options = _kind.Credentials.OptionsFor(rejection);
         var self = Self;
         var tag = _kind.ListenerTag;
-        _ = Task.Run(() => TlsSession.RunAsync(self, options, rejection, tag));
+        // Started inline, as its continuations run (CiphertextStream): it goes as far as its first read, a Tell.
+        _ = TlsSession.RunAsync(self, options, rejection, tag);
     }
 
     protected override void PostStop()
