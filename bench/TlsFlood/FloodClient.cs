@@ -24,24 +24,27 @@ internal sealed class FloodClient(int id, long bytes)
 
     public bool IsConnected => _tls is not null;
     public bool IsCompleted { get; private set; }
-    public string? Protocol => _tls?.SslProtocol.ToString();
+    /// <summary>The negotiated TLS version, once connected.</summary>
+    public string? Protocol { get; private set; }
     public long WrongBytes { get; private set; }
     public string? Error { get; private set; }
 
     public async Task ConnectAsync(IPEndPoint endpoint, SslClientAuthenticationOptions options, CancellationToken cancellationToken)
     {
         var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        var tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
+        SslStream? tls = null;
         try
         {
             await socket.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            tls = new SslStream(new NetworkStream(socket, ownsSocket: true));
             await tls.AuthenticateAsClientAsync(options, cancellationToken).ConfigureAwait(false);
-            (_socket, _tls) = (socket, tls);
+            (_socket, _tls, Protocol) = (socket, tls, tls.SslProtocol.ToString());
         }
         catch (Exception e) when (IsConnectionFailure(e))
         {
-            Error = $"handshake: {Describe(e)}";
-            await tls.DisposeAsync().ConfigureAwait(false);
+            Error = $"{(tls is null ? "connect" : "handshake")}: {Describe(e)}";
+            if (tls is not null)
+                await tls.DisposeAsync().ConfigureAwait(false);
             socket.Dispose();
         }
     }
