@@ -80,7 +80,7 @@ internal sealed class PingPong : IDisposable
                 _worstTicks = Math.Max(_worstTicks, echoed - sent);
                 Volatile.Write(ref _messages, _messages + 1);
             }
-            tls.ShutdownAsync().GetAwaiter().GetResult(); // close_notify; the connection is disposed right after
+            Close(tls);
         }
         catch (Exception e) when (FloodClient.IsConnectionFailure(e))
         {
@@ -89,6 +89,19 @@ internal sealed class PingPong : IDisposable
         finally
         {
             _ready.Set();
+        }
+    }
+
+    /// <summary>close_notify, or a FIN where OpenSSL refuses it (as FloodClient closes); disposed right after.</summary>
+    private void Close(SslStream tls)
+    {
+        try
+        {
+            tls.ShutdownAsync().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
+        {
+            _socket.Shutdown(SocketShutdown.Send);
         }
     }
 
