@@ -11,6 +11,7 @@
 # Where taskset exists and there are at least 2 CPUs, the server runs on CPU 0 and the clients on CPU 1.
 #
 #   bench/tls-flood.sh                   # 1,000 x 1 MiB, hold 10 s, 2 rounds, with and without the cgroup: ~6 minutes
+#   QUICK=1 bench/tls-flood.sh           # 500 x 1 MiB, hold 5 s, 1 round, RSS again 5 s after: ~2 minutes
 #   SMOKE=1 bench/tls-flood.sh           # the harness itself: 50 x 64 KiB, hold 1 s, 1 round (figures meaningless)
 #   CLIENTS=2000 BYTES=524288 HOLD=20 ROUNDS=3 AFTER=10 PARALLEL=64 TIMEOUT=180 bench/tls-flood.sh
 #   CGROUP=0 (never) | only (only in the cgroup) | auto (default: both, the cgroup when possible); CGROUP_MIB=512
@@ -18,8 +19,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+QUICK=${QUICK:-0}
 SMOKE=${SMOKE:-0}
-if [[ "$SMOKE" == 1 ]]; then defaults=(50 65536 1 1 1); else defaults=(1000 1048576 10 2 10); fi
+if [[ "$SMOKE" == 1 ]]; then defaults=(50 65536 1 1 1); elif [[ "$QUICK" == 1 ]]; then defaults=(500 1048576 5 1 5);
+else defaults=(1000 1048576 10 2 10); fi
 CLIENTS=${CLIENTS:-${defaults[0]}}
 BYTES=${BYTES:-${defaults[1]}}
 HOLD=${HOLD:-${defaults[2]}}
