@@ -20,12 +20,14 @@
 #                                           (needs root; skipped, with one line saying why, where impossible)
 # TLS, after the plain scenarios, in tables of their own: ActorEcho's TLS listener against a raw .NET SslStream echo
 # (bench/RawTlsEchoServer) through bench/tls.sh (the load: the product's `bench --tls`; see the script's header):
-#   tls-handshakes                          handshakes/s of 50 workers each connecting, handshaking, echoing 1 byte, closing
+#   tls-handshakes                          handshakes/s of 50 workers, each connecting, handshaking, echoing 1 byte
+#                                           and closing, again and again
 #   tls-pingpong-50x64B                     ping-pong of 64 B on 50 TLS connections (msg/s)
 #   tls-stream-10x16KiB                     10 TLS connections writing 16 KiB and reading at once (MB/s)
-#   tls-slow-reader-flood                   bench/tls-flood.sh: 1,000 clients x 1 MiB that read nothing for 10 s, over plain
-#                                           TCP and over TLS against ActorEcho, 2 rounds: peak RSS, every byte checked,
-#                                           the ping-pong's p99; and in a 512 MiB cgroup v1 memory cgroup when root
+#   tls-slow-reader-flood                   bench/tls-flood.sh: 1,000 clients x 1 MiB that read nothing for 10 s, over
+#                                           plain TCP and over TLS against ActorEcho, 2 rounds: peak RSS, every byte
+#                                           checked, the ping-pong's p99; again in a 512 MiB cgroup v1 memory cgroup
+#                                           when root
 # Each scenario runs against a fresh server process, the servers alternating, for ROUNDS rounds (the floods: the
 # first round only; tls-slow-reader-flood: its own rounds). Where taskset exists and there are at least 2 CPUs, the
 # servers run on CPU 0 and the load on CPU 1. FLOOR, STREAMS, SERVERS, BEFORE and BEFORE_CONFIG concern the plain
@@ -173,7 +175,6 @@ tls_env=(QUICK="$QUICK" SMOKE="$SMOKE")
 if (( ${#tls_echo[@]} > 0 )); then
   echo
   echo "TLS: ActorEcho's TLS listener against a raw .NET SslStream echo (bench/tls.sh)"
-  echo
   env "${tls_env[@]}" SCENARIOS="$(IFS=,; echo "${tls_echo[*]}")" bench/tls.sh
 fi
 if (( tls_flood )); then
