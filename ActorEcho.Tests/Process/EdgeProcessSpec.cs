@@ -57,26 +57,7 @@ public sealed class EdgeProcessSpec
         await using var host = await HostProcess.StartServerAsync("127.0.0.1:0", "--config", await ProxiedConfigAsync());
         var server = await host.WaitListeningAsync(Patience);
         var front = LoopbackPorts.Free();
-        var config = await WriteTempAsync("cfg", $"""
-            global
-                maxconn 100
-            defaults
-                mode tcp
-                timeout connect 2s
-                timeout client 30s
-                timeout server 30s
-            frontend echo
-                bind 127.0.0.1:{front}
-                default_backend actor_echo
-            backend actor_echo
-                server echo1 127.0.0.1:{server.Port} {sendProxy}
-
-            """); // HAProxy refuses a file whose last line has no LF
-        using var haproxy = System.Diagnostics.Process.Start(new ProcessStartInfo(HaproxyPath()!, ["-db", "-f", config])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        using var haproxy = await StartHaproxyAsync(front, server.Port, sendProxy);
         try
         {
             using var client = await ConnectWhenListeningAsync(new IPEndPoint(IPAddress.Loopback, front), haproxy, ct);
@@ -119,26 +100,8 @@ public sealed class EdgeProcessSpec
         await host.WaitForLineAsync("Listening on tls ", Patience);
         var tlsPort = int.Parse(System.Text.RegularExpressions.Regex.Match(host.StandardOutput, @"Listening on tls 127\.0\.0\.1:(\d+)").Groups[1].Value);
         var front = LoopbackPorts.Free();
-        var config = await WriteTempAsync("cfg", $"""
-            global
-                maxconn 100
-            defaults
-                mode tcp
-                timeout connect 2s
-                timeout client 30s
-                timeout server 30s
-            frontend echo_tls
-                bind 127.0.0.1:{front}
-                default_backend actor_echo_tls
-            backend actor_echo_tls
-                server echo1 127.0.0.1:{tlsPort} {sendProxy}
-
-            """); // HAProxy refuses a file whose last line has no LF
-        using var haproxy = System.Diagnostics.Process.Start(new ProcessStartInfo(HaproxyPath()!, ["-db", "-f", config])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        // TLS passthrough: HAProxy in TCP mode forwards the ciphertext untouched, after its PROXY header.
+        using var haproxy = await StartHaproxyAsync(front, tlsPort, sendProxy);
         try
         {
             await using var client = await WhenListeningAsync(haproxy, ct, () =>
@@ -163,6 +126,32 @@ public sealed class EdgeProcessSpec
         }
         host.Signal(SigTerm);
         Assert.Equal(0, await host.WaitForExitAsync(Patience));
+    }
+
+    /// <summary>HAProxy in TCP mode on 127.0.0.1:<paramref name="front"/>, forwarding to 127.0.0.1:<paramref name="backend"/>
+    /// with <paramref name="sendProxy"/>.</summary>
+    private static async Task<System.Diagnostics.Process> StartHaproxyAsync(int front, int backend, string sendProxy)
+    {
+        var config = await WriteTempAsync("cfg", $"""
+            global
+                maxconn 100
+            defaults
+                mode tcp
+                timeout connect 2s
+                timeout client 30s
+                timeout server 30s
+            frontend echo
+                bind 127.0.0.1:{front}
+                default_backend actor_echo
+            backend actor_echo
+                server echo1 127.0.0.1:{backend} {sendProxy}
+
+            """); // HAProxy refuses a file whose last line has no LF
+        return System.Diagnostics.Process.Start(new ProcessStartInfo(HaproxyPath()!, ["-db", "-f", config])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
     }
 
     /// <summary>HAProxy binds its frontend a moment after it starts: retry the connect, bounded.</summary>
