@@ -57,26 +57,7 @@ public sealed class EdgeProcessSpec
         await using var host = await HostProcess.StartServerAsync("127.0.0.1:0", "--config", await ProxiedConfigAsync());
         var server = await host.WaitListeningAsync(Patience);
         var front = LoopbackPorts.Free();
-        var config = await WriteTempAsync("cfg", $"""
-            global
-                maxconn 100
-            defaults
-                mode tcp
-                timeout connect 2s
-                timeout client 30s
-                timeout server 30s
-            frontend echo
-                bind 127.0.0.1:{front}
-                default_backend actor_echo
-            backend actor_echo
-                server echo1 127.0.0.1:{server.Port} {sendProxy}
-
-            """); // HAProxy refuses a file whose last line has no LF
-        using var haproxy = System.Diagnostics.Process.Start(new ProcessStartInfo(HaproxyPath()!, ["-db", "-f", config])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        using var haproxy = await StartHaproxyAsync(front, server.Port, sendProxy);
         try
         {
             using var client = await ConnectWhenListeningAsync(new IPEndPoint(IPAddress.Loopback, front), haproxy, ct);
@@ -103,9 +84,78 @@ public sealed class EdgeProcessSpec
         Assert.Equal(0, await host.WaitForExitAsync(Patience));
     }
 
+    [HaproxyTheory]
+    [InlineData("send-proxy-v2")]
+    public async Task Through_HAProxy_in_TLS_passthrough_a_client_on_127_0_0_2_handshakes_after_the_header_and_is_logged(string sendProxy)
+    {
+        var ct = Deadline.After(Patience * 2);
+        var settings = await WriteTempAsync("hocon", """
+            actor-echo {
+              proxy-protocol { mode = any, trusted-sources = ["127.0.0.1/32"] }
+              access-log = on
+              tls.certificate = self-signed
+            }
+            """);
+        await using var host = HostProcess.Start(["serve", "127.0.0.1:0", "--tls", "127.0.0.1:0", "--config", settings]);
+        await host.WaitForLineAsync("Listening on tls ", Patience);
+        var tlsPort = int.Parse(System.Text.RegularExpressions.Regex.Match(host.StandardOutput, @"Listening on tls 127\.0\.0\.1:(\d+)").Groups[1].Value);
+        var front = LoopbackPorts.Free();
+        // TLS passthrough: HAProxy in TCP mode forwards the ciphertext untouched, after its PROXY header.
+        using var haproxy = await StartHaproxyAsync(front, tlsPort, sendProxy);
+        try
+        {
+            await using var client = await WhenListeningAsync(haproxy, ct, () =>
+                ActorEcho.Tests.Tls.TlsClient.ConnectAsync(new IPEndPoint(IPAddress.Loopback, front), ct, trustAny: true,
+                    from: Client, targetHost: "echo.example"));
+            var clientPort = ((IPEndPoint)client.Socket.LocalEndPoint!).Port;
+            var data = LoopbackClient.RandomBytes(12_345, seed: 19);
+            Assert.Equal(data, await client.EchoWithHalfCloseAsync(data, ct));
+
+            await host.WaitForLineAsync($"Access client=127.0.0.2:{clientPort} ", Patience);
+            var log = host.StandardError;
+            Assert.Contains($"Accepting connection from 127.0.0.2:{clientPort} via 127.0.0.1:", log);
+            var access = log.Split('\n').Single(line => line.Contains($"Access client=127.0.0.2:{clientPort} "));
+            Assert.Contains($" listener=127.0.0.1:{tlsPort} ", access);
+            Assert.Contains(" reason=peer-closed", access);
+            Assert.Matches(@" tls_protocol=TLSv1\.[23] tls_cipher=TLS_\w+ tls_sni=echo\.example tls_client_subject=-", access);
+        }
+        finally
+        {
+            haproxy.Kill();
+            await haproxy.WaitForExitAsync(ct);
+        }
+        host.Signal(SigTerm);
+        Assert.Equal(0, await host.WaitForExitAsync(Patience));
+    }
+
+    /// <summary>HAProxy in TCP mode on 127.0.0.1:<paramref name="front"/>, forwarding to 127.0.0.1:<paramref name="backend"/>
+    /// with <paramref name="sendProxy"/>.</summary>
+    private static async Task<System.Diagnostics.Process> StartHaproxyAsync(int front, int backend, string sendProxy)
+    {
+        var config = await WriteTempAsync("cfg", $"""
+            global
+                maxconn 100
+            defaults
+                mode tcp
+                timeout connect 2s
+                timeout client 30s
+                timeout server 30s
+            frontend echo
+                bind 127.0.0.1:{front}
+                default_backend actor_echo
+            backend actor_echo
+                server echo1 127.0.0.1:{backend} {sendProxy}
+
+            """); // HAProxy refuses a file whose last line has no LF
+        return System.Diagnostics.Process.Start(new ProcessStartInfo(HaproxyPath()!, ["-db", "-f", config])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+    }
+
     /// <summary>HAProxy binds its frontend a moment after it starts: retry the connect, bounded.</summary>
-    private static async Task<LoopbackClient> ConnectWhenListeningAsync(IPEndPoint front, System.Diagnostics.Process haproxy,
-        CancellationToken ct)
+    private static async Task<T> WhenListeningAsync<T>(System.Diagnostics.Process haproxy, CancellationToken ct, Func<Task<T>> connect)
     {
         while (true)
         {
@@ -114,7 +164,7 @@ public sealed class EdgeProcessSpec
                     $"haproxy exited with {haproxy.ExitCode}: {await haproxy.StandardError.ReadToEndAsync(ct)}");
             try
             {
-                return await LoopbackClient.ConnectAsync(front, ct, from: Client);
+                return await connect();
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
@@ -122,6 +172,10 @@ public sealed class EdgeProcessSpec
             }
         }
     }
+
+    private static Task<LoopbackClient> ConnectWhenListeningAsync(IPEndPoint front, System.Diagnostics.Process haproxy,
+        CancellationToken ct) =>
+        WhenListeningAsync(haproxy, ct, () => LoopbackClient.ConnectAsync(front, ct, from: Client));
 
     [LoopbackSourcesFact]
     public async Task An_untrusted_peers_header_sets_no_address_and_a_trusted_peer_without_one_gets_no_echo()

@@ -126,6 +126,8 @@ public sealed class ServeEndToEndSpec
     [InlineData("", false)]
     // 100 million connections x (2 frames + state): terabytes, more than any machine running this has.
     [InlineData("actor-echo.max-connections = 100000000", true)]
+    // With TLS on, the TLS listener's connections are in the one line.
+    [InlineData("actor-echo.tls { bind-address = \"127.0.0.1:0\", certificate = self-signed }", false)]
     public async Task Logs_the_memory_bound_once_at_start_and_warns_when_it_is_above_the_memory_available(string hocon, bool warns)
     {
         var config = await WriteConfigAsync(hocon);
@@ -137,6 +139,7 @@ public sealed class ServeEndToEndSpec
         var line = Assert.Single(lines);
         Assert.Contains("available to the process", line);
         Assert.Equal(warns, line.Contains("lower max-connections"));
+        Assert.Equal(hocon.Contains("tls"), line.Contains(" + tls ") && line.Contains(" for 20000 connections "));
         Assert.DoesNotContain("Memory bound", host.StandardOutput);
     }
 

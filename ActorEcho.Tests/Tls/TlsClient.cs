@@ -20,12 +20,17 @@ public sealed class TlsClient : IAsyncDisposable
     public SslStream Stream { get; }
 
     /// <summary>Connects and completes the handshake; the server certificate must chain to
-    /// <see cref="TestCertificates.Ca"/> unless <paramref name="trustAny"/>.</summary>
+    /// <see cref="TestCertificates.Ca"/> unless <paramref name="trustAny"/>. <paramref name="preamble"/> (a balancer's
+    /// PROXY header) is sent in the clear before the ClientHello: in the same send, as HAProxy does, unless
+    /// <paramref name="preambleAlone"/>. The socket is bound to <paramref name="from"/> if given.</summary>
     public static async Task<TlsClient> ConnectAsync(IPEndPoint server, CancellationToken ct,
         X509Certificate2? clientCertificate = null, SslProtocols protocols = SslProtocols.None, bool trustAny = false,
-        int? socketBufferSize = null)
+        int? socketBufferSize = null, byte[]? preamble = null, bool preambleAlone = false, IPAddress? from = null,
+        string targetHost = "localhost")
     {
         var socket = new Socket(server.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (from is not null)
+            socket.Bind(new IPEndPoint(from, 0));
         // Fixed buffers switch off the kernel's auto-tuning, which could hide megabytes in loopback buffers.
         if (socketBufferSize is { } size)
         {
@@ -36,10 +41,15 @@ public sealed class TlsClient : IAsyncDisposable
         try
         {
             await socket.ConnectAsync(server, ct);
-            stream = new SslStream(new NetworkStream(socket, ownsSocket: false));
+            Stream network = new NetworkStream(socket, ownsSocket: false);
+            if (preamble is not null && preambleAlone)
+                await socket.SendAsync(preamble, SocketFlags.None, ct);
+            else if (preamble is not null)
+                network = new PrefixedStream(network, preamble);
+            stream = new SslStream(network);
             await stream.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
-                TargetHost = "localhost",
+                TargetHost = targetHost,
                 EnabledSslProtocols = protocols,
                 ClientCertificates = clientCertificate is null ? null : [clientCertificate],
                 // Always offer the spec's certificate, whatever CA names the server lists: the server must judge it.
@@ -113,5 +123,49 @@ public sealed class TlsClient : IAsyncDisposable
     {
         await Stream.DisposeAsync();
         Socket.Dispose();
+    }
+}
+
+/// <summary>Sends <c>prefix</c> with the first write (the ClientHello), in one send, as a balancer's PROXY header
+/// and the client's first bytes often arrive together.</summary>
+internal sealed class PrefixedStream(Stream inner, byte[] prefix) : Stream
+{
+    private byte[]? _prefix = prefix;
+
+    public override bool CanRead => true;
+    public override bool CanWrite => true;
+    public override bool CanSeek => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        inner.ReadAsync(buffer, cancellationToken);
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_prefix is not { } prefix)
+            return inner.WriteAsync(buffer, cancellationToken);
+        _prefix = null;
+        return inner.WriteAsync(prefix.Concat(buffer.ToArray()).ToArray(), cancellationToken);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+    public override void Flush() => inner.Flush();
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            inner.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -1,6 +1,9 @@
+using System.Net;
 using System.Security.Authentication;
+using System.Text;
 using ActorEcho.Actors;
 using ActorEcho.Diagnostics;
+using ActorEcho.Edge;
 using ActorEcho.Tests.Server;
 using ActorEcho.Tests.Support;
 using ActorEcho.Tls;
@@ -53,5 +56,46 @@ public sealed class TlsHandshakeMetricsSpec(ITestOutputHelper output) : TlsKit(o
         await closed.WaitForMeasurementsAsync(4, ct);
         Assert.All(closed.GetMeasurementSnapshot(), m => Assert.Equal("tls", m.Tags["listener"]));
         Assert.Equal(3, closed.GetMeasurementSnapshot().Count(m => Equals(m.Tags["reason"], EchoMetrics.ReasonText(CloseReason.HandshakeFailed))));
+    }
+
+    [Fact]
+    public async Task Behind_a_balancer_a_bad_or_late_PROXY_header_counts_as_such_on_the_tls_listener_never_as_a_handshake_failure()
+    {
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
+        using var failed = new MetricCollector<long>(EchoMetrics.TlsHandshakesFailed);
+        using var completed = new MetricCollector<long>(EchoMetrics.TlsHandshakesCompleted);
+        using var closed = new MetricCollector<long>(EchoMetrics.ConnectionsClosed);
+        var settings = Settings(s => s with
+        {
+            Edge = s.Edge with
+            {
+                ProxyProtocol = ProxyProtocolMode.Any,
+                TrustedSources = AddressList.Parse(["127.0.0.1"]),
+                HeaderTimeout = TimeSpan.FromMilliseconds(300),
+            },
+        });
+        var (_, endpoint) = await StartTlsListenerAsync(settings);
+
+        var header = Encoding.ASCII.GetBytes("PROXY TCP4 198.51.100.7 127.0.0.1 51000 2000\r\n");
+        await using (var good = await TlsClient.ConnectAsync(endpoint, ct, preamble: header))
+            await good.AssertEchoesAsync(seed: 1, ct);
+        using (var garbage = await LoopbackClient.ConnectAsync(endpoint, ct, from: IPAddress.Loopback))
+        {
+            await garbage.SendAsync(LoopbackClient.RandomBytes(500, 3), ct);
+            Assert.Empty((await garbage.ReceiveUntilClosedAsync(ct)).Bytes);
+        }
+        using (var late = await LoopbackClient.ConnectAsync(endpoint, ct, from: IPAddress.Loopback))
+        {
+            await late.SendAsync(header[..10], ct);
+            Assert.Empty((await late.ReceiveUntilClosedAsync(ct)).Bytes);
+        }
+
+        await closed.WaitForMeasurementsAsync(3, ct);
+        long Closed(CloseReason reason) => closed.GetMeasurementSnapshot()
+            .Where(m => Equals(m.Tags["reason"], EchoMetrics.ReasonText(reason))).Sum(m => m.Value);
+        Assert.All(closed.GetMeasurementSnapshot(), m => Assert.Equal("tls", m.Tags["listener"]));
+        Assert.Equal((1L, 1L, 1L), (Closed(CloseReason.ProxyHeaderInvalid), Closed(CloseReason.ProxyHeaderTimeout), Closed(CloseReason.PeerClosed)));
+        Assert.Equal(1, completed.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.Empty(failed.GetMeasurementSnapshot());
     }
 }

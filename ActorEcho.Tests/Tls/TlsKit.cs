@@ -4,6 +4,8 @@ using ActorEcho.Configuration;
 using ActorEcho.Tests.Support;
 using ActorEcho.Tls;
 using Akka.Actor;
+using Akka.Event;
+using Akka.TestKit;
 using Xunit.Abstractions;
 
 namespace ActorEcho.Tests.Tls;
@@ -22,5 +24,22 @@ public abstract class TlsKit(ITestOutputHelper output) : ServerKit(output)
             new EchoBudget(settings.MaxBufferedBytes)), $"tls-listener-{++_tlsListeners}");
         var bound = Assert.IsType<EchoListener.BindSucceeded>(await BindResultAsync(listener));
         return (listener, Assert.IsType<IPEndPoint>(bound.LocalAddress));
+    }
+
+    /// <summary>Collects the INFO lines from here on (the kit logs at ERROR otherwise): the access log's among them.</summary>
+    protected TestProbe CaptureInfoLines()
+    {
+        Sys.EventStream.SetLogLevel(LogLevel.InfoLevel);
+        var probe = CreateTestProbe();
+        Sys.EventStream.Subscribe(probe.Ref, typeof(Info));
+        return probe;
+    }
+
+    /// <summary>The access log's line for the client at <paramref name="client"/> ("ADDR:PORT").</summary>
+    protected static async Task<string> AccessLineAsync(TestProbe lines, string client)
+    {
+        var prefix = $"Access client={client} ";
+        var line = await lines.FishForMessageAsync<Info>(info => $"{info.Message}".StartsWith(prefix, StringComparison.Ordinal), Patience);
+        return $"{line.Message}";
     }
 }

@@ -21,7 +21,7 @@ namespace ActorEcho.Actors;
 /// <para>States:</para>
 /// <list type="bullet">
 /// <item><see cref="ReadingProxyHeader"/> (PROXY protocol on, the peer a trusted balancer): reads the header,
-/// echoes nothing, then asks the listener to admit the client it names (<see cref="AwaitingAdmission"/>);
+/// echoes nothing, then asks the listener to admit the client it names (<see cref="ProxyHeaderStep"/>);
 /// docs/edge.md.</item>
 /// <item><see cref="Echoing"/>: reads, echoes, reads again as the window allows.</item>
 /// <item><see cref="Draining"/>: the server is shutting down. Echoing goes on as before until the connection is
@@ -80,26 +80,16 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         private DrainLingerElapsed() { }
     }
 
-    /// <summary>Timer: the PROXY header did not come within <c>proxy-protocol.header-timeout</c>.</summary>
-    private sealed class HeaderTimedOut
-    {
-        public static readonly HeaderTimedOut Instance = new();
-        private HeaderTimedOut() { }
-    }
-
     private readonly IActorRef _connection;
     /// <summary>The client's address as logged (see <see cref="Remote"/>); with PROXY, the header's client.</summary>
     private string? _remote;
     /// <summary>The socket's peer: the client, or the balancer when a PROXY header is expected.</summary>
     private readonly EndPoint _peer;
     private readonly EndPoint _local;
-    /// <summary>While the PROXY header is read: the bytes of it so far. Null otherwise.</summary>
-    private ProxyHeaderReader? _proxyHeader;
+    /// <summary>Until the client is admitted: the PROXY header step (docs/edge.md). Null otherwise.</summary>
+    private ProxyHeaderStep? _proxyHeader;
     /// <summary>With PROXY, the balancer, for the access log ("via"); null for a direct client.</summary>
     private string? _via;
-    /// <summary>The data that arrived with the end of the PROXY header, echoed once the client is admitted.</summary>
-    private ByteString? _afterHeader;
-    private bool _peerClosedBeforeAdmission;
     // For the access log: data bytes only (a PROXY header is neither).
     private long _bytesIn;
     private long _bytesOut;
@@ -162,7 +152,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _peer = remote;
         _local = local;
         if (expectProxyHeader)
-            _proxyHeader = new ProxyHeaderReader(settings.Edge.ProxyProtocol);
+            _proxyHeader = new ProxyHeaderStep(settings.Edge.ProxyProtocol, (IPEndPoint)remote, Context.Parent, Self);
         _settings = settings;
         _window = new EchoWindow(settings.WriteHighWatermark, settings.WriteLowWatermark, budget);
         _scheduler = Context.System.Scheduler;
@@ -202,7 +192,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         if (_proxyHeader is not null)
         {
             Become(ReadingProxyHeader);
-            Timers.StartSingleTimer(HeaderTimedOut.Instance, HeaderTimedOut.Instance, _settings.Edge.HeaderTimeout);
+            _proxyHeader.Start(Timers, _settings.Edge.HeaderTimeout);
         }
         RequestReadIfAllowed();
     }
@@ -223,15 +213,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             LogAccess(reason);
     }
 
-    /// <summary>The access log's line: stable keys, values without spaces, so that a structured logger (or awk)
-    /// can split it. Akka's formatter fills it only if INFO is enabled.</summary>
     private void LogAccess(CloseReason reason) =>
-        Log.Info("Access client={Client} via={Via} listener={Listener} duration_ms={DurationMs} bytes_in={BytesIn} bytes_out={BytesOut} reason={Reason}",
-            new object?[]
-            {
-                Remote, _via ?? "-", EndpointParser.Format(_local), (long)Stopwatch.GetElapsedTime(_startedAt).TotalMilliseconds,
-                _bytesIn, _bytesOut, EchoMetrics.ReasonTag(reason).Value,
-            });
+        AccessLog.Write(Log, Remote, _via, _local, _startedAt, _bytesIn, _bytesOut, reason);
 
     private CloseReason ReportedReason() =>
         Has(History.Failed) ? CloseReason.Failed
@@ -256,71 +239,36 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     protected override void OnReceive(object message) => Echoing(message);
 
-    /// <summary>PROXY protocol: the first reads are the header (split across reads or not), never echoed. A
-    /// complete header sends the client it names to the listener for admission; anything else closes the
-    /// connection unechoed. The header is bounded (<see cref="ProxyProtocolParser.MaxHeaderLength"/>), and so is
-    /// what is held meanwhile.</summary>
+    /// <summary>PROXY protocol: the header is read, never echoed, and the client it names admitted by the listener
+    /// before anything is echoed (<see cref="ProxyHeaderStep"/>, shared with the TLS connection); anything else closes
+    /// the connection unechoed.</summary>
     private void ReadingProxyHeader(object message)
     {
-        switch (message)
+        if (message is Tcp.Received)
         {
-            case Tcp.Received received:
-                _readRequested = false;
-                _idle.Touch();
-                OnHeaderBytes(received.Data);
-                break;
-            case HeaderTimedOut:
-                DebugLog?.Debug("Connection from {0}: no PROXY header within {1}; closing", Remote, _settings.Edge.HeaderTimeout);
-                BeginClosing(Tcp.Close.Instance, CloseReason.ProxyHeaderTimeout);
-                break;
-            case Tcp.PeerClosed:
-                Timers.Cancel(HeaderTimedOut.Instance);
-                BeginClosing(Tcp.Close.Instance, CloseReason.ProxyHeaderInvalid);
-                break;
-            default:
-                BeforeAdmission(message);
-                break;
+            _readRequested = false;
+            _idle.Touch();
         }
-    }
-
-    private void OnHeaderBytes(ByteString data)
-    {
-        // Only a header's worth of this read can be header (a read may be a whole frame of data besides).
-        switch (_proxyHeader!.Append(data.Slice(0, Math.Min(data.Count, ProxyProtocolParser.MaxHeaderLength)).ToArray()))
+        var step = _proxyHeader!;
+        switch (step.Handle(message))
         {
-            case ProxyParseStatus.NeedMore:
+            case ProxyStepOutcome.ReadMore:
                 RequestReadIfAllowed();
-                return;
-            case ProxyParseStatus.Invalid:
-                Timers.Cancel(HeaderTimedOut.Instance);
-                DebugLog?.Debug("Connection from {0}: {1}; closing", Remote, _proxyHeader.Error ?? "invalid PROXY header");
-                BeginClosing(Tcp.Close.Instance, CloseReason.ProxyHeaderInvalid);
-                return;
-        }
-        Timers.Cancel(HeaderTimedOut.Instance);
-        var balancer = (IPEndPoint)_peer;
-        var client = _proxyHeader.Header!.Source ?? balancer;
-        _afterHeader = data.Slice(_proxyHeader.DataStart);
-        _proxyHeader = null;
-        _remote = EndpointParser.Format(client);
-        _via = EndpointParser.Format(balancer);
-        Context.Parent.Tell(new Admission.Request(client, balancer));
-        Become(AwaitingAdmission);
-    }
-
-    /// <summary>The listener decides whether the header's client is served (see <see cref="Admission"/>).
-    /// No read is asked for meanwhile.</summary>
-    private void AwaitingAdmission(object message)
-    {
-        switch (message)
-        {
-            case Admission.Granted:
-                var afterHeader = _afterHeader!;
-                _afterHeader = null;
+                break;
+            case ProxyStepOutcome.HeaderRead:
+                _remote = EndpointParser.Format(step.Client!);
+                _via = EndpointParser.Format(step.Balancer);
+                break;
+            case ProxyStepOutcome.Close:
+                DebugLog?.Debug("Connection from {0}: {1}; closing", Remote, step.Why);
+                BeginClosing(Tcp.Close.Instance, step.CloseReason);
+                break;
+            case ProxyStepOutcome.Admitted:
+                _proxyHeader = null;
                 Become(Has(History.DrainRequested) ? Draining : Echoing);
-                if (!afterHeader.IsEmpty)
-                    Echo(afterHeader);
-                if (_peerClosedBeforeAdmission)
+                if (!step.AfterHeader.IsEmpty)
+                    Echo(step.AfterHeader);
+                if (step.PeerClosedEarly)
                 {
                     BeginFinishing(CloseReason.PeerClosed);
                     return;
@@ -329,23 +277,14 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 if (Has(History.DrainRequested))
                     CloseIfQuiet();
                 break;
-            case Admission.Refused:
-                _afterHeader = null;
-                BeginClosing(Tcp.Close.Instance, CloseReason.Refused);
-                break;
-            case Tcp.PeerClosed:
-                _peerClosedBeforeAdmission = true;
-                break;
-            case HeaderTimedOut:
-                break;
-            default:
+            case ProxyStepOutcome.NotHandled:
                 BeforeAdmission(message);
                 break;
         }
     }
 
-    /// <summary>What both PROXY states do alike: a drain waits for the client to be admitted (the header timeout
-    /// bounds that); the drain timeout closes at once, as nothing was echoed yet.</summary>
+    /// <summary>Before admission: a drain waits for the client to be admitted (the header timeout bounds that); the
+    /// drain timeout closes at once, as nothing was echoed yet.</summary>
     private void BeforeAdmission(object message)
     {
         switch (message)
@@ -355,7 +294,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 break;
             case DrainTimeoutReached:
                 _history |= History.DrainRequested;
-                Timers.Cancel(HeaderTimedOut.Instance);
+                _proxyHeader!.Cancel();
                 BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
                 break;
             case IdleClock.Tick:
@@ -502,7 +441,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 _bytesIn += received.Data.Count;
                 _connection.Tell(Tcp.ResumeReading.Instance);
                 break;
-            case WriteAck or Tcp.PeerClosed or Drain or DrainTimeoutReached or QuietCheck or HeaderTimedOut or Admission.Granted or Admission.Refused:
+            case WriteAck or Tcp.PeerClosed or Drain or DrainTimeoutReached or QuietCheck or ProxyHeaderStep.TimedOut or Admission.Granted or Admission.Refused:
                 break;
             case DrainLingerElapsed:
                 // Every echo byte was handed over before our FIN; a client that stays connected without answering

@@ -227,7 +227,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         if (_settings.ReusePort || _settings.AcceptQueues > 1)
             options.Add(ReusePortSocketOption.Instance);
         _bindOptions = options;
-        // The main listener speaks for the server's bound; a second listener's connections are in docs/tls.md.
+        // The main listener speaks for the server's bound, the TLS listener's connections included (MemoryBound).
         if (_kind == ConnectionKind.PlainEcho)
             LogMemoryBound();
         // The first bind resolves port 0; the other accept queues bind the port it got (see Binding).
@@ -238,12 +238,16 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// process may use (a container's limit, say): lower max-connections or the frame size then.</summary>
     private void LogMemoryBound()
     {
-        var bound = MemoryBound.For(_settings, Context.System.WithExtension<TcpExt, Tcp>().Settings.MaxFrameSizeBytes);
+        var frameSize = Context.System.WithExtension<TcpExt, Tcp>().Settings.MaxFrameSizeBytes;
+        var bound = MemoryBound.For(_settings, frameSize);
+        var tls = MemoryBound.TlsBytes(_settings, frameSize);
         var udp = MemoryBound.UdpBytes(_settings);
         var text = string.Format(
-            "Memory bound: at most {0} for {1} connections (max-connections x (2 frames + {2} KiB) + max-buffered-bytes {3}{4}); {5} available to the process",
-            MemoryBound.Megabytes(bound.WorstCaseBytes), _settings.MaxConnections, MemoryBound.ConnectionStateBytes / 1024,
-            MemoryBound.Megabytes(_settings.MaxBufferedBytes), udp > 0 ? " + udp " + MemoryBound.Megabytes(udp) : "",
+            "Memory bound: at most {0} for {1} connections (max-connections x (2 frames + {2} KiB) + max-buffered-bytes {3}{4}{5}); {6} available to the process",
+            MemoryBound.Megabytes(bound.WorstCaseBytes), tls > 0 ? 2 * _settings.MaxConnections : _settings.MaxConnections,
+            MemoryBound.ConnectionStateBytes / 1024, MemoryBound.Megabytes(_settings.MaxBufferedBytes),
+            tls > 0 ? $" + tls {MemoryBound.Megabytes(tls)} (max-connections x (2 frames + {(MemoryBound.ConnectionStateBytes + MemoryBound.TlsConnectionBytes) / 1024} KiB))" : "",
+            udp > 0 ? " + udp " + MemoryBound.Megabytes(udp) : "",
             MemoryBound.Megabytes(bound.AvailableBytes));
         if (bound.Fits)
             _log.Info(text);

@@ -14,15 +14,25 @@ namespace ActorEcho.Configuration;
 /// <item>the one frame that a connection holding nothing may always read (<see cref="Actors.EchoBudget"/>'s rule);</item>
 /// <item>the actors, the socket and their bookkeeping: <see cref="ConnectionStateBytes"/>.</item>
 /// </list>
-/// Server-wide: <c>max-buffered-bytes</c>, the budget for everything else held. So the worst case is
-/// <c>max-connections × (2 × frame + state) + max-buffered-bytes</c>, plus the runtime's own baseline, plus the UDP
-/// echo's own bounds when it is on (<see cref="UdpBytes"/>).
+/// Server-wide: <c>max-buffered-bytes</c>, the budget for everything else held (both listeners share it). So the worst
+/// case is <c>max-connections × (2 × frame + state) + max-buffered-bytes</c>, plus the runtime's own baseline, plus
+/// the TLS listener's connections when it is on (<see cref="TlsBytes"/>: it counts max-connections of its own), plus
+/// the UDP echo's own bounds when it is on (<see cref="UdpBytes"/>).
 /// </remarks>
 public sealed record MemoryBound(long WorstCaseBytes, long AvailableBytes)
 {
     /// <summary>Per connection beyond its buffers, measured (issue 16): the resident memory of 10,000 idle connections
     /// less their receive buffers, rounded up.</summary>
     public const int ConnectionStateBytes = 16 * 1024;
+
+    /// <summary>What a TLS connection holds beyond a plain one's share while it echoes: SslStream's record buffers
+    /// (the ciphertext record it decrypts, the one it encrypts for a write held by the window), the plaintext buffer
+    /// (<see cref="Tls.TlsSession.PlaintextBufferSize"/>, 16 KiB), and OpenSSL's native state. Measured (a probe shaped
+    /// like TlsSession, 1,000 loopback connections whose clients send and never read, so every echo write is held
+    /// mid-record; against as many plain sockets): 47-50 KiB of managed heap per connection (10-11 KiB idle, once
+    /// the handshake is done), and 115 KiB of resident memory when the heap had to grow for them (57 KiB when it
+    /// could reuse a freed one). The resident figure, rounded up, since the bound is about resident memory.</summary>
+    public const int TlsConnectionBytes = 128 * 1024;
 
     /// <summary>Ceiling of the <c>auto</c> budget: 64 MiB keeps hundreds of connections streaming at full speed
     /// (each needs at most its high watermark in flight), and a flood of readers that stopped costs no more.</summary>
@@ -41,13 +51,20 @@ public sealed record MemoryBound(long WorstCaseBytes, long AvailableBytes)
     public static long AvailableToProcess() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 
     /// <summary>The bound for these settings and this frame size.</summary>
-    public static MemoryBound For(EchoSettings settings, int maximumFrameSize)
-    {
-        var frame = (long)BitOperations.RoundUpToPowerOf2((uint)maximumFrameSize);
-        var perConnection = 2 * frame + ConnectionStateBytes;
-        return new MemoryBound(settings.MaxConnections * perConnection + settings.MaxBufferedBytes + UdpBytes(settings),
-            AvailableToProcess());
-    }
+    public static MemoryBound For(EchoSettings settings, int maximumFrameSize) =>
+        new(settings.MaxConnections * PlainConnectionBytes(maximumFrameSize) + settings.MaxBufferedBytes
+            + TlsBytes(settings, maximumFrameSize) + UdpBytes(settings), AvailableToProcess());
+
+    /// <summary>A plain connection's share: two frames (each rounded up to a power of two by <c>ArrayPool.Shared</c>)
+    /// and its state.</summary>
+    private static long PlainConnectionBytes(int maximumFrameSize) =>
+        2 * (long)BitOperations.RoundUpToPowerOf2((uint)maximumFrameSize) + ConnectionStateBytes;
+
+    /// <summary>The TLS listener, when on, serves max-connections of its own (counted per listener, docs/tls.md), each
+    /// a plain connection's share (Akka.IO's frame and the read-ahead are the same) plus <see cref="TlsConnectionBytes"/>.
+    /// The ciphertext it hands to Akka.IO is under the shared budget.</summary>
+    public static long TlsBytes(EchoSettings settings, int maximumFrameSize) => settings.Tls.BindAddress is null ? 0
+        : settings.MaxConnections * (PlainConnectionBytes(maximumFrameSize) + TlsConnectionBytes);
 
     /// <summary>The UDP echo, when on, holds at most its replies in flight and the datagrams waiting in its mailbox
     /// (each at most a datagram; Akka.IO copies each read), and its table of sources (about 200 bytes each).</summary>

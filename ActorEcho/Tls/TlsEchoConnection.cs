@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.Edge;
 using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
@@ -16,9 +18,13 @@ namespace ActorEcho.Tls;
 /// per client): the shared credentials and the handshake timeout.</summary>
 public sealed record TlsEchoKind(TlsServerCredentials Credentials, TimeSpan HandshakeTimeout) : ConnectionKind("tls")
 {
+    /// <summary>TLS passthrough behind a balancer (HAProxy <c>send-proxy-v2</c> in TCP mode): the PROXY header comes
+    /// before the ClientHello.</summary>
+    public override bool ReadsProxyHeader => true;
+
     public override Props ConnectionProps(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings,
         EchoBudget budget, bool expectProxyHeader) =>
-        Props.Create<TlsEchoConnection>(connection, remote, settings, budget, this);
+        Props.Create<TlsEchoConnection>(connection, remote, local, settings, budget, this, expectProxyHeader);
 }
 
 /// <summary>
@@ -35,7 +41,9 @@ public sealed record TlsEchoKind(TlsServerCredentials Credentials, TimeSpan Hand
 /// this connection holds beyond its fixed state (SslStream's and OpenSSL's, a plaintext buffer of
 /// <see cref="TlsSession.PlaintextBufferSize"/> while a record is echoed, at most one frame of ciphertext read
 /// ahead).</para>
-/// <para>States: <see cref="Handshaking"/> (timer: handshake-timeout) → <see cref="Echoing"/> (or
+/// <para>States: <see cref="ReadingProxyHeader"/> (PROXY protocol on, the peer a trusted balancer: the header and the
+/// client's admission, as in <see cref="EchoConnection"/>, before the handshake task starts) →
+/// <see cref="Handshaking"/> (timer: handshake-timeout) → <see cref="Echoing"/> (or
 /// <see cref="Draining"/>) → <see cref="Closing"/>. The echo ends when the ciphertext ends: the client's close_notify
 /// (SslStream reads 0), or this actor ending the ciphertext it gives SslStream (the client's FIN, the drain once
 /// quiet, the drain timeout, the idle timeout). The loop then sends our close_notify, and only after its last write
@@ -51,6 +59,22 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
 
     private readonly IActorRef _connection;
     private readonly EndPoint _remoteAddress;
+    /// <summary>The listener's address the client reached (the access log's <c>listener</c>).</summary>
+    private readonly EndPoint _local;
+    /// <summary>The client's address as logged, formatted on first use; with PROXY, the header's client.</summary>
+    private string? _remote;
+    /// <summary>Until the client is admitted: the PROXY header step (docs/edge.md), before any handshake. Null
+    /// otherwise: the handshake has started.</summary>
+    private ProxyHeaderStep? _proxyHeader;
+    /// <summary>With PROXY, the balancer, for the access log ("via"); null for a direct client.</summary>
+    private string? _via;
+    /// <summary>With the access log on: what the handshake negotiates, recorded by its validation callback.</summary>
+    private readonly NegotiatedTlsRecorder? _negotiatedRecorder;
+    private NegotiatedTls? _negotiated;
+    // For the access log: ciphertext on the wire (handshake included), counted as messages arrive (AroundReceive).
+    private long _bytesIn;
+    private long _bytesOut;
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
     private readonly EchoSettings _settings;
     private readonly TlsEchoKind _kind;
     private readonly EchoWindow _window;
@@ -80,13 +104,21 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
     private bool _connectionClosed;
     private bool _failed;
 
-    public TlsEchoConnection(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget, TlsEchoKind kind)
+    /// <param name="local">The listener's address the client reached.</param>
+    /// <param name="expectProxyHeader">The peer is a trusted balancer: read its PROXY header before the handshake.</param>
+    public TlsEchoConnection(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
+        TlsEchoKind kind, bool expectProxyHeader)
     {
         _connection = connection;
         _remoteAddress = remote;
+        _local = local;
         _settings = settings;
         _kind = kind;
         _window = new EchoWindow(settings.WriteHighWatermark, settings.WriteLowWatermark, budget);
+        if (expectProxyHeader)
+            _proxyHeader = new ProxyHeaderStep(settings.Edge.ProxyProtocol, (IPEndPoint)remote, Context.Parent, Self);
+        if (settings.Edge.AccessLog)
+            _negotiatedRecorder = new NegotiatedTlsRecorder();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -95,21 +127,98 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
 
     private ILoggingAdapter? DebugLog => Context.System.EventStream.LogLevel <= LogLevel.DebugLevel ? Log : null;
 
-    private string Remote => EndpointParser.Format(_remoteAddress);
+    private string Remote => _remote ??= EndpointParser.Format(_remoteAddress);
+
+    /// <summary>The PROXY step, while it exists, comes before the handshake; the handshake starts when it ends.</summary>
+    private bool HandshakeStarted => _proxyHeader is null;
 
     protected override void PreStart()
     {
         Context.Watch(_connection);
         _connection.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: true, useResumeWriting: false));
-        Timers.StartSingleTimer(HandshakeTimedOut.Instance, HandshakeTimedOut.Instance, _kind.HandshakeTimeout);
         if (_settings.IdleTimeout is { } idle)
             Timers.StartPeriodicTimer(IdleClock.Tick.Instance, IdleClock.Tick.Instance, IdleClock.TickInterval(idle));
+        if (_proxyHeader is null)
+        {
+            StartHandshake();
+            return;
+        }
+        Become(ReadingProxyHeader);
+        _proxyHeader.Start(Timers, _settings.Edge.HeaderTimeout);
+        RequestRead();
+    }
+
+    /// <summary>Starts the session task, whose handshake reads the ciphertext received so far (<see cref="_unread"/>:
+    /// with PROXY, what came after the header) and then asks for more. The handshake timeout runs from here.</summary>
+    private void StartHandshake()
+    {
+        Become(Handshaking);
+        Timers.StartSingleTimer(HandshakeTimedOut.Instance, HandshakeTimedOut.Instance, _kind.HandshakeTimeout);
         var rejection = new CertificateRejection();
-        var options = _kind.Credentials.OptionsFor(rejection);
+        var options = _kind.Credentials.OptionsFor(rejection, _negotiatedRecorder);
         var self = Self;
         var tag = _kind.ListenerTag;
         // Started inline, as its continuations run (CiphertextStream): it goes as far as its first read, a Tell.
         _ = TlsSession.RunAsync(self, options, rejection, tag);
+    }
+
+    /// <summary>PROXY protocol, as in <see cref="EchoConnection"/> (<see cref="ProxyHeaderStep"/>): the header is read,
+    /// never echoed, and its client admitted by the listener; only then does the handshake start, with the bytes
+    /// after the header. A bad or late header, or a refused client, closes the connection before any handshake.</summary>
+    private void ReadingProxyHeader(object message)
+    {
+        if (message is Tcp.Received)
+        {
+            _readRequested = false;
+            _idle.Touch();
+        }
+        var step = _proxyHeader!;
+        switch (step.Handle(message))
+        {
+            case ProxyStepOutcome.ReadMore:
+                RequestRead();
+                break;
+            case ProxyStepOutcome.HeaderRead:
+                _remote = EndpointParser.Format(step.Client!);
+                _via = EndpointParser.Format(step.Balancer);
+                break;
+            case ProxyStepOutcome.Close:
+                DebugLog?.Debug("TLS connection from {0}: {1}; closing", Remote, step.Why);
+                BeginClosing(Tcp.Close.Instance, step.CloseReason);
+                break;
+            case ProxyStepOutcome.Admitted:
+                _proxyHeader = null;
+                _unread = step.AfterHeader;
+                StartHandshake();
+                if (step.PeerClosedEarly)
+                    EndCiphertext(CloseReason.HandshakeFailed);
+                break;
+            case ProxyStepOutcome.NotHandled:
+                BeforeAdmission(message);
+                break;
+        }
+    }
+
+    /// <summary>Before admission: a drain waits for the handshake (the header timeout bounds the wait); the drain
+    /// timeout closes at once, as nothing was echoed yet.</summary>
+    private void BeforeAdmission(object message)
+    {
+        switch (message)
+        {
+            case EchoConnection.Drain:
+                _drainRequested = true;
+                break;
+            case EchoConnection.DrainTimeoutReached:
+                _drainRequested = true;
+                _proxyHeader!.Cancel();
+                BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
+                break;
+            case IdleClock.Tick:
+                break;
+            default:
+                HandleEnd(message);
+                break;
+        }
     }
 
     protected override void PostStop()
@@ -120,11 +229,14 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         _pendingRead?.Done.TrySetException(gone);
         _pendingRead = null;
         _heldWrite?.TrySetException(gone);
-        if (!_handshakeSettled)
+        if (HandshakeStarted && !_handshakeSettled)
             HandshakeFailedFor(EchoMetrics.HandshakeFailures.Protocol, "the connection ended during the handshake");
         if (!_connectionClosed)
             _connection.Tell(Tcp.Abort.Instance);
-        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(ReportedReason()), _kind.ListenerTag);
+        var reason = ReportedReason();
+        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(reason), _kind.ListenerTag);
+        if (_settings.Edge.AccessLog)
+            AccessLog.WriteTls(Log, Remote, _via, _local, _startedAt, _bytesIn, _bytesOut, reason, _negotiated);
     }
 
     private CloseReason ReportedReason() =>
@@ -135,6 +247,8 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
 
     protected override bool AroundReceive(Receive receive, object message)
     {
+        if (_negotiatedRecorder is not null)
+            CountForAccessLog(message);
         try
         {
             return base.AroundReceive(receive, message);
@@ -146,6 +260,21 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>The access log's bytes: ciphertext received from Akka.IO, and ciphertext handed to it to send (its
+    /// writes are refused only while closing). Counted here, where every message enters, with the access log on.</summary>
+    private void CountForAccessLog(object message)
+    {
+        switch (message)
+        {
+            case Tcp.Received received:
+                _bytesIn += received.Data.Count;
+                break;
+            case CiphertextWrite write when !_closing:
+                _bytesOut += write.Data.Count;
+                break;
+        }
+    }
+
     protected override void OnReceive(object message) => Handshaking(message);
 
     private void Handshaking(object message)
@@ -154,6 +283,7 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         {
             case HandshakeSucceeded succeeded:
                 _handshakeSettled = true;
+                _negotiated = _negotiatedRecorder?.Value;
                 Timers.Cancel(HandshakeTimedOut.Instance);
                 EchoMetrics.TlsHandshakesCompleted.Add(1);
                 DebugLog?.Debug("TLS handshake with {0} completed ({1})", Remote, succeeded.Protocol);
@@ -528,7 +658,7 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
     private void Ended(CloseReason reason)
     {
         if (!_closing)
-            _closeReason = _handshakeSettled ? reason : CloseReason.HandshakeFailed;
+            _closeReason = _handshakeSettled || !HandshakeStarted ? reason : CloseReason.HandshakeFailed;
         _connectionClosed = true;
         Context.Stop(Self);
     }
