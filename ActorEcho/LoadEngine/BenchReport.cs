@@ -10,7 +10,7 @@ public static class BenchReport
     {
         var c = CultureInfo.InvariantCulture;
         var window = result.Window is { } w ? $", window {Bytes(w)}" : "";
-        var warmup = result.WarmupSeconds > 0 ? string.Create(c, $" after {result.WarmupSeconds:0.###} s warmup") : "";
+        var warmup = AfterWarmup(result.WarmupSeconds);
         var what = result.Mode == BenchMode.Stream ? "messages echoed" : "round trips";
 
         output.WriteLine(string.Create(c,
@@ -23,6 +23,10 @@ public static class BenchReport
             $"  throughput  sent {result.SentMegabytesPerSecond:N2} MB/s (client to server), received {result.ReceivedMegabytesPerSecond:N2} MB/s (echo); payload, MB = 10^6 bytes"));
         WriteLatencyAndErrors(output, result.LatencyMicroseconds);
     }
+
+    /// <summary>The heading's " after N s warmup", or nothing without a warmup (TCP and UDP alike).</summary>
+    internal static string AfterWarmup(double seconds) =>
+        seconds > 0 ? string.Create(CultureInfo.InvariantCulture, $" after {seconds:0.###} s warmup") : "";
 
     /// <summary>The last two lines of every bench's text (TCP here, UDP in <see cref="UdpBenchResult.Write"/>).</summary>
     internal static void WriteLatencyAndErrors(TextWriter output, LatencySummary latency)

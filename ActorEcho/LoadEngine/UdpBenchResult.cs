@@ -42,7 +42,7 @@ public sealed record UdpBenchResult
     public void Write(TextWriter output, string resolvedTarget)
     {
         var c = CultureInfo.InvariantCulture;
-        var warmup = WarmupSeconds > 0 ? string.Create(c, $" after {WarmupSeconds:0.###} s warmup") : "";
+        var warmup = BenchReport.AfterWarmup(WarmupSeconds);
         output.WriteLine(string.Create(c,
             $"bench udp {Target} ({resolvedTarget}): request/response, {Sockets} socket(s), {BenchReport.Bytes(DatagramSize)} datagrams, {DurationSeconds:0.###} s measured{warmup}{(Interrupted ? " (interrupted)" : "")}"));
         output.WriteLine(string.Create(c,
