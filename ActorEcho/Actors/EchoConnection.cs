@@ -333,12 +333,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 _history |= History.DrainRequested;
                 OnDrainTimeout();
                 break;
-            case IdleClock.Tick:
-                if (_idle.TickElapsed())
-                    OnIdle();
-                break;
             default:
-                HandleEnd(message);
+                WhileServing(message);
                 break;
         }
     }
@@ -373,12 +369,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case DrainTimeoutReached:
                 OnDrainTimeout();
                 break;
-            case IdleClock.Tick:
-                if (_idle.TickElapsed())
-                    OnIdle();
-                break;
             default:
-                HandleEnd(message);
+                WhileServing(message);
                 break;
         }
     }
@@ -419,12 +411,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 break;
             case QuietCheck:
                 break;
-            case IdleClock.Tick:
-                if (_idle.TickElapsed())
-                    OnIdle();
-                break;
             default:
-                HandleEnd(message);
+                WhileServing(message);
                 break;
         }
     }
@@ -468,6 +456,19 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 HandleEnd(message);
                 break;
         }
+    }
+
+    /// <summary>What the serving states (<see cref="Echoing"/>, <see cref="Draining"/>, <see cref="Finishing"/>) do
+    /// alike: a connection idle for the idle timeout closes (<see cref="OnIdle"/>); the rest is <see cref="HandleEnd"/>.</summary>
+    private void WhileServing(object message)
+    {
+        if (message is IdleClock.Tick)
+        {
+            if (_idle.TickElapsed())
+                OnIdle();
+        }
+        else
+            HandleEnd(message);
     }
 
     /// <summary>What every state does alike: the connection's end, a refused command, the connection actor's death.</summary>

@@ -70,18 +70,9 @@ public sealed class ClientCommand : Command
             }
             return ExitCodes.Ok;
         }
-        catch (EchoFailureException failure)
+        catch (Exception e) when (EchoFailureExit.IsReportable(e))
         {
-            return EchoFailureExit.Report(failure);
-        }
-        catch (IOException e)
-        {
-            // stdin or stdout went away (e.g. piped into `head`): not a server problem.
-            return ExitCodes.Report(ExitCodes.Failure, $"cannot copy the echo: {e.Message}");
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return ExitCodes.ReportUnexpected(e);
+            return EchoFailureExit.ClientFailure(e);
         }
     }
 

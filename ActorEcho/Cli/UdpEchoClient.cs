@@ -77,17 +77,9 @@ internal sealed class UdpEchoClient
                 await output.WriteAsync("\n"u8.ToArray());
             return ExitCodes.Ok;
         }
-        catch (EchoFailureException failure)
+        catch (Exception e) when (EchoFailureExit.IsReportable(e))
         {
-            return EchoFailureExit.Report(failure);
-        }
-        catch (IOException e)
-        {
-            return ExitCodes.Report(ExitCodes.Failure, $"cannot copy the echo: {e.Message}");
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return ExitCodes.ReportUnexpected(e);
+            return EchoFailureExit.ClientFailure(e);
         }
     }
 

@@ -91,9 +91,7 @@ public sealed record EchoSettings
     /// <exception cref="SettingsException">a key is missing, malformed or out of range.</exception>
     public static EchoSettings Create(Config config)
     {
-        var section = config.GetConfig(SectionName);
-        if (section is null || section.IsEmpty)
-            throw new SettingsException($"the configuration has no '{SectionName}' section");
+        var section = SettingsSection.Get(config, SectionName);
 
         var settings = new EchoSettings
         {
@@ -129,20 +127,9 @@ public sealed record EchoSettings
         return settings;
     }
 
-    /// <summary>Reads one key, turning the parser's own exceptions (which name the value but not the key) into a
-    /// one-line <see cref="SettingsException"/> that names both.</summary>
-    internal static T Read<T>(Config section, string key, Func<Config, string, T> read)
-    {
-        try
-        {
-            return read(section, key);
-        }
-        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException or NotSupportedException)
-        {
-            var raw = section.HasPath(key) ? section.GetString(key) : null;
-            throw new SettingsException($"{SectionName}.{key}: cannot read '{raw}': {OneLine.Of(e.Message)}");
-        }
-    }
+    /// <summary>Reads one key of this section (<see cref="SettingsSection.Read{T}"/>).</summary>
+    internal static T Read<T>(Config section, string key, Func<Config, string, T> read) =>
+        SettingsSection.Read(SectionName, section, key, read);
 
     private static string RequireString(Config section, string key)
     {
@@ -152,14 +139,7 @@ public sealed record EchoSettings
         return value.Trim();
     }
 
-    internal static int PositiveInt(Config section, string key)
-    {
-        Require(section, key);
-        var value = section.GetLong(key);
-        if (value is < 1 or > int.MaxValue)
-            throw new SettingsException($"{SectionName}.{key} must be a positive integer, got {value}");
-        return (int)value;
-    }
+    internal static int PositiveInt(Config section, string key) => SettingsSection.PositiveInt(SectionName, section, key);
 
     /// <summary><c>max</c>: the OS's largest backlog; otherwise a positive integer.</summary>
     private static int BacklogOrMax(Config section, string key)
@@ -183,14 +163,7 @@ public sealed record EchoSettings
         return value.Value;
     }
 
-    internal static TimeSpan Duration(Config section, string key)
-    {
-        Require(section, key);
-        var value = section.GetTimeSpan(key, allowInfinite: false);
-        if (value <= TimeSpan.Zero)
-            throw new SettingsException($"{SectionName}.{key} must be a positive duration, got '{section.GetString(key)}'");
-        return value;
-    }
+    internal static TimeSpan Duration(Config section, string key) => SettingsSection.Duration(SectionName, section, key);
 
     private static TimeSpan? OptionalDuration(Config section, string key) =>
         IsOff(section, key) ? null : Duration(section, key);
@@ -244,11 +217,7 @@ public sealed record EchoSettings
                || string.Equals(raw, "false", StringComparison.OrdinalIgnoreCase);
     }
 
-    internal static void Require(Config section, string key)
-    {
-        if (!section.HasPath(key))
-            throw new SettingsException($"{SectionName}.{key} is missing");
-    }
+    internal static void Require(Config section, string key) => SettingsSection.Require(SectionName, section, key);
 }
 
 /// <summary>A setting is missing, malformed or out of range; the message is one line meant for the user.</summary>

@@ -2,7 +2,6 @@ using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Networking;
 using ActorEcho.Operations;
 using ActorEcho.Tls;
 using ActorEcho.UdpEcho;
@@ -21,8 +20,8 @@ namespace ActorEcho.Hosting;
 
 /// <summary>
 /// One running echo server: one .NET generic host (Microsoft.Extensions.Hosting) that owns the actor system
-/// (Akka.Hosting, from <c>akka.hocon</c>), the listeners (the TCP one in Akka.Hosting's <c>ActorRegistry</c>),
-/// Kestrel when <c>http-endpoint</c> is on, the logging and
+/// (Akka.Hosting, from <c>akka.hocon</c>), the listeners (the TCP one in Akka.Hosting's <c>ActorRegistry</c>; both
+/// set up by <see cref="ActorEchoHosting"/>, which the hosted specs use too), Kestrel when <c>http-endpoint</c> is on, the logging and
 /// the shutdown. Shutdown is Akka's CoordinatedShutdown, which the host runs when it stops (SIGTERM, Ctrl-C,
 /// <see cref="StopAsync"/>) and which stops the host when Akka runs it itself: in <c>before-service-unbind</c>
 /// readiness turns "not ready" and the optional lame duck runs (<see cref="LameDuck"/>); in
@@ -42,38 +41,33 @@ public sealed class EchoServer : IAsyncDisposable
     }
 
     private readonly IHost _host;
+    private readonly EchoHostContext _echo;
 
-    private EchoServer(IHost host, Listeners listeners, EchoSettings settings, ServerReadiness readiness)
+    private EchoServer(IHost host, EchoHostContext echo)
     {
         _host = host;
+        _echo = echo;
         System = host.Services.GetRequiredService<ActorSystem>();
-        Listener = listeners.Tcp;
-        LocalEndpoint = listeners.TcpEndpoint;
-        UdpLocalEndpoint = listeners.UdpEndpoint;
-        TlsLocalEndpoint = listeners.TlsEndpoint;
-        HttpAddress = listeners.HttpAddress;
-        Settings = settings;
-        Readiness = readiness;
         // Waiting starts now: the host stops itself once shutdown is asked for (signal) or Akka terminated.
         WhenTerminated = StopAfterTermination(host.WaitForShutdownAsync());
     }
 
     public ActorSystem System { get; }
-    public IActorRef Listener { get; }
-    public IPEndPoint LocalEndpoint { get; }
-    public EchoSettings Settings { get; }
+    public IActorRef Listener => _echo.Listener;
+    public IPEndPoint LocalEndpoint => _echo.LocalEndpoint;
+    public EchoSettings Settings => _echo.Settings;
 
     /// <summary>Where the TLS listener listens, or <c>null</c> when it is off (<see cref="TlsListener"/>).</summary>
-    public IPEndPoint? TlsLocalEndpoint { get; }
+    public IPEndPoint? TlsLocalEndpoint => _echo.TlsLocalEndpoint;
 
     /// <summary>Where the UDP echo listens, or <c>null</c> when it is off.</summary>
-    public IPEndPoint? UdpLocalEndpoint { get; }
+    public IPEndPoint? UdpLocalEndpoint => _echo.UdpLocalEndpoint;
 
     /// <summary>What <c>/ready</c> and <c>/live</c> report; flipped as the server starts, shuts down, stops.</summary>
-    public ServerReadiness Readiness { get; }
+    public ServerReadiness Readiness => _echo.Readiness;
 
     /// <summary>Where the HTTP endpoint (<c>actor-echo.http-endpoint</c>) listens, with its real port; or null.</summary>
-    public Uri? HttpAddress { get; }
+    public Uri? HttpAddress => _echo.HttpAddress;
 
     /// <summary>Completes once the actor system has terminated and the host (with Kestrel) has stopped, whoever
     /// started the shutdown.</summary>
@@ -98,29 +92,27 @@ public sealed class EchoServer : IAsyncDisposable
     public static async Task<EchoServer> StartAsync(Config config, EchoSettings settings, IPEndPoint endpoint,
         Action<EchoServer>? onListening = null)
     {
-        var timeouts = ServerTimeouts.From(settings);
-        var readiness = new ServerReadiness();
-        var startupLog = new StartupLog();
-        var listeners = new Listeners();
+        IHost? host = null;
         EchoServer? server = null;
-        var host = BuildHost(config, settings, endpoint, timeouts, readiness, startupLog, listeners, () =>
+        EchoHostContext? echo = null;
+        echo = new EchoHostContext(config, settings, endpoint, () =>
         {
-            onListening?.Invoke(server!);
-            startupLog.Release();
-        }, created => server = created);
+            server = new EchoServer(host!, echo!);
+            onListening?.Invoke(server);
+        });
+        host = BuildHost(echo);
 
         var system = CreateSystem(host);
         try
         {
-            readiness.MarkSystemStarted();
-            system.RegisterOnTermination(readiness.MarkStopped);
+            echo.MarkSystemStarted(system);
             StartTcp(system);
             await host.StartAsync().ConfigureAwait(false);
             return server ?? throw new InvalidOperationException("the host started without binding");
         }
         catch (Exception e)
         {
-            startupLog.Discard();
+            echo.StartupLog.Discard();
             await TerminateFailedStartAsync(system).ConfigureAwait(false);
             host.Dispose();
             if (settings.HttpEndpoint is { } url && HttpEndpoint.IsBindFailure(e))
@@ -129,14 +121,13 @@ public sealed class EchoServer : IAsyncDisposable
         }
     }
 
-    private static IHost BuildHost(Config config, EchoSettings settings, IPEndPoint endpoint, ServerTimeouts timeouts,
-        ServerReadiness readiness, StartupLog startupLog, Listeners listeners, Action listening, Action<EchoServer> created)
+    private static IHost BuildHost(EchoHostContext echo)
     {
         var builder = new HostBuilder().UseSystemd();
         // Kestrel first: the host stops its services in reverse, so /ready and /live answer through the drain.
-        if (settings.HttpEndpoint is { } url)
-            builder.ConfigureWebHost(web => HttpEndpoint.Configure(web, url, readiness));
-        builder.ConfigureLogging(logging => HostLogging.Configure(logging, settings.LogFormat));
+        if (echo.Settings.HttpEndpoint is { } url)
+            builder.ConfigureWebHost(web => HttpEndpoint.Configure(web, url, echo.Readiness));
+        builder.ConfigureLogging(logging => HostLogging.Configure(logging, echo.Settings.LogFormat));
         builder.ConfigureServices(services =>
         {
             // CoordinatedShutdown's phases bound the shutdown; the host waits for them.
@@ -144,18 +135,9 @@ public sealed class EchoServer : IAsyncDisposable
             services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
             SystemdNotify.AddWhereverNotifySocketIsSet(services);
             services.AddHostedService<InterruptSignal>();
-            services.AddAkka<AkkaService>("actor-echo", (akka, provider) =>
-            {
-                akka.AddHocon(ShutdownConfig(timeouts).WithFallback(LameDuck.ShutdownConfig(settings)).WithFallback(config),
-                    HoconAddMode.Prepend);
-                akka.AddSetup(new HostLogSetup(provider.GetRequiredService<ILoggerFactory>(), startupLog));
-            });
-            services.AddHostedService(provider => new ListenerStart(provider, settings, endpoint, timeouts, readiness, listeners,
-                () =>
-                {
-                    created(new EchoServer(provider.GetRequiredService<IHost>(), listeners, settings, readiness));
-                    listening();
-                }));
+            services.AddAkka<AkkaService>("actor-echo", (akka, provider) => akka.WithActorEcho(echo, provider));
+            // After Akka's service: the listeners bind once the system has started.
+            services.AddActorEchoListeners(echo);
         });
         return builder.Build();
     }
@@ -216,72 +198,6 @@ public sealed class EchoServer : IAsyncDisposable
             CoordinatedShutdown?.Run(ServerStopReason.Instance) ?? Task.CompletedTask;
     }
 
-    /// <summary>What the listeners bound, filled in by <see cref="ListenerStart"/>.</summary>
-    private sealed class Listeners
-    {
-        public IActorRef Tcp { get; set; } = ActorRefs.Nobody;
-        public IPEndPoint TcpEndpoint { get; set; } = new(IPAddress.None, 0);
-        public IPEndPoint? UdpEndpoint { get; set; }
-        public IPEndPoint? TlsEndpoint { get; set; }
-        public Uri? HttpAddress { get; set; }
-    }
-
-    /// <summary>The hosted service after Akka's: binds the UDP echo (if on) and the TCP listener, hooks their
-    /// shutdown into CoordinatedShutdown, then reports the server listening. The host's start (and with it
-    /// systemd's READY=1) completes only after that.</summary>
-    private sealed class ListenerStart(IServiceProvider provider, EchoSettings settings, IPEndPoint endpoint,
-        ServerTimeouts timeouts, ServerReadiness readiness, Listeners listeners, Action listening) : IHostedService
-    {
-        public async Task StartAsync(CancellationToken cancellationToken)
-        {
-            var system = provider.GetRequiredService<ActorSystem>();
-            // UDP first: it registers its own drain once bound, so a failed TCP bind still releases it cleanly, and
-            // a failed UDP bind leaves no TCP listener behind (whose late log lines, written by Akka's stdout
-            // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
-            if (settings.Udp.BindAddress is not null)
-                listeners.UdpEndpoint = await UdpEchoService.StartAsync(system, settings.Udp, timeouts.Bind).ConfigureAwait(false);
-            var listener = system.ActorOf(EchoListener.Props(settings, endpoint), "listener");
-            provider.GetRequiredService<ActorRegistry>().Register<EchoListener>(listener);
-            listeners.TcpEndpoint = await BindAsync(listener, endpoint, timeouts.Bind).ConfigureAwait(false);
-            listeners.Tcp = listener;
-            RegisterShutdownTasks(system, listener, timeouts);
-            // TLS (issue 19): a second listener beside the TCP one, sharing its budget; null when off.
-            listeners.TlsEndpoint = await TlsListener.StartAsync(system, settings, listener, timeouts).ConfigureAwait(false);
-            LameDuck.Register(system, readiness, settings.LameDuck);
-            readiness.MarkServing();
-            if (settings.HttpEndpoint is not null)
-            {
-                listeners.HttpAddress = HttpEndpoint.Address(provider);
-                system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", listeners.HttpAddress);
-            }
-            listening();
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
-    /// <summary>Waits, at most <paramref name="timeout"/>, for the listener's bind outcome.</summary>
-    private static async Task<IPEndPoint> BindAsync(IActorRef listener, IPEndPoint endpoint, TimeSpan timeout)
-    {
-        EchoListener.BindResult result;
-        try
-        {
-            result = await listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, timeout)
-                .ConfigureAwait(false);
-        }
-        catch (AskTimeoutException)
-        {
-            throw new BindFailedException(
-                $"cannot listen on {EndpointParser.Format(endpoint)}: no answer within {timeout.TotalSeconds:0} s");
-        }
-        return result switch
-        {
-            EchoListener.BindSucceeded bound => (IPEndPoint)bound.LocalAddress,
-            EchoListener.BindFailed failed => throw new BindFailedException(failed.Reason),
-            _ => throw new InvalidOperationException($"unknown bind result {result}"),
-        };
-    }
-
     /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it and the host.</summary>
     public async Task StopAsync()
     {
@@ -295,18 +211,6 @@ public sealed class EchoServer : IAsyncDisposable
         await WhenTerminated.ConfigureAwait(false);
         _host.Dispose();
     }
-
-    /// <summary>Stretches the drain phase's timeout to fit the drain (<see cref="ServerTimeouts.DrainPhase"/>),
-    /// leaves signals to the host (which runs CoordinatedShutdown when it stops) and process exit to the command,
-    /// so that it can choose the exit code.</summary>
-    private static Config ShutdownConfig(ServerTimeouts timeouts) =>
-        ConfigurationFactory.ParseString($$"""
-            akka.coordinated-shutdown {
-              exit-clr = off
-              run-by-clr-shutdown-hook = off
-              phases.service-requests-done.timeout = {{(long)timeouts.DrainPhase.TotalMilliseconds}}ms
-            }
-            """);
 
     /// <summary>Hooks a listener into CoordinatedShutdown: stop accepting in service-unbind, drain in
     /// service-requests-done, each waiting at most the time <paramref name="timeouts"/> gives it for the listener's

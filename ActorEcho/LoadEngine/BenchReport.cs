@@ -10,9 +10,8 @@ public static class BenchReport
     {
         var c = CultureInfo.InvariantCulture;
         var window = result.Window is { } w ? $", window {Bytes(w)}" : "";
-        var warmup = result.WarmupSeconds > 0 ? string.Create(c, $" after {result.WarmupSeconds:0.###} s warmup") : "";
+        var warmup = AfterWarmup(result.WarmupSeconds);
         var what = result.Mode == BenchMode.Stream ? "messages echoed" : "round trips";
-        var latency = result.LatencyMicroseconds;
 
         output.WriteLine(string.Create(c,
             $"bench {result.Target} ({resolvedTarget}): {result.Mode.Name()}, {result.Connections} connection(s), {Bytes(result.MessageSize)} messages{window}, {result.DurationSeconds:0.###} s measured{warmup}{(result.Interrupted ? " (interrupted)" : "")}"));
@@ -22,7 +21,17 @@ public static class BenchReport
             $"  messages    {result.Messages:N0} {what}, {result.MessagesPerSecond:N0} msg/s"));
         output.WriteLine(string.Create(c,
             $"  throughput  sent {result.SentMegabytesPerSecond:N2} MB/s (client to server), received {result.ReceivedMegabytesPerSecond:N2} MB/s (echo); payload, MB = 10^6 bytes"));
-        output.WriteLine(string.Create(c,
+        WriteLatencyAndErrors(output, result.LatencyMicroseconds);
+    }
+
+    /// <summary>The heading's " after N s warmup", or nothing without a warmup (TCP and UDP alike).</summary>
+    internal static string AfterWarmup(double seconds) =>
+        seconds > 0 ? string.Create(CultureInfo.InvariantCulture, $" after {seconds:0.###} s warmup") : "";
+
+    /// <summary>The last two lines of every bench's text (TCP here, UDP in <see cref="UdpBenchResult.Write"/>).</summary>
+    internal static void WriteLatencyAndErrors(TextWriter output, LatencySummary latency)
+    {
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  latency us  p50 {latency.P50:0.0}  p90 {latency.P90:0.0}  p99 {latency.P99:0.0}  p99.9 {latency.P999:0.0}  max {latency.Max:0.0}  mean {latency.Mean:0.0}  ({latency.Count:N0} samples)"));
         output.WriteLine("  errors      0 (every echoed byte checked)");
     }

@@ -42,17 +42,14 @@ public sealed record UdpBenchResult
     public void Write(TextWriter output, string resolvedTarget)
     {
         var c = CultureInfo.InvariantCulture;
-        var warmup = WarmupSeconds > 0 ? string.Create(c, $" after {WarmupSeconds:0.###} s warmup") : "";
-        var latency = LatencyMicroseconds;
+        var warmup = BenchReport.AfterWarmup(WarmupSeconds);
         output.WriteLine(string.Create(c,
             $"bench udp {Target} ({resolvedTarget}): request/response, {Sockets} socket(s), {BenchReport.Bytes(DatagramSize)} datagrams, {DurationSeconds:0.###} s measured{warmup}{(Interrupted ? " (interrupted)" : "")}"));
         output.WriteLine(string.Create(c,
             $"  datagrams   {Sent:N0} sent, {Echoed:N0} echoed, {EchoesPerSecond:N0} echoes/s, {EchoMegabytesPerSecond:N2} MB/s of echo"));
         output.WriteLine(string.Create(c,
             $"  loss        {Lost:N0} lost ({LossPercent:0.###} %), no echo within {LossTimeoutSeconds * 1000:0} ms; {Late:N0} late echoes"));
-        output.WriteLine(string.Create(c,
-            $"  latency us  p50 {latency.P50:0.0}  p90 {latency.P90:0.0}  p99 {latency.P99:0.0}  p99.9 {latency.P999:0.0}  max {latency.Max:0.0}  mean {latency.Mean:0.0}  ({latency.Count:N0} samples)"));
-        output.WriteLine("  errors      0 (every echoed byte checked)");
+        BenchReport.WriteLatencyAndErrors(output, LatencyMicroseconds);
     }
 }
 

@@ -58,9 +58,7 @@ public sealed record TlsSettings
     /// <exception cref="SettingsException">a key is missing, malformed, or the keys do not fit together.</exception>
     public static TlsSettings Create(Config config)
     {
-        var section = config.GetConfig(SectionName);
-        if (section is null || section.IsEmpty)
-            throw new SettingsException($"the configuration has no '{SectionName}' section");
+        var section = SettingsSection.Get(config, SectionName);
         var settings = new TlsSettings
         {
             BindAddress = Read(section, "bind-address", OptionalString),
@@ -99,29 +97,14 @@ public sealed record TlsSettings
                 $"{SectionName}.client-certificate = {ClientCertificate.ToString().ToLowerInvariant()} needs {SectionName}.client-ca (a PEM bundle of the CAs to trust)");
     }
 
+    /// <summary>Reads one key of this section, which must be there (<see cref="SettingsSection.Read{T}"/>).</summary>
     private static T Read<T>(Config section, string key, Func<Config, string, T> read)
     {
-        if (!section.HasPath(key))
-            throw new SettingsException($"{SectionName}.{key} is missing");
-        try
-        {
-            return read(section, key);
-        }
-        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException or NotSupportedException)
-        {
-            throw new SettingsException($"{SectionName}.{key}: cannot read '{section.GetString(key)}': {OneLine.Of(e.Message)}");
-        }
+        SettingsSection.Require(SectionName, section, key);
+        return SettingsSection.Read(SectionName, section, key, read);
     }
 
-    /// <summary><c>off</c> (or empty): <c>null</c>; otherwise the text, trimmed.</summary>
-    private static string? OptionalString(Config section, string key)
-    {
-        var raw = section.GetString(key)?.Trim();
-        return string.IsNullOrEmpty(raw) || string.Equals(raw, "off", StringComparison.OrdinalIgnoreCase)
-               || string.Equals(raw, "false", StringComparison.OrdinalIgnoreCase)
-            ? null
-            : raw;
-    }
+    private static string? OptionalString(Config section, string key) => SettingsSection.OptionalString(section, key);
 
     private static ClientCertificateMode Mode(Config section, string key) =>
         section.GetString(key)?.Trim().ToLowerInvariant() switch
@@ -132,11 +115,5 @@ public sealed record TlsSettings
             var other => throw new SettingsException($"{SectionName}.{key} must be off, optional or required, got '{other}'"),
         };
 
-    private static TimeSpan Duration(Config section, string key)
-    {
-        var value = section.GetTimeSpan(key, allowInfinite: false);
-        if (value <= TimeSpan.Zero)
-            throw new SettingsException($"{SectionName}.{key} must be a positive duration, got '{section.GetString(key)}'");
-        return value;
-    }
+    private static TimeSpan Duration(Config section, string key) => SettingsSection.Duration(SectionName, section, key);
 }

@@ -66,9 +66,7 @@ public sealed record UdpEchoSettings
     /// <exception cref="SettingsException">a key is missing, malformed or out of range.</exception>
     public static UdpEchoSettings Create(Config config)
     {
-        var section = config.GetConfig(SectionName);
-        if (section is null || section.IsEmpty)
-            throw new SettingsException($"the configuration has no '{SectionName}' section");
+        var section = SettingsSection.Get(config, SectionName);
         var settings = new UdpEchoSettings
         {
             BindAddress = Read(section, "bind-address", OptionalString),
@@ -137,45 +135,16 @@ public sealed record UdpEchoSettings
                 "Akka.IO truncates longer datagrams silently, and a truncated datagram must not be echoed as if whole");
     }
 
+    /// <summary>Reads one key of this section, which must be there (<see cref="SettingsSection.Read{T}"/>).</summary>
     private static T Read<T>(Config section, string key, Func<Config, string, T> read)
     {
-        if (!section.HasPath(key))
-            throw new SettingsException($"{SectionName}.{key} is missing");
-        try
-        {
-            return read(section, key);
-        }
-        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException)
-        {
-            string? raw;
-            try
-            {
-                raw = section.GetString(key);
-            }
-            catch (Exception)
-            {
-                raw = null;
-            }
-            throw new SettingsException($"{SectionName}.{key}: cannot read '{raw}': {OneLine.Of(e.Message)}");
-        }
+        SettingsSection.Require(SectionName, section, key);
+        return SettingsSection.Read(SectionName, section, key, read);
     }
 
-    private static string? OptionalString(Config section, string key)
-    {
-        var raw = section.GetString(key)?.Trim();
-        if (string.IsNullOrEmpty(raw) || string.Equals(raw, "off", StringComparison.OrdinalIgnoreCase)
-                                      || string.Equals(raw, "false", StringComparison.OrdinalIgnoreCase))
-            return null;
-        return raw;
-    }
+    private static string? OptionalString(Config section, string key) => SettingsSection.OptionalString(section, key);
 
-    private static int PositiveInt(Config section, string key)
-    {
-        var value = section.GetLong(key);
-        if (value is < 1 or > int.MaxValue)
-            throw new SettingsException($"{SectionName}.{key} must be a positive integer, got {value}");
-        return (int)value;
-    }
+    private static int PositiveInt(Config section, string key) => SettingsSection.PositiveInt(SectionName, section, key);
 
     private static int ByteSize(Config section, string key, int max)
     {
@@ -188,13 +157,7 @@ public sealed record UdpEchoSettings
     private static int? OptionalByteSize(Config section, string key) =>
         OptionalString(section, key) is null ? null : ByteSize(section, key, int.MaxValue);
 
-    private static TimeSpan Duration(Config section, string key)
-    {
-        var value = section.GetTimeSpan(key, allowInfinite: false);
-        if (value <= TimeSpan.Zero)
-            throw new SettingsException($"{SectionName}.{key} must be a positive duration, got '{section.GetString(key)}'");
-        return value;
-    }
+    private static TimeSpan Duration(Config section, string key) => SettingsSection.Duration(SectionName, section, key);
 
     private static SourcePortFilter Ports(Config section, string key) =>
         SourcePortFilter.Parse(section.GetStringList(key));
