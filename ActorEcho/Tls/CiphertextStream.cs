@@ -7,9 +7,9 @@ namespace ActorEcho.Tls;
 /// <summary>
 /// The stream under one connection's <see cref="System.Net.Security.SslStream"/>: it owns nothing and touches no
 /// actor state. A read asks the <see cref="TlsEchoConnection"/> for ciphertext (<see cref="CiphertextRead"/>), which
-/// the actor answers from Akka.IO's <see cref="Tcp.Received"/> (asking Akka.IO for one read only then: pull mode);
-/// a write hands a copy of the ciphertext to the actor (<see cref="CiphertextWrite"/>), which sends it as a
-/// <see cref="Tcp.Write"/> with an ack and completes the write when its window allows (see there). SslStream does
+/// the actor answers from Akka.IO's <see cref="Tcp.Received"/> (asking Akka.IO for one read only then: pull mode)
+/// while its window allows (see there); a write hands a copy of the ciphertext to the actor
+/// (<see cref="CiphertextWrite"/>), which sends it as a <see cref="Tcp.Write"/> with an ack and completes it. SslStream does
 /// one read and one write at a time, so neither side needs a queue.
 /// <para>The tasks complete synchronously: SslStream's continuation (decrypt, the echo loop, encrypt) runs inline on
 /// the actor's dispatcher thread, inside the message that completed it, and ends at its next read or write, which
@@ -66,5 +66,5 @@ internal sealed class CiphertextStream(IActorRef connectionActor) : Stream
 /// through <paramref name="Done"/>.</summary>
 internal sealed record CiphertextRead(Memory<byte> Buffer, TaskCompletionSource<int> Done) : IDeadLetterSuppression;
 
-/// <summary>SslStream's ciphertext to send; <paramref name="Done"/> completes when it may write more.</summary>
+/// <summary>SslStream's ciphertext to send; <paramref name="Done"/> completes once it is handed to Akka.IO.</summary>
 internal sealed record CiphertextWrite(ByteString Data, TaskCompletionSource Done) : IDeadLetterSuppression;

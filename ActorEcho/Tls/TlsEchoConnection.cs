@@ -34,13 +34,12 @@ public sealed record TlsEchoKind(TlsServerCredentials Credentials, TimeSpan Hand
 /// only by messages, and this actor answers only by completing the task's reads and writes.
 /// </summary>
 /// <remarks>
-/// <para>Backpressure: SslStream asks for ciphertext only when the echo loop reads, and the loop reads again only when
-/// its previous write completed. A write completes at once while the <see cref="EchoWindow"/> of ciphertext handed to
-/// Akka.IO and not yet acknowledged allows another read (the same watermarks and <see cref="EchoBudget"/> rule as
-/// plain echo), otherwise on the acknowledgement that reopens it. The budget counts ciphertext: those are the bytes
-/// this connection holds beyond its fixed state (SslStream's and OpenSSL's, a plaintext buffer of
-/// <see cref="TlsSession.PlaintextBufferSize"/> while a record is echoed, at most one frame of ciphertext read
-/// ahead).</para>
+/// <para>Backpressure: every write is handed to Akka.IO and completed at once; SslStream's next read is answered only
+/// while the <see cref="EchoWindow"/> of ciphertext handed to Akka.IO and not yet acknowledged allows it (the same
+/// watermarks and <see cref="EchoBudget"/> rule as plain echo), otherwise on the acknowledgement that reopens it. So
+/// a connection whose client stops reading waits in the echo loop's zero-byte read, where neither the loop nor
+/// SslStream holds a buffer. The budget counts ciphertext: those are the bytes this connection holds beyond its fixed
+/// state (SslStream's and OpenSSL's, and at most one frame of ciphertext read ahead).</para>
 /// <para>States: <see cref="ReadingProxyHeader"/> (PROXY protocol on, the peer a trusted balancer: the header and the
 /// client's admission, as in <see cref="EchoConnection"/>, before the handshake task starts) →
 /// <see cref="Handshaking"/> (timer: handshake-timeout) → <see cref="Echoing"/> (or
@@ -82,8 +81,9 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
 
     /// <summary>SslStream's read waiting for ciphertext; at most one.</summary>
     private CiphertextRead? _pendingRead;
-    /// <summary>SslStream's write held back by the window; at most one.</summary>
-    private TaskCompletionSource? _heldWrite;
+    /// <summary>The window is closed (<see cref="MayReadMore"/>): SslStream's reads wait, and so the echo loop waits
+    /// in a zero-byte read holding no buffer, until acknowledgements reopen it.</summary>
+    private bool _readsPaused;
     /// <summary>Ciphertext received and not yet read by SslStream (a frame larger than its read).</summary>
     private ByteString _unread = ByteString.Empty;
     /// <summary>A ResumeReading was sent and its Received has not come yet.</summary>
@@ -228,7 +228,6 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         var gone = new IOException("the connection is closed");
         _pendingRead?.Done.TrySetException(gone);
         _pendingRead = null;
-        _heldWrite?.TrySetException(gone);
         if (HandshakeStarted && !_handshakeSettled)
             HandshakeFailedFor(EchoMetrics.HandshakeFailures.Protocol, "the connection ended during the handshake");
         if (!_connectionClosed)
@@ -437,18 +436,18 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
             case CiphertextWrite write:
                 _window.Written(write.Data.Count);
                 _connection.Tell(Tcp.Write.Create(write.Data, WriteAck.Instance));
-                if (MayWriteMore())
-                    write.Done.TrySetResult();
-                else
-                    _heldWrite = write.Done;
+                _readsPaused = !MayReadMore();
+                // Completed at once, so that SslStream and the loop let go of their buffers: the window holds the
+                // next read instead (ServeRead), which is what keeps more ciphertext out.
+                write.Done.TrySetResult();
                 break;
             case WriteAck:
                 _idle.Touch();
                 _window.Acked();
-                if (_heldWrite is not null && MayWriteMore())
+                if (_readsPaused && MayReadMore())
                 {
-                    _heldWrite.TrySetResult();
-                    _heldWrite = null;
+                    _readsPaused = false;
+                    ServeRead();
                 }
                 break;
             case EchoEnded ended:
@@ -485,9 +484,8 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>The window's rule (<see cref="EchoWindow.NextRead"/>): whether the echo loop may go on to its next
-    /// read, which is what lets more ciphertext in.</summary>
-    private bool MayWriteMore()
+    /// <summary>The window's rule (<see cref="EchoWindow.NextRead"/>): whether SslStream may read more ciphertext.</summary>
+    private bool MayReadMore()
     {
         switch (_window.NextRead())
         {
@@ -501,11 +499,11 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Answers SslStream's pending read: from what was received, with the end, or by asking Akka.IO for
-    /// one more read (pull mode: the only way more ciphertext comes in).</summary>
+    /// <summary>Answers SslStream's pending read, unless the window is closed: from what was received, with the end,
+    /// or by asking Akka.IO for one more read (pull mode: the only way more ciphertext comes in).</summary>
     private void ServeRead()
     {
-        if (_pendingRead is not { } read)
+        if (_pendingRead is not { } read || _readsPaused)
             return;
         if (read.Buffer.IsEmpty)
         {
@@ -647,11 +645,9 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         _closeReason = reason;
         _closing = true;
         _idle.Touch();
-        // SslStream's waits end now: its read sees the end, its held write fails.
+        // SslStream's wait ends now: its read sees the end.
         _pendingRead?.Done.TrySetResult(0);
         _pendingRead = null;
-        _heldWrite?.TrySetException(new IOException("the connection is closing"));
-        _heldWrite = null;
         Become(Closing);
     }
 

@@ -10,8 +10,8 @@ namespace ActorEcho.Tls;
 /// <summary>
 /// One connection's TLS work, run as a task beside its <see cref="TlsEchoConnection"/>: the handshake, then the
 /// plaintext echo (read, write, and again), then our close_notify. It reaches the actor only through its
-/// <see cref="CiphertextStream"/> and the messages below; the echo's write completes only when the actor's window
-/// allows it, and the next read waits for that: the backpressure.
+/// <see cref="CiphertextStream"/> and the messages below; its ciphertext reads are answered only while the actor's
+/// window allows them: the backpressure (<see cref="TlsEchoConnection"/>).
 /// </summary>
 internal static class TlsSession
 {
