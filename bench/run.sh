@@ -36,7 +36,7 @@
 # a client that outruns every server here), compiled with `gcc -O2` into bench/build/ (gitignored) at each run.
 # Everything stops by itself; the servers are killed on exit, whatever happens.
 #
-#   bench/run.sh            # full run: 3 rounds, about 35 minutes, 10 of them TLS (a server that stalls in a flood can add minutes)
+#   bench/run.sh            # full run: 3 rounds, about 40 minutes, 15 of them TLS (a server that stalls in a flood can add minutes)
 #   bench/run.sh --quick    # 1 round, short loads, floods of 500 clients, about 8 minutes (also QUICK=1)
 #   bench/run.sh --smoke    # checks the harness itself in a few minutes: storms of 200, floods of 50 x 64 KiB (also SMOKE=1; figures meaningless)
 #   ROUNDS=5 bench/run.sh   # more rounds on a noisy machine
