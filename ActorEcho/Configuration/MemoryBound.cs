@@ -25,14 +25,12 @@ public sealed record MemoryBound(long WorstCaseBytes, long AvailableBytes)
     /// less their receive buffers, rounded up.</summary>
     public const int ConnectionStateBytes = 16 * 1024;
 
-    /// <summary>What a TLS connection holds beyond a plain one's share while it echoes: SslStream's record buffers
-    /// (the ciphertext record it decrypts, the one it encrypts for a write held by the window), the plaintext buffer
-    /// (<see cref="Tls.TlsSession.PlaintextBufferSize"/>, 16 KiB), and OpenSSL's native state. Measured (a probe shaped
-    /// like TlsSession, 1,000 loopback connections whose clients send and never read, so every echo write is held
-    /// mid-record; against as many plain sockets): 47-50 KiB of managed heap per connection (10-11 KiB idle, once
-    /// the handshake is done), and 115 KiB of resident memory when the heap had to grow for them (57 KiB when it
-    /// could reuse a freed one). The resident figure, rounded up, since the bound is about resident memory.</summary>
-    public const int TlsConnectionBytes = 128 * 1024;
+    /// <summary>What a TLS connection holds beyond a plain one's share: SslStream's record buffers, OpenSSL's native
+    /// state and buffers, and while a record is echoed the plaintext buffer (<see cref="Tls.TlsSession.PlaintextBufferSize"/>).
+    /// Measured through ActorEcho (bench/tls-flood.sh: 1,000 clients x 1 MiB that stop reading, over TLS and over
+    /// plain TCP, fresh servers alternating): the TLS floods peaked 141-150 MB above the plain ones, 138-146 KiB per
+    /// connection; rounded up, since the bound is about resident memory (docs/tls.md).</summary>
+    public const int TlsConnectionBytes = 160 * 1024;
 
     /// <summary>Ceiling of the <c>auto</c> budget: 64 MiB keeps hundreds of connections streaming at full speed
     /// (each needs at most its high watermark in flight), and a flood of readers that stopped costs no more.</summary>

@@ -158,8 +158,7 @@ public sealed class TlsEchoConnection : UntypedActor, IWithTimers
         var options = _kind.Credentials.OptionsFor(rejection, _negotiatedRecorder);
         var self = Self;
         var tag = _kind.ListenerTag;
-        // Started inline, as its continuations run (CiphertextStream): it goes as far as its first read, a Tell.
-        _ = TlsSession.RunAsync(self, options, rejection, tag);
+        _ = Task.Run(() => TlsSession.RunAsync(self, options, rejection, tag));
     }
 
     /// <summary>PROXY protocol, as in <see cref="EchoConnection"/> (<see cref="ProxyHeaderStep"/>): the header is read,
