@@ -130,7 +130,8 @@ stop_server() {
 
 # VmHWM is the process's own peak RSS; sampled so that a server killed mid-flood still has the last one read.
 start_sampler() {
-  ( while alive; do hwm=$(status_kb VmHWM); if [[ -n "$hwm" ]]; then echo "$hwm" > "$work/peak"; fi; sleep 0.1; done ) &
+  # Written aside and renamed: a sampler stopped mid-write must not leave an empty file (a peak of 0).
+  ( while alive; do hwm=$(status_kb VmHWM); if [[ -n "$hwm" ]]; then echo "$hwm" > "$work/peak.new"; mv -f "$work/peak.new" "$work/peak"; fi; sleep 0.1; done ) &
   sampler_pid=$!
 }
 stop_sampler() { kill "$sampler_pid" 2>/dev/null || true; wait "$sampler_pid" 2>/dev/null || true; sampler_pid=""; }
@@ -180,6 +181,7 @@ for variant in "${variants[@]}"; do
       "flood_$kind"
       stop_sampler
       peak_kb=$(cat "$work/peak")
+      if alive; then now_kb=$(status_kb VmHWM); if (( ${now_kb:-0} > ${peak_kb:-0} )); then peak_kb=$now_kb; fi; fi
       after_mb=-; if alive; then sleep "$AFTER"; after_mb=$(mb "$(status_kb VmRSS)"); fi
       if alive; then state=alive; else wait "$server_pid" 2>/dev/null && state="exit 0" || state="exit $?"; fi
       oom=$(cat "$work/out" "$work/err" | grep -c -e 'OutOfMemory' -e 'Out of memory' || true)
