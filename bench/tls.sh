@@ -13,7 +13,7 @@
 #   bench/tls.sh                 # 3 rounds, 5 s per phase after 10 s warmup: about 7 minutes
 # The 10 s warmup: a fresh ActorEcho spends 10-17 % of its samples in the JIT for the first 20 s (tiered compilation
 # of Akka's and SslStream's paths), the raw server far less; with 2 s the stream measured the JIT, not the echo.
-#   QUICK=1 bench/tls.sh         # 1 round, 2 s phases after 1 s warmup: under a minute
+#   QUICK=1 bench/tls.sh         # 1 round, 2 s phases after 10 s warmup: about 2 minutes
 #   SMOKE=1 bench/tls.sh         # the harness itself: 1 round, 1 s phases, no warmup (figures meaningless)
 #   ROUNDS=1 DURATION=2 WARMUP=1 SCENARIOS=tls-stream-10x16KiB bench/tls.sh
 #   ACTOR_CONFIG=my.hocon bench/tls.sh   # another overlay instead of bench/bench.hocon
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 
 QUICK=${QUICK:-0}
 SMOKE=${SMOKE:-0}
-if [[ "$SMOKE" == 1 ]]; then defaults=(1 1 0); elif [[ "$QUICK" == 1 ]]; then defaults=(1 2 1); else defaults=(3 5 10); fi
+if [[ "$SMOKE" == 1 ]]; then defaults=(1 1 0); elif [[ "$QUICK" == 1 ]]; then defaults=(1 2 10); else defaults=(3 5 10); fi
 ROUNDS=${ROUNDS:-${defaults[0]}}
 DURATION=${DURATION:-${defaults[1]}}
 WARMUP=${WARMUP:-${defaults[2]}}
