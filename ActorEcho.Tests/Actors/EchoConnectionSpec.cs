@@ -41,17 +41,44 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     private static readonly EndPoint Remote = new IPEndPoint(IPAddress.Loopback, 40000);
 
     [Fact]
-    public async Task Registers_with_keep_open_on_peer_closed_and_requests_the_first_read()
+    public async Task Registers_a_direct_client_without_keep_open_and_requests_the_first_read()
     {
         var connection = CreateTestProbe();
         var handler = Sys.ActorOf(EchoConnection.Props(connection.Ref, Remote, Settings, EchoBudget.Unlimited()));
 
         var register = await connection.ExpectMsgAsync<Tcp.Register>();
         Assert.Equal(handler, register.Handler);
-        Assert.True(register.KeepOpenOnPeerClosed);
+        // Akka.IO finishes a direct client's half-close (EchoConnection's remarks).
+        Assert.False(register.KeepOpenOnPeerClosed);
         Assert.False(register.UseResumeWriting);
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
         await ExpectNothingMoreAsync(connection, handler);
+    }
+
+    [Fact]
+    public async Task A_peer_close_ends_a_direct_clients_connection_without_a_command()
+    {
+        var (connection, handler) = await StartAsync();
+        handler.Tell(Received(10), connection.Ref);
+        await ExpectEchoAsync(connection, 10);
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+
+        // Akka.IO sent the queued echo, closed, and reports the client's FIN as the connection's end.
+        Watch(handler);
+        handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
+        await ExpectTerminatedAsync(handler);
+        ExpectNothingAfterStop(connection);
+    }
+
+    [Fact]
+    public async Task Registers_with_keep_open_where_the_half_close_is_finished_here()
+    {
+        var connection = CreateTestProbe();
+        Sys.ActorOf(EchoConnection.PropsKeepingOpen(connection.Ref, Remote, Settings, EchoBudget.Unlimited()));
+
+        var register = await connection.ExpectMsgAsync<Tcp.Register>();
+        Assert.True(register.KeepOpenOnPeerClosed);
     }
 
     [Fact]
@@ -122,7 +149,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     [Fact]
     public async Task Peer_closed_with_writes_pending_closes_only_after_the_last_ack()
     {
-        var (connection, handler) = await StartAsync();
+        var (connection, handler) = await StartKeepingOpenAsync();
         handler.Tell(Received(10), connection.Ref);
         await ExpectEchoAsync(connection, 10);
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
@@ -147,7 +174,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     [Fact]
     public async Task Peer_closed_with_nothing_pending_closes_at_once()
     {
-        var (connection, handler) = await StartAsync();
+        var (connection, handler) = await StartKeepingOpenAsync();
         handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
         await connection.ExpectMsgAsync<Tcp.Close>();
         await ExpectNothingMoreAsync(connection, handler);
@@ -227,7 +254,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     [Fact]
     public async Task A_peer_close_during_a_drain_ends_with_a_plain_close_after_the_last_ack()
     {
-        var (connection, handler) = await StartAsync();
+        var (connection, handler) = await StartKeepingOpenAsync();
         handler.Tell(Received(20), connection.Ref);
         await ExpectEchoAsync(connection, 20);
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
@@ -244,7 +271,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     [Fact]
     public async Task A_drain_after_the_peer_closed_changes_nothing()
     {
-        var (connection, handler) = await StartAsync();
+        var (connection, handler) = await StartKeepingOpenAsync();
         handler.Tell(Received(20), connection.Ref);
         await ExpectEchoAsync(connection, 20);
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
@@ -363,9 +390,10 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
         await ExpectEchoAsync(connection, "request");
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
         handler.Tell(EchoConnection.WriteAck.Instance, connection.Ref);
+        Watch(handler);
         handler.Tell(Tcp.PeerClosed.Instance, connection.Ref);
-        await connection.ExpectMsgAsync<Tcp.Close>();
-        await ExpectNothingMoreAsync(connection, handler);
+        await ExpectTerminatedAsync(handler);
+        ExpectNothingAfterStop(connection);
     }
 
     [Fact]
@@ -422,7 +450,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     [Fact]
     public async Task Drain_timeout_lets_a_half_closed_client_take_its_echo_within_the_linger()
     {
-        var (connection, handler) = await StartAsync();
+        var (connection, handler) = await StartKeepingOpenAsync();
         handler.Tell(Received(20), connection.Ref);
         await ExpectEchoAsync(connection, 20);
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
@@ -500,6 +528,14 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
         await ExpectNothingMoreAsync(connection, handler);
         AdvanceIdleTicks(1);
         await connection.ExpectMsgAsync<Tcp.Abort>();
+
+        // Nor the abort, which a live Akka.IO connection actor answers at once: it is gone, and so is this actor.
+        Watch(handler);
+        AdvanceIdleTicks(4);
+        await ExpectNothingMoreAsync(connection, handler);
+        AdvanceIdleTicks(1);
+        await ExpectTerminatedAsync(handler);
+        ExpectNothingAfterStop(connection);
     }
 
     [Fact]
@@ -555,6 +591,16 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
     {
         var connection = CreateTestProbe();
         var handler = Sys.ActorOf(EchoConnection.Props(connection.Ref, Remote, settings ?? Settings, EchoBudget.Unlimited()));
+        await connection.ExpectMsgAsync<Tcp.Register>();
+        await connection.ExpectMsgAsync<Tcp.ResumeReading>();
+        return (connection, handler);
+    }
+
+    /// <summary>A connection whose half-close this actor finishes, as for a PROXY client.</summary>
+    private async Task<(TestProbe Connection, IActorRef Handler)> StartKeepingOpenAsync()
+    {
+        var connection = CreateTestProbe();
+        var handler = Sys.ActorOf(EchoConnection.PropsKeepingOpen(connection.Ref, Remote, Settings, EchoBudget.Unlimited()));
         await connection.ExpectMsgAsync<Tcp.Register>();
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
         return (connection, handler);

@@ -28,15 +28,21 @@ namespace ActorEcho.Actors;
 /// quiet (every echo byte acknowledged, nothing arrived for <c>drain-quiet</c>): it then closes
 /// (<see cref="CloseReason.Drained"/>). The client's half-close, or the drain timeout, moves it to
 /// <see cref="Finishing"/> instead.</item>
-/// <item><see cref="Finishing"/>: the client closed its side (<see cref="CloseReason.PeerClosed"/>) or the
-/// drain timed out while it was still receiving (<see cref="CloseReason.DrainTimeout"/>): no more reads are
-/// asked for; once every echo write is acknowledged, the connection closes.</item>
+/// <item><see cref="Finishing"/>: the drain timed out while the client was still sending
+/// (<see cref="CloseReason.DrainTimeout"/>), or a PROXY client closed its side (<see cref="CloseReason.PeerClosed"/>):
+/// no more reads are asked for; once every echo write is acknowledged, the connection closes.</item>
 /// <item><see cref="Closing"/>: a close command was sent for a <see cref="CloseReason"/>; waits for Akka.IO
 /// to confirm it.</item>
 /// </list>
 /// <para>Every close goes through <see cref="BeginClosing"/>, which sends the command and records the reason;
 /// <see cref="PostStop"/> only reports it. The actor never stops while its connection is open, because Akka.IO
 /// answers a handler's death with a reset that throws away echo bytes not yet sent.</para>
+/// <para>A direct client's half-close is finished by Akka.IO itself (<see cref="Tcp.Register"/> without
+/// keep-open): in pull mode every echo write is queued before the read that finds the client's FIN, and Akka.IO
+/// closes only once its queued writes are sent, then reports <see cref="Tcp.PeerClosed"/> as the connection's end.
+/// That spares every connection a close command, its confirmation and a behaviour switch in Akka.IO (docs/benchmarks.md,
+/// "Issue 20"). A PROXY client keeps the connection open on its FIN: the FIN may come before the client is admitted
+/// and the bytes after its header are echoed.</para>
 /// </remarks>
 public sealed class EchoConnection : UntypedActor, IWithTimers
 {
@@ -105,6 +111,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// period by advancing it, like every timer here.</summary>
     private readonly bool _realTime;
 
+    /// <summary>Akka.IO keeps the connection open on the client's FIN and this actor finishes the half-close (a PROXY
+    /// client); otherwise <see cref="Tcp.PeerClosed"/> is the connection's end (see the remarks above).</summary>
+    private readonly bool _keepOpenOnPeerClosed;
     /// <summary>A read was asked for and its <see cref="Tcp.Received"/> has not come yet (pull mode allows one).</summary>
     private bool _readRequested;
     private readonly IdleClock _idle = new();
@@ -138,6 +147,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
         /// <summary>A handler threw; supervision stops the actor.</summary>
         Failed = 8,
+
+        /// <summary>In <see cref="Closing"/>: an abort was sent, and Akka.IO answers one at once if it is alive.</summary>
+        AbortSent = 16,
     }
 
     private bool Has(History mark) => (_history & mark) != 0;
@@ -147,7 +159,16 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// <param name="expectProxyHeader">The peer is a trusted balancer: read its PROXY header first.</param>
     public EchoConnection(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
         bool expectProxyHeader)
+        : this(connection, remote, local, settings, budget, expectProxyHeader, keepOpenOnPeerClosed: expectProxyHeader)
     {
+    }
+
+    /// <param name="keepOpenOnPeerClosed">Finish the client's half-close here rather than in Akka.IO: what a PROXY
+    /// client needs; specs of that path use it without a header.</param>
+    internal EchoConnection(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
+        bool expectProxyHeader, bool keepOpenOnPeerClosed)
+    {
+        _keepOpenOnPeerClosed = keepOpenOnPeerClosed;
         _connection = connection;
         _peer = remote;
         _local = local;
@@ -162,11 +183,25 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     public static Props Props(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget) =>
         Props(connection, remote, UnknownLocal, settings, budget, expectProxyHeader: false);
 
-    /// <summary>The generic form: an expression (<c>() => new EchoConnection(...)</c>) is compiled for every actor,
-    /// about 1 ms of CPU each in Akka 1.5.74, which a reconnect storm of thousands pays in full.</summary>
+    /// <summary>Made by a <see cref="Producer"/>: an expression (<c>() => new EchoConnection(...)</c>) is compiled
+    /// for every actor, about 1 ms of CPU each in Akka 1.5.74, and <c>Props.Create&lt;T&gt;(args)</c> finds the
+    /// constructor by reflection for every actor; a reconnect storm of thousands pays either in full.</summary>
     public static Props Props(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
         bool expectProxyHeader) =>
-        Akka.Actor.Props.Create<EchoConnection>(connection, remote, local, settings, budget, expectProxyHeader);
+        Akka.Actor.Props.CreateBy(new Producer(() => new EchoConnection(connection, remote, local, settings, budget, expectProxyHeader)));
+
+    /// <summary>For specs of the half-close finished here (<see cref="_keepOpenOnPeerClosed"/>) without a PROXY header.</summary>
+    internal static Props PropsKeepingOpen(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget) =>
+        Akka.Actor.Props.CreateBy(new Producer(() =>
+            new EchoConnection(connection, remote, UnknownLocal, settings, budget, expectProxyHeader: false, keepOpenOnPeerClosed: true)));
+
+    /// <summary>Makes the actor with a plain constructor call.</summary>
+    private sealed class Producer(Func<EchoConnection> create) : IIndirectActorProducer
+    {
+        public Type ActorType => typeof(EchoConnection);
+        public ActorBase Produce() => create();
+        public void Release(ActorBase actor) { }
+    }
 
     private static readonly EndPoint UnknownLocal = new IPEndPoint(IPAddress.None, 0);
 
@@ -183,8 +218,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
-        Context.Watch(_connection);
-        _connection.Tell(new Tcp.Register(Self, keepOpenOnPeerClosed: true, useResumeWriting: false));
+        // Akka.IO tells the handler how its connection ended, whatever ends it, once the Register below is in; the
+        // one silent end is a registration that comes after akka.io.tcp.register-timeout. The idle clock ends that
+        // case too (see Closing), so the connection actor is watched, a measurable share of a reconnect storm's CPU,
+        // only where there is no idle clock.
+        if (_settings.IdleTimeout is null)
+            Context.Watch(_connection);
+        _connection.Tell(new Tcp.Register(Self, _keepOpenOnPeerClosed, useResumeWriting: false));
         // Reads and acks mark the connection active; a periodic timer counts the ticks that saw none (IdleClock).
         if (_settings.IdleTimeout is { } idle)
             Timers.StartPeriodicTimer(IdleClock.Tick.Instance, IdleClock.Tick.Instance, IdleClock.TickInterval(idle));
@@ -319,7 +359,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 OnAck();
                 RequestReadIfAllowed();
                 break;
-            case Tcp.PeerClosed: // before ConnectionClosed, of which it is a kind
+            case Tcp.PeerClosed when _keepOpenOnPeerClosed: // otherwise the connection's end, as any ConnectionClosed
                 DebugLog?.Debug("Peer {0} half-closed; finishing {1} echo bytes", Remote, _window.UnackedBytes);
                 BeginFinishing(CloseReason.PeerClosed);
                 break;
@@ -359,7 +399,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case QuietCheck:
                 CloseIfQuiet();
                 break;
-            case Tcp.PeerClosed:
+            case Tcp.PeerClosed when _keepOpenOnPeerClosed:
                 // The client finished sending: finish its echo and close, as outside a drain.
                 Timers.Cancel(QuietCheck.Instance);
                 BeginFinishing(CloseReason.PeerClosed);
@@ -389,7 +429,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 OnAck();
                 CloseIfFinished();
                 break;
-            case Tcp.PeerClosed:
+            case Tcp.PeerClosed when _keepOpenOnPeerClosed:
                 // The drain timed out and then the client closed: a plain close then ends both sides.
                 _finishAs = CloseReason.PeerClosed;
                 CloseIfFinished();
@@ -429,7 +469,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 _bytesIn += received.Data.Count;
                 _connection.Tell(Tcp.ResumeReading.Instance);
                 break;
-            case WriteAck or Tcp.PeerClosed or Drain or DrainTimeoutReached or QuietCheck or ProxyHeaderStep.TimedOut or Admission.Granted or Admission.Refused:
+            case Tcp.PeerClosed when _keepOpenOnPeerClosed:
+                break;
+            case WriteAck or Drain or DrainTimeoutReached or QuietCheck or ProxyHeaderStep.TimedOut or Admission.Granted or Admission.Refused:
                 break;
             case DrainLingerElapsed:
                 // Every echo byte was handed over before our FIN; a client that stays connected without answering
@@ -437,19 +479,26 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 // Akka.IO accepts only Abort.) The close still counts for the reason first given. After a drain
                 // timeout, the same timer also ends a close that could not finish.
                 DebugLog?.Debug("Connection from {0} did not answer the drain's FIN within {1}; resetting", Remote, _settings.DrainLinger);
-                _connection.Tell(Tcp.Abort.Instance);
+                Abort();
                 break;
             case IdleClock.Tick:
                 if (!_idle.TickElapsed())
                     return;
+                if (Has(History.AbortSent))
+                {
+                    // Akka.IO answers an abort at once: its connection actor is gone without a word (see PreStart).
+                    Log.Warning("Connection from {0}: Akka.IO did not confirm the abort within the idle timeout; its connection actor is gone", Remote);
+                    Ended(CloseReason.Error);
+                    return;
+                }
                 // The abort gets a whole idle period of its own to be confirmed.
                 DebugLog?.Debug("Connection from {0} did not finish closing within the idle timeout; aborting", Remote);
-                _connection.Tell(Tcp.Abort.Instance);
+                Abort();
                 break;
             case Tcp.CommandFailed { Cmd: not Tcp.WriteCommand } failed:
                 // Already closing: abort, and the reason first given stands.
                 LogCommandFailed(failed);
-                _connection.Tell(Tcp.Abort.Instance);
+                Abort();
                 _idle.Touch();
                 break;
             default:
@@ -626,9 +675,17 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private void BeginClosing(Tcp.CloseCommand command, CloseReason reason)
     {
         _connection.Tell(command);
+        if (command is Tcp.Abort)
+            _history |= History.AbortSent;
         _closeReason = reason;
         _idle.Touch();
         Become(Closing);
+    }
+
+    private void Abort()
+    {
+        _connection.Tell(Tcp.Abort.Instance);
+        _history |= History.AbortSent;
     }
 
     private void OnIdle()

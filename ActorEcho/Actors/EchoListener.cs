@@ -495,7 +495,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// its header is read and its client admitted (<see cref="OnAdmissionRequest"/>).</summary>
     private IActorRef Accept(IActorRef connection, Tcp.Connected connected, bool expectProxyHeader)
     {
-        if (!expectProxyHeader)
+        // The address is formatted only for a line that is written: benchmarks and busy servers log at WARNING.
+        if (!expectProxyHeader && _log.IsInfoEnabled)
             _log.Info("Accepting connection from {Remote}", EndpointParser.Format(connected.RemoteAddress));
         var child = Context.ActorOf(
             _kind.ConnectionProps(connection, connected.RemoteAddress, connected.LocalAddress, _settings, _budget, expectProxyHeader),
