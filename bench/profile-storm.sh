@@ -9,6 +9,7 @@
 #   SERVER=floor bench/profile-storm.sh    # the Akka.IO floor (bench/AkkaIoFloor); SERVER=raw: the raw echo
 #   CONNS=18000 bench/profile-storm.sh
 # Needs perf (apt linux-perf) and root; builds nothing: run bench/run.sh (or build Release and bench/echoload) first.
+# Two runs side by side, method by method (OUT=dir keeps perf.data): bench/profile_diff.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVER=${SERVER:-actor}
