@@ -26,7 +26,7 @@ namespace ActorEcho.Actors;
 /// <item><see cref="Echoing"/>: reads, echoes, reads again as the window allows.</item>
 /// <item><see cref="Draining"/>: the server is shutting down. Echoing goes on as before until the connection is
 /// quiet (every echo byte acknowledged, nothing arrived for <c>drain-quiet</c>): it then closes
-/// (<see cref="CloseReason.Drained"/>). The client's half-close, or the drain timeout, moves it to
+/// (<see cref="CloseReason.Drained"/>). The drain timeout, or a PROXY client's half-close, moves it to
 /// <see cref="Finishing"/> instead.</item>
 /// <item><see cref="Finishing"/>: the drain timed out while the client was still sending
 /// (<see cref="CloseReason.DrainTimeout"/>), or a PROXY client closed its side (<see cref="CloseReason.PeerClosed"/>):
