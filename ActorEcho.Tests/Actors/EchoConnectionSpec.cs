@@ -239,6 +239,8 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
         Scheduler.Advance(DrainQuiet);
         handler.Tell(EchoConnection.Drain.Instance);
         await connection.ExpectMsgAsync<Tcp.ConfirmedClose>();
+        // The linger timer starts just after the close is sent: let the handler finish before time moves.
+        await ExpectNothingMoreAsync(connection, handler);
 
         // The client's FIN does not come: after the linger, and not before, the connection is reset.
         Scheduler.Advance(linger - TimeSpan.FromMilliseconds(1));
@@ -624,6 +626,7 @@ public sealed class EchoConnectionSpec(ITestOutputHelper output)
         handler.Tell(new Identify("nothing more"), connection.Ref);
         var identity = await connection.ExpectMsgAsync<ActorIdentity>();
         Assert.Equal("nothing more", identity.MessageId);
+        Assert.Equal(handler, identity.Subject); // alive: a stopped actor's Identify is answered with no subject
     }
 
     /// <summary>Asserts that a stopped handler sent nothing more. The probe runs on the calling thread, so what

@@ -499,7 +499,6 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 // Already closing: abort, and the reason first given stands.
                 LogCommandFailed(failed);
                 Abort();
-                _idle.Touch();
                 break;
             default:
                 HandleEnd(message);
@@ -682,10 +681,12 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         Become(Closing);
     }
 
+    /// <summary>In <see cref="Closing"/>: the abort, too, gets a whole idle period to be confirmed.</summary>
     private void Abort()
     {
         _connection.Tell(Tcp.Abort.Instance);
         _history |= History.AbortSent;
+        _idle.Touch();
     }
 
     private void OnIdle()
