@@ -29,18 +29,18 @@
 #                                           checked, the ping-pong's p99; again in a 512 MiB cgroup v1 memory cgroup
 #                                           when root
 # Each scenario runs against a fresh server process, the servers alternating, for ROUNDS rounds (the floods: the
-# first round only; the storms: STORM_ROUNDS, 7 by default, as their rounds swing ±15 % here and one now and then
-# stalls; tls-slow-reader-flood: its own rounds). Where taskset exists and there are at least 2 CPUs, the
-# servers run on CPU 0 and the load on CPU 1. FLOOR, STREAMS, SERVERS, BEFORE and BEFORE_CONFIG concern the plain
-# scenarios only; ACTOR_CONFIG all of them.
+# first round only; the storms and pingpong-1000: SWING_ROUNDS, 7 by default, as their rounds swing here (storms
+# ±15 % and a stall now and then, the ping-pong up to 2x between two modes); tls-slow-reader-flood: its own
+# rounds). Where taskset exists and there are at least 2 CPUs, the servers run on CPU 0 and the load on CPU 1.
+# FLOOR, STREAMS, SERVERS, BEFORE and BEFORE_CONFIG concern the plain scenarios only; ACTOR_CONFIG all of them.
 # Pingpong, stream, bulk, storm and flood loads come from bench/echoload (C, epoll, one process, every byte checked:
 # a client that outruns every server here), compiled with `gcc -O2` into bench/build/ (gitignored) at each run.
 # Everything stops by itself; the servers are killed on exit, whatever happens.
 #
-#   bench/run.sh            # full run: 3 rounds (storms 7), about 50 minutes, 15 of them TLS (a server that stalls in a flood can add minutes)
+#   bench/run.sh            # full run: 3 rounds (storms and pingpong-1000: 7), about 55 minutes, 15 of them TLS (a server that stalls in a flood can add minutes)
 #   bench/run.sh --quick    # 1 round, short loads, floods of 500 clients, about 8 minutes (also QUICK=1)
 #   bench/run.sh --smoke    # checks the harness itself in a few minutes: storms of 200, floods of 50 x 64 KiB (also SMOKE=1; figures meaningless)
-#   ROUNDS=5 bench/run.sh   # more rounds on a noisy machine (STORM_ROUNDS=9: more storm rounds)
+#   ROUNDS=5 bench/run.sh   # more rounds on a noisy machine (SWING_ROUNDS=9: more rounds of the storms and pingpong-1000)
 #   SCENARIOS=pingpong-50x64B,idle-10000 bench/run.sh
 #   SCENARIOS=tls-handshakes,tls-pingpong-50x64B,tls-stream-10x16KiB bench/run.sh   # TLS only (about 4 minutes)
 #   ACTOR_CONFIG=my.hocon bench/run.sh   # try settings: ActorEcho (and the Akka peers) run with this overlay instead of bench/bench.hocon
@@ -85,7 +85,7 @@ fi
 driver_args=()
 if [[ "$SMOKE" == 1 ]]; then driver_args+=(--smoke); elif [[ "$QUICK" == 1 ]]; then driver_args+=(--quick); fi
 if [[ -n "${ROUNDS:-}" ]]; then driver_args+=(--rounds "$ROUNDS"); fi
-if [[ -n "${STORM_ROUNDS:-}" ]]; then driver_args+=(--storm-rounds "$STORM_ROUNDS"); fi
+if [[ -n "${SWING_ROUNDS:-}" ]]; then driver_args+=(--swing-rounds "$SWING_ROUNDS"); fi
 if [[ -n "${SCENARIOS:-}" ]]; then driver_args+=(--scenarios "$(IFS=,; echo "${plain[*]}")"); fi
 if [[ -n "${SERVERS:-}" ]]; then driver_args+=(--servers "$SERVERS"); fi
 # FLOOR=0 and STREAMS=0 leave the Akka.IO floor and the Akka.Streams peer out (a sweep of ActorEcho settings against raw, say).
