@@ -4,8 +4,8 @@
 # ActorEcho's akka.hocon) and the Akka.Streams echo (bench/StreamsEchoServer, same Akka.NET and akka.hocon) on
 # loopback, and prints tables of medians with each server's ratio to raw and to the floor, and the targets.
 # Scenarios (SCENARIOS=a,b,... picks some; the names stay, so old tables compare):
-#   pingpong-50x64B, pingpong-1000          ping-pong of 64 B on 50 / 1000 connections (echoload: msg/s, p50/p99/p99.9,
-#                                           server CPU per message)
+#   pingpong-50x64B, pingpong-1000          ping-pong of 64 B on 50 / 1000 connections (echoload --busy-poll: msg/s,
+#                                           p50/p99/p99.9, server CPU per message)
 #   stream-10x256KiB-in-flight              10 connections, 256 KiB in flight each, 16 KiB writes (echoload: MB/s)
 #   bulk-10x64KiB-writes                    the same with 64 KiB writes
 #   idle-10000                              10,000 idle connections (512 connecting at a time): memory, still echoing

@@ -71,8 +71,9 @@ public sealed class Scenarios(EchoLoad load, bool quick)
     public int SlowReaders { get; init; } = 10;
     public TimeSpan SlowReaderSending { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The client spins instead of sleeping, so that the server's sends never pay to wake it (bench/echoload).</summary>
     public Task<Measurement> PingPongAsync(string scenario, ServerProcess server, int connections) =>
-        RunEchoLoadAsync(scenario, server, connections, ["--mode=pingpong", "--size=64"]);
+        RunEchoLoadAsync(scenario, server, connections, ["--mode=pingpong", "--size=64", "--busy-poll"]);
 
     /// <summary>Each connection keeps <paramref name="window"/> bytes in flight, written at most <paramref name="chunk"/> at a time.</summary>
     public Task<Measurement> StreamAsync(string scenario, ServerProcess server, int connections, int window, int chunk) =>

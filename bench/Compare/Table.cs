@@ -100,7 +100,7 @@ public static class Table
             output.WriteLine();
             output.WriteLine("Medians of the rounds (see --rounds); MB/s is the echo's payload, 10^6 bytes; mem/conn is server RSS growth / connections (KB = 1000 B);\n" +
                              "cpu us/msg is the server's CPU time (user + kernel, /proc/PID/stat) per echoed message, warmup included; load is the 1-minute load average\n" +
-                             "at the end of each measurement (median). Pingpong, stream and bulk loads: bench/echoload (C, epoll, every byte checked).");
+                             "at the end of each measurement (median). Pingpong, stream and bulk loads: bench/echoload (C, epoll, every byte checked; pingpong spins, --busy-poll).");
             output.WriteLine();
         }
         if (storms.Count > 1)
