@@ -1,7 +1,8 @@
 // bench/run.sh's driver. Runs every scenario against ActorEcho, the raw-socket baseline and the peers (the Akka.IO
 // floor, the Akka.Streams echo) in alternating rounds (a fresh server process each time, pinned to --server-cpu if
 // given), then prints tables of medians with each server's ratio to raw and to the Akka.IO floor, and the targets
-// met or missed. The floods run in the first round only (each takes about a minute per server); the storms, 7 rounds.
+// met or missed. The floods run in the first round only (each takes about a minute per server); the storms and
+// pingpong-1000, 7 rounds.
 //
 // Usage: Compare --actor-echo DLL --raw DLL --echoload PATH [--floor DLL] [--streams DLL] [--actor-config FILE]
 //                [--before-dll DLL] [--before-config FILE]
@@ -61,8 +62,8 @@ if (options.Servers is { } only)
     servers.RemoveAll(server => !only.Contains(server.Name));
 
 // The storms and the 1,000-connection ping-pong swing between rounds on this kind of VM, on every server: storms
-// ±15 % and a stall of 1-2 s now and then; the ping-pong between two modes of the kernel's loopback wake-ups, up to
-// 2x (docs/benchmarks.md, "Issue 20"). Their verdict takes more rounds than the rest (--swing-rounds); the rounds
+// ±15 % and a stall of 1-2 s now and then; the ping-pong up to 2x, in the VM's slow phases (docs/benchmarks.md,
+// "Issue 20"). Their verdict takes more rounds than the rest (--swing-rounds); the rounds
 // past --rounds run them alone.
 var swingRounds = Math.Max(options.Rounds, options.SwingRounds);
 static bool Swings(string scenario) => scenario.StartsWith("storm", StringComparison.Ordinal) || scenario == "pingpong-1000";
@@ -150,6 +151,7 @@ internal sealed record Arguments
             else
                 throw new ArgumentException($"unexpected argument {args[i]}");
         }
+        var rounds = values.TryGetValue("--rounds", out var given) ? int.Parse(given, CultureInfo.InvariantCulture) : quick ? 1 : 3;
         return new Arguments
         {
             ActorEchoDll = values["--actor-echo"],
@@ -161,9 +163,9 @@ internal sealed record Arguments
             BeforeDll = values.GetValueOrDefault("--before-dll"),
             BeforeConfig = values.GetValueOrDefault("--before-config"),
             ServerCpu = values.GetValueOrDefault("--server-cpu"),
-            Rounds = values.TryGetValue("--rounds", out var rounds) ? int.Parse(rounds, CultureInfo.InvariantCulture) : quick ? 1 : 3,
+            Rounds = rounds,
             SwingRounds = values.TryGetValue("--swing-rounds", out var swingRounds) ? int.Parse(swingRounds, CultureInfo.InvariantCulture)
-                : quick ? (values.TryGetValue("--rounds", out var quickRounds) ? int.Parse(quickRounds, CultureInfo.InvariantCulture) : 1) : 7,
+                : quick ? rounds : 7,
             Quick = quick,
             Smoke = smoke,
             Scenarios = values.TryGetValue("--scenarios", out var list) ? list.Split(',') : null,
