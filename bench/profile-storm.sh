@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# CPU profile of one reconnect storm against a fresh server (docs/benchmarks.md, "Per-connection cost"): the server
-# on CPU 0 with perf maps on, echoload --mode=storm on CPU 1 (every client connects at once, echoes 16 B, all are
-# held 1 s, each echoes again, all close); perf record -g over the whole cycle, the server's CPU from /proc, and
-# bench/storm_breakdown.py's table of where it went (ours, Akka.IO's listener and connections, actor creation,
-# watch, timers, mailboxes, JIT, kernel) with the Akka.IO methods that make the floor.
+# CPU profile of one reconnect storm against a fresh server (docs/journal/issue-20-storm-and-pingpong.md,
+# "Where a storm's CPU goes"): the server on CPU 0 with perf maps on, echoload --mode=storm on CPU 1 (every client
+# connects at once, echoes 16 B, all are held 1 s, each echoes again, all close); perf record -g over the whole
+# cycle, the server's CPU from /proc, and bench/storm_breakdown.py's table of where it went (ours, Akka.IO's listener
+# and connections, actor creation, watch, timers, mailboxes, JIT, kernel) with the Akka.IO methods that make the floor.
 #
 #   bench/profile-storm.sh                 # ActorEcho, 10,000 clients
 #   SERVER=floor bench/profile-storm.sh    # the Akka.IO floor (bench/AkkaIoFloor); SERVER=raw: the raw echo

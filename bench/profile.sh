@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# CPU profile of one echo server under one load, broken down per echoed frame (docs/benchmarks.md, "Profile").
+# CPU profile of one echo server under one load, broken down per echoed frame
+# (docs/journal/issue-11-storms-frames-profile.md, "Profile per echoed frame").
 # The server runs on CPU 0 with perf maps on (JIT'ed method names; W^X off so perf can map them; ReadyToRun off, so framework code is named
 # too), the load (the product's own bench command) on CPU 1. After the warmup, for RECORD seconds at once:
 # perf record -g (stacks, kernel included: run as root), perf stat counting the server's successful reads
