@@ -118,7 +118,7 @@ public sealed class EchoConnectionProxySpec(ITestOutputHelper output)
     {
         var connection = CreateTestProbe();
         // A child of the test actor, which thus plays the listener.
-        var handler = ChildActorOf(EchoConnection.Props(connection.Ref, Balancer, Local, Settings, EchoBudget.Unlimited(), expectProxyHeader: true));
+        var handler = ChildActorOf(EchoConnection.Props(connection.Ref, Balancer, Local, Settings, EchoBudget.Unlimited(), ConnectionKind.PlainEcho, expectProxyHeader: true));
         await connection.ExpectMsgAsync<Tcp.Register>();
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
         return (connection, handler);

@@ -5,16 +5,15 @@ using Akka.Actor;
 namespace ActorEcho.Actors;
 
 /// <summary>
-/// What kind of connection an <see cref="EchoListener"/> serves: which actor it spawns for each accepted client, and
-/// the <c>listener</c> tag of its metrics. Immutable, shared by all of the listener's connections. Every kind's
-/// actor answers <see cref="EchoConnection.Drain"/> and <see cref="EchoConnection.DrainTimeoutReached"/>, and
-/// never stops while its connection is open.
+/// What kind of connection an <see cref="EchoListener"/> serves: the <see cref="EchoTransport"/> beneath each
+/// accepted client's <see cref="EchoConnection"/> (the one connection actor, whatever the kind), and the
+/// <c>listener</c> tag of its metrics. Immutable, shared by all of the listener's connections.
 /// </summary>
 public abstract record ConnectionKind
 {
     private const string ListenerKey = "listener";
 
-    /// <summary>Plain TCP echo (<see cref="EchoConnection"/>): the main listener.</summary>
+    /// <summary>Plain TCP echo (<see cref="PlainTransport"/>): the main listener.</summary>
     public static ConnectionKind PlainEcho { get; } = new Plain();
 
     protected ConnectionKind(string listenerName)
@@ -29,24 +28,22 @@ public abstract record ConnectionKind
     /// <summary>The <c>listener</c> tag, cached: recording it allocates nothing.</summary>
     public KeyValuePair<string, object?> ListenerTag { get; }
 
-    /// <summary>The actor for one accepted connection (the generic <c>Props.Create&lt;T&gt;(args)</c>, never the
-    /// expression form: see <see cref="EchoConnection.Props"/>).</summary>
+    /// <summary>The actor for one accepted connection (see <see cref="EchoConnection.Props(IActorRef, EndPoint, EndPoint, EchoSettings, EchoBudget, ConnectionKind, bool)"/>).</summary>
     /// <param name="local">The listener's address the client reached.</param>
-    /// <param name="expectProxyHeader">The peer is a trusted balancer whose PROXY header comes first (only where
-    /// <see cref="ReadsProxyHeader"/>).</param>
-    public abstract Props ConnectionProps(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings,
-        EchoBudget budget, bool expectProxyHeader);
+    /// <param name="expectProxyHeader">The peer is a trusted balancer whose PROXY header comes first.</param>
+    public Props ConnectionProps(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings,
+        EchoBudget budget, bool expectProxyHeader) =>
+        EchoConnection.Props(connection, remote, local, settings, budget, this, expectProxyHeader);
 
-    /// <summary>Whether this kind's connections read a PROXY header before anything else when the PROXY protocol is
-    /// on (docs/edge.md); a kind that does not treats every peer as the client.</summary>
-    public virtual bool ReadsProxyHeader => false;
+    /// <summary>The transport beneath one connection actor (<paramref name="context"/>'s), made in its constructor.</summary>
+    /// <param name="keepOpenOnPeerClosed">The connection finishes the client's half-close itself (a PROXY client).</param>
+    public abstract EchoTransport CreateTransport(IActorRef connection, IActorContext context, EchoSettings settings,
+        bool keepOpenOnPeerClosed);
 
     private sealed record Plain() : ConnectionKind("tcp")
     {
-        public override bool ReadsProxyHeader => true;
-
-        public override Props ConnectionProps(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings,
-            EchoBudget budget, bool expectProxyHeader) =>
-            EchoConnection.Props(connection, remote, local, settings, budget, expectProxyHeader);
+        public override EchoTransport CreateTransport(IActorRef connection, IActorContext context, EchoSettings settings,
+            bool keepOpenOnPeerClosed) =>
+            new PlainTransport(connection, keepOpenOnPeerClosed);
     }
 }

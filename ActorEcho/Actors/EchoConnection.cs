@@ -11,11 +11,13 @@ using Akka.IO;
 namespace ActorEcho.Actors;
 
 /// <summary>
-/// Echoes one accepted TCP connection. The connection is bound in pull mode: Akka.IO reads from the socket only
-/// when asked (<see cref="Tcp.ResumeReading"/>), once per request. That request is the server's only
-/// backpressure towards the client, so it is sent only while the <see cref="EchoWindow"/> (the bytes written but
-/// not yet acknowledged by Akka.IO) allows it. Memory per connection is therefore bounded by the high watermark
-/// plus one frame, whatever the client sends and however slowly it reads.
+/// Echoes one accepted connection, plain TCP or TLS alike: the only actor that owns a connection's life. What differs
+/// between the two lies beneath it, in its <see cref="EchoTransport"/> (<see cref="PlainTransport"/>: Tells straight to
+/// Akka.IO; the TLS transport: SslStream over the ciphertext), which speaks Akka.IO's own events and commands. The
+/// connection is bound in pull mode: Akka.IO reads from the socket only when asked (<see cref="Tcp.ResumeReading"/>),
+/// once per request. That request is the server's only backpressure towards the client, so it is sent only while the
+/// <see cref="EchoWindow"/> (the echo bytes written but not yet acknowledged) allows it. Memory per connection is
+/// therefore bounded by the high watermark plus one frame, whatever the client sends and however slowly it reads.
 /// </summary>
 /// <remarks>
 /// <para>States:</para>
@@ -23,13 +25,15 @@ namespace ActorEcho.Actors;
 /// <item><see cref="ReadingProxyHeader"/> (PROXY protocol on, the peer a trusted balancer): reads the header,
 /// echoes nothing, then asks the listener to admit the client it names (<see cref="ProxyHeaderStep"/>);
 /// docs/edge.md.</item>
+/// <item><see cref="Handshaking"/> (a transport with a handshake: TLS): until the transport has
+/// <see cref="EchoTransport.Opened"/>, within its handshake timeout.</item>
 /// <item><see cref="Echoing"/>: reads, echoes, reads again as the window allows.</item>
 /// <item><see cref="Draining"/>: the server is shutting down. Echoing goes on as before until the connection is
 /// quiet (every echo byte acknowledged, nothing arrived for <c>drain-quiet</c>): it then closes
-/// (<see cref="CloseReason.Drained"/>). The drain timeout, or a PROXY client's half-close, moves it to
-/// <see cref="Finishing"/> instead.</item>
+/// (<see cref="CloseReason.Drained"/>). The drain timeout, or the half-close of a client whose FIN Akka.IO keeps
+/// open (<see cref="EchoTransport.KeepOpenOnPeerClosed"/>), moves it to <see cref="Finishing"/> instead.</item>
 /// <item><see cref="Finishing"/>: the drain timed out while the client was still sending
-/// (<see cref="CloseReason.DrainTimeout"/>), or a PROXY client closed its side (<see cref="CloseReason.PeerClosed"/>):
+/// (<see cref="CloseReason.DrainTimeout"/>), or the client closed its side (<see cref="CloseReason.PeerClosed"/>):
 /// no more reads are asked for; once every echo write is acknowledged, the connection closes.</item>
 /// <item><see cref="Closing"/>: a close command was sent for a <see cref="CloseReason"/>; waits for Akka.IO
 /// to confirm it.</item>
@@ -37,12 +41,8 @@ namespace ActorEcho.Actors;
 /// <para>Every close goes through <see cref="BeginClosing"/>, which sends the command and records the reason;
 /// <see cref="PostStop"/> only reports it. The actor never stops while its connection is open, because Akka.IO
 /// answers a handler's death with a reset that throws away echo bytes not yet sent.</para>
-/// <para>A direct client's half-close is finished by Akka.IO itself (<see cref="Tcp.Register"/> without
-/// keep-open): in pull mode every echo write is queued before the read that finds the client's FIN, and Akka.IO
-/// closes only once its queued writes are sent, then reports <see cref="Tcp.PeerClosed"/> as the connection's end.
-/// That spares every connection a close command, its confirmation and a behaviour switch in Akka.IO (docs/benchmarks.md,
-/// "Issue 20"). A PROXY client keeps the connection open on its FIN: the FIN may come before the client is admitted
-/// and the bytes after its header are echoed.</para>
+/// <para>Time is the scheduler's: timers, and the drain's quiet period on <see cref="Now"/>, so that specs drive every
+/// clock here in virtual time.</para>
 /// </remarks>
 public sealed class EchoConnection : UntypedActor, IWithTimers
 {
@@ -62,9 +62,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         private DrainTimeoutReached() { }
     }
 
-    /// <summary>The ack event carried by every echo write: Akka.IO acks writes in order, so one shared event
-    /// serves them all (the <see cref="EchoWindow"/> keeps the lengths). This and the two timer messages below are
-    /// the TLS connection's too.</summary>
+    /// <summary>The ack event of every echo write, whatever the transport: acks come in write order, so one shared
+    /// event serves them all (the <see cref="EchoWindow"/> keeps the lengths).</summary>
     internal sealed class WriteAck : Tcp.Event
     {
         public static readonly WriteAck Instance = new();
@@ -86,7 +85,17 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         private DrainLingerElapsed() { }
     }
 
-    private readonly IActorRef _connection;
+    /// <summary>Timer: the transport's handshake did not complete within its timeout.</summary>
+    internal sealed class HandshakeTimedOut
+    {
+        public static readonly HandshakeTimedOut Instance = new();
+        private HandshakeTimedOut() { }
+    }
+
+    /// <summary>Beneath this actor, between it and Akka.IO: plain TCP or TLS.</summary>
+    private readonly EchoTransport _transport;
+    /// <summary>The <c>listener</c> tag of this connection's metrics.</summary>
+    private readonly KeyValuePair<string, object?> _listenerTag;
     /// <summary>The client's address as logged (see <see cref="Remote"/>); with PROXY, the header's client.</summary>
     private string? _remote;
     /// <summary>The socket's peer: the client, or the balancer when a PROXY header is expected.</summary>
@@ -111,8 +120,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// period by advancing it, like every timer here.</summary>
     private readonly bool _realTime;
 
-    /// <summary>Akka.IO keeps the connection open on the client's FIN and this actor finishes the half-close (a PROXY
-    /// client); otherwise <see cref="Tcp.PeerClosed"/> is the connection's end (see the remarks above).</summary>
+    /// <summary>Akka.IO keeps the connection open on the client's FIN and this actor finishes the half-close;
+    /// otherwise <see cref="Tcp.PeerClosed"/> is the connection's end (<see cref="PlainTransport.KeepOpenOnPeerClosed"/>).</summary>
     private readonly bool _keepOpenOnPeerClosed;
     /// <summary>A read was asked for and its <see cref="Tcp.Received"/> has not come yet (pull mode allows one).</summary>
     private bool _readRequested;
@@ -150,26 +159,26 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
         /// <summary>In <see cref="Closing"/>: an abort was sent, and Akka.IO answers one at once if it is alive.</summary>
         AbortSent = 16,
+
+        /// <summary>The transport's handshake runs: whatever ends it other than <see cref="EchoTransport.Opened"/> counts
+        /// as a failed handshake, once.</summary>
+        Handshaking = 32,
     }
 
     private bool Has(History mark) => (_history & mark) != 0;
 
     /// <param name="local">The listener's address the client reached (the access log's <c>listener</c>).</param>
     /// <param name="budget">The server's echo budget, shared by every connection.</param>
+    /// <param name="kind">The listener's kind of connection: its transport and its metrics' <c>listener</c> tag.</param>
     /// <param name="expectProxyHeader">The peer is a trusted balancer: read its PROXY header first.</param>
-    public EchoConnection(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
-        bool expectProxyHeader)
-        : this(connection, remote, local, settings, budget, expectProxyHeader, keepOpenOnPeerClosed: expectProxyHeader)
-    {
-    }
-
-    /// <param name="keepOpenOnPeerClosed">Finish the client's half-close here rather than in Akka.IO: what a PROXY
-    /// client needs; specs of that path use it without a header.</param>
+    /// <param name="keepOpenOnPeerClosed">Plain TCP: finish the client's half-close here rather than in Akka.IO (what a
+    /// PROXY client needs; specs of that path ask for it without a header). Null: as the PROXY header says.</param>
     internal EchoConnection(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
-        bool expectProxyHeader, bool keepOpenOnPeerClosed)
+        ConnectionKind kind, bool expectProxyHeader, bool? keepOpenOnPeerClosed = null)
     {
-        _keepOpenOnPeerClosed = keepOpenOnPeerClosed;
-        _connection = connection;
+        _transport = kind.CreateTransport(connection, Context, settings, keepOpenOnPeerClosed ?? expectProxyHeader);
+        _keepOpenOnPeerClosed = _transport.KeepOpenOnPeerClosed;
+        _listenerTag = kind.ListenerTag;
         _peer = remote;
         _local = local;
         if (expectProxyHeader)
@@ -180,20 +189,22 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _realTime = _scheduler is IDateTimeOffsetNowTimeProvider;
     }
 
+    /// <summary>A plain TCP connection of a direct client (no PROXY header), as specs and the README's example make it.</summary>
     public static Props Props(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget) =>
-        Props(connection, remote, UnknownLocal, settings, budget, expectProxyHeader: false);
+        Props(connection, remote, UnknownLocal, settings, budget, ConnectionKind.PlainEcho, expectProxyHeader: false);
 
     /// <summary>Made by a <see cref="Producer"/>: an expression (<c>() => new EchoConnection(...)</c>) is compiled
     /// for every actor, about 1 ms of CPU each in Akka 1.5.74, and <c>Props.Create&lt;T&gt;(args)</c> finds the
     /// constructor by reflection for every actor; a reconnect storm of thousands pays either in full.</summary>
     public static Props Props(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
-        bool expectProxyHeader) =>
-        Akka.Actor.Props.CreateBy(new Producer(() => new EchoConnection(connection, remote, local, settings, budget, expectProxyHeader)));
+        ConnectionKind kind, bool expectProxyHeader) =>
+        Akka.Actor.Props.CreateBy(new Producer(() => new EchoConnection(connection, remote, local, settings, budget, kind, expectProxyHeader)));
 
     /// <summary>For specs of the half-close finished here (<see cref="_keepOpenOnPeerClosed"/>) without a PROXY header.</summary>
     internal static Props PropsKeepingOpen(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget) =>
         Akka.Actor.Props.CreateBy(new Producer(() =>
-            new EchoConnection(connection, remote, UnknownLocal, settings, budget, expectProxyHeader: false, keepOpenOnPeerClosed: true)));
+            new EchoConnection(connection, remote, UnknownLocal, settings, budget, ConnectionKind.PlainEcho, expectProxyHeader: false,
+                keepOpenOnPeerClosed: true)));
 
     /// <summary>Makes the actor with a plain constructor call.</summary>
     private sealed class Producer(Func<EchoConnection> create) : IIndirectActorProducer
@@ -223,8 +234,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         // case too (see Closing), so the connection actor is watched, a measurable share of a reconnect storm's CPU,
         // only where there is no idle clock.
         if (_settings.IdleTimeout is null)
-            Context.Watch(_connection);
-        _connection.Tell(new Tcp.Register(Self, _keepOpenOnPeerClosed, useResumeWriting: false));
+            Context.Watch(_transport.Connection);
+        _transport.Register(Self);
         // Reads and acks mark the connection active; a periodic timer counts the ticks that saw none (IdleClock).
         if (_settings.IdleTimeout is { } idle)
             Timers.StartPeriodicTimer(IdleClock.Tick.Instance, IdleClock.Tick.Instance, IdleClock.TickInterval(idle));
@@ -233,8 +244,42 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         {
             Become(ReadingProxyHeader);
             _proxyHeader.Start(Timers, _settings.Edge.HeaderTimeout);
+            RequestRead();
+            return;
+        }
+        Open(ByteString.Empty, peerClosed: false);
+    }
+
+    /// <summary>Once the client is known (admitted after its PROXY header, or from the start): echo, or first the
+    /// transport's handshake, with what came after the header.</summary>
+    private void Open(ByteString received, bool peerClosed)
+    {
+        if (_transport.HandshakeTimeout is { } handshakeTimeout)
+        {
+            _history |= History.Handshaking;
+            Become(Handshaking);
+            Timers.StartSingleTimer(HandshakeTimedOut.Instance, HandshakeTimedOut.Instance, handshakeTimeout);
+            _transport.Open(received, peerClosed);
+            return;
+        }
+        StartEchoing();
+        if (!received.IsEmpty)
+            Echo(received);
+        if (peerClosed)
+        {
+            BeginFinishing(CloseReason.PeerClosed);
+            return;
         }
         RequestReadIfAllowed();
+        if (Has(History.DrainRequested))
+            CloseIfQuiet();
+    }
+
+    /// <summary>Into <see cref="Echoing"/>, or <see cref="Draining"/> if the drain came first.</summary>
+    private void StartEchoing()
+    {
+        Become(Has(History.DrainRequested) ? Draining : Echoing);
+        _lastArrival = Now();
     }
 
     protected override void PostStop()
@@ -245,16 +290,15 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             // Only reached with the connection still open after a failure or a stop from outside (the drain
             // timeout, the system's shutdown): say so explicitly rather than rely on Akka.IO noticing the
             // handler's death.
-            _connection.Tell(Tcp.Abort.Instance);
+            _transport.Connection.Tell(Tcp.Abort.Instance);
         }
+        _transport.Stopped();
+        HandshakeFailed(EchoMetrics.HandshakeFailures.Protocol, "the connection ended during the handshake");
         var reason = ReportedReason();
-        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(reason), ConnectionKind.PlainEcho.ListenerTag);
+        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(reason), _listenerTag);
         if (_settings.Edge.AccessLog)
-            LogAccess(reason);
+            AccessLog.Write(Log, Remote, _via, _local, _startedAt, _bytesIn, _bytesOut, reason, _transport.AccessLogFields);
     }
-
-    private void LogAccess(CloseReason reason) =>
-        AccessLog.Write(Log, Remote, _via, _local, _startedAt, _bytesIn, _bytesOut, reason);
 
     private CloseReason ReportedReason() =>
         Has(History.Failed) ? CloseReason.Failed
@@ -262,13 +306,14 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         : Has(History.DrainRequested) ? CloseReason.DrainTimeout
         : CloseReason.Stopped;
 
-    /// <summary>Notes that a handler threw, so that <see cref="PostStop"/> (run when supervision stops this actor)
-    /// reports the close as a failure. A try block costs nothing until something throws.</summary>
+    /// <summary>Gives every message to the transport first (<see cref="EchoTransport.Translate"/>), and notes that a
+    /// handler threw, so that <see cref="PostStop"/> (run when supervision stops this actor) reports the close as a
+    /// failure. A try block costs nothing until something throws.</summary>
     protected override bool AroundReceive(Receive receive, object message)
     {
         try
         {
-            return base.AroundReceive(receive, message);
+            return _transport.Translate(message) is not { } translated || base.AroundReceive(receive, translated);
         }
         catch
         {
@@ -280,8 +325,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     protected override void OnReceive(object message) => Echoing(message);
 
     /// <summary>PROXY protocol: the header is read, never echoed, and the client it names admitted by the listener
-    /// before anything is echoed (<see cref="ProxyHeaderStep"/>, shared with the TLS connection); anything else closes
-    /// the connection unechoed.</summary>
+    /// before anything is echoed or any handshake starts (<see cref="ProxyHeaderStep"/>); anything else closes the
+    /// connection unechoed. The transport passes the bytes before its handshake through as they came.</summary>
     private void ReadingProxyHeader(object message)
     {
         if (message is Tcp.Received)
@@ -293,7 +338,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         switch (step.Handle(message))
         {
             case ProxyStepOutcome.ReadMore:
-                RequestReadIfAllowed();
+                RequestRead();
                 break;
             case ProxyStepOutcome.HeaderRead:
                 _remote = EndpointParser.Format(step.Client!);
@@ -305,17 +350,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 break;
             case ProxyStepOutcome.Admitted:
                 _proxyHeader = null;
-                Become(Has(History.DrainRequested) ? Draining : Echoing);
-                if (!step.AfterHeader.IsEmpty)
-                    Echo(step.AfterHeader);
-                if (step.PeerClosedEarly)
-                {
-                    BeginFinishing(CloseReason.PeerClosed);
-                    return;
-                }
-                RequestReadIfAllowed();
-                if (Has(History.DrainRequested))
-                    CloseIfQuiet();
+                Open(step.AfterHeader, step.PeerClosedEarly);
                 break;
             case ProxyStepOutcome.NotHandled:
                 BeforeAdmission(message);
@@ -323,8 +358,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Before admission: a drain waits for the client to be admitted (the header timeout bounds that); the
-    /// drain timeout closes at once, as nothing was echoed yet.</summary>
+    /// <summary>Before admission (and before a handshake): a drain waits for the client to be admitted (the header
+    /// timeout bounds that); the drain timeout closes at once, as nothing was echoed yet.</summary>
     private void BeforeAdmission(object message)
     {
         switch (message)
@@ -343,6 +378,62 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 HandleEnd(message);
                 break;
         }
+    }
+
+    /// <summary>The transport's handshake, within its timeout: a drain waits for it (then drains as any connection);
+    /// the drain timeout and the connection's end count as a failed handshake, as nothing was echoed yet.</summary>
+    private void Handshaking(object message)
+    {
+        switch (message)
+        {
+            case EchoTransport.Opened opened:
+                Timers.Cancel(HandshakeTimedOut.Instance);
+                _history &= ~History.Handshaking;
+                EchoMetrics.TlsHandshakesCompleted.Add(1);
+                DebugLog?.Debug("Handshake with {0} completed ({1})", Remote, opened.Protocol);
+                StartEchoing();
+                RequestReadIfAllowed();
+                if (Has(History.DrainRequested))
+                    CloseIfQuiet();
+                break;
+            case EchoTransport.OpenFailed failed:
+                // The alert the handshake wrote, if any, is ahead of the close.
+                HandshakeFailed(failed.Reason, failed.Detail);
+                BeginClosing(Tcp.Close.Instance, CloseReason.HandshakeFailed);
+                break;
+            case HandshakeTimedOut:
+                HandshakeFailed(EchoMetrics.HandshakeFailures.Timeout, $"not completed within {_transport.HandshakeTimeout}");
+                BeginClosing(Tcp.Close.Instance, CloseReason.HandshakeFailed);
+                break;
+            case Drain:
+                _history |= History.DrainRequested;
+                break;
+            case DrainTimeoutReached:
+                _history |= History.DrainRequested;
+                HandshakeFailed(EchoMetrics.HandshakeFailures.Timeout, "not completed by the drain timeout");
+                BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
+                break;
+            case IdleClock.Tick:
+                break;
+            case Tcp.ConnectionClosed:
+                _closeReason = CloseReason.HandshakeFailed;
+                HandleEnd(message);
+                break;
+            default:
+                HandleEnd(message);
+                break;
+        }
+    }
+
+    /// <summary>Counts and logs a handshake that will not complete, once.</summary>
+    private void HandshakeFailed(string reason, string detail)
+    {
+        if (!Has(History.Handshaking))
+            return;
+        _history &= ~History.Handshaking;
+        Timers.Cancel(HandshakeTimedOut.Instance);
+        EchoMetrics.TlsHandshakesFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        DebugLog?.Debug("Handshake with {0} failed ({1}): {2}", Remote, reason, detail);
     }
 
     // The states are plain switches (an UntypedActor) rather than ReceiveActor registrations: no handler
@@ -465,13 +556,14 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case Tcp.Received received:
                 // Pull mode: reading must go on after a ConfirmedClose so that the peer's FIN is seen; what the
                 // peer sends after our FIN is discarded, as there is no way left to echo it.
-                EchoMetrics.BytesReceived.Add(received.Data.Count);
+                EchoMetrics.BytesReceived.Add(received.Data.Count, _listenerTag);
                 _bytesIn += received.Data.Count;
-                _connection.Tell(Tcp.ResumeReading.Instance);
+                _transport.ResumeReading();
                 break;
             case Tcp.PeerClosed when _keepOpenOnPeerClosed:
                 break;
-            case WriteAck or Drain or DrainTimeoutReached or QuietCheck or ProxyHeaderStep.TimedOut or Admission.Granted or Admission.Refused:
+            case WriteAck or Drain or DrainTimeoutReached or QuietCheck or ProxyHeaderStep.TimedOut or Admission.Granted or Admission.Refused
+                or HandshakeTimedOut or EchoTransport.Opened or EchoTransport.OpenFailed:
                 break;
             case DrainLingerElapsed:
                 // Every echo byte was handed over before our FIN; a client that stays connected without answering
@@ -538,7 +630,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 LogCommandFailed(failed);
                 BeginClosing(Tcp.Abort.Instance, CloseReason.Aborted);
                 break;
-            case Terminated terminated when terminated.ActorRef.Equals(_connection):
+            case Terminated terminated when terminated.ActorRef.Equals(_transport.Connection):
                 DebugLog?.Debug("Connection actor for {0} stopped", Remote);
                 Ended(CloseReason.Error);
                 break;
@@ -557,10 +649,10 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _lastArrival = Now();
         if (data.Count == 0)
             return;
-        EchoMetrics.BytesReceived.Add(data.Count);
+        EchoMetrics.BytesReceived.Add(data.Count, _listenerTag);
         _bytesIn += data.Count;
         _window.Written(data.Count);
-        _connection.Tell(Tcp.Write.Create(data, WriteAck.Instance));
+        _transport.Write(data);
     }
 
     private void OnAck()
@@ -568,7 +660,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _idle.Touch();
         var acked = _window.Acked();
         _bytesOut += acked;
-        EchoMetrics.BytesSent.Add(acked);
+        EchoMetrics.BytesSent.Add(acked, _listenerTag);
     }
 
     private void RequestReadIfAllowed()
@@ -594,8 +686,16 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 break;
         }
 
+        RequestRead();
+    }
+
+    /// <summary>One read, unless one is already asked for (pull mode allows one).</summary>
+    private void RequestRead()
+    {
+        if (_readRequested)
+            return;
         _readRequested = true;
-        _connection.Tell(Tcp.ResumeReading.Instance);
+        _transport.ResumeReading();
     }
 
     /// <summary>In <see cref="Draining"/>: closes the connection if it is quiet, or checks again when it may be.
@@ -663,8 +763,6 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         // instead, and a reset can destroy echo bytes the client has not read yet. After a drain timeout the
         // linger already runs (from the timeout).
         BeginClosing(Tcp.ConfirmedClose.Instance, _finishAs);
-        if (!_readRequested)
-            _connection.Tell(Tcp.ResumeReading.Instance);
         if (!Has(History.DrainTimedOut))
             Timers.StartSingleTimer(DrainLingerElapsed.Instance, DrainLingerElapsed.Instance, _settings.DrainLinger);
     }
@@ -673,7 +771,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// Akka.IO a whole idle period to confirm before the close is declared stuck and aborted.</summary>
     private void BeginClosing(Tcp.CloseCommand command, CloseReason reason)
     {
-        _connection.Tell(command);
+        _transport.Close(command, _readRequested);
         if (command is Tcp.Abort)
             _history |= History.AbortSent;
         _closeReason = reason;
@@ -684,7 +782,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// <summary>In <see cref="Closing"/>: the abort, too, gets a whole idle period to be confirmed.</summary>
     private void Abort()
     {
-        _connection.Tell(Tcp.Abort.Instance);
+        _transport.Close(Tcp.Abort.Instance, _readRequested);
         _history |= History.AbortSent;
         _idle.Touch();
     }

@@ -416,7 +416,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private IActorRef? AcceptOrRefuse(IActorRef connection, Tcp.Connected connected)
     {
         var peer = (IPEndPoint)connected.RemoteAddress;
-        if (_settings.Edge.ProxyProtocol != ProxyProtocolMode.Off && _kind.ReadsProxyHeader)
+        if (_settings.Edge.ProxyProtocol != ProxyProtocolMode.Off)
         {
             // Its header, if any, is never read: an untrusted peer must not choose its address.
             if (!_settings.Edge.TrustedSources.Contains(peer.Address))

@@ -3,7 +3,6 @@ using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Diagnostics;
 using ActorEcho.Networking;
-using ActorEcho.Tls;
 using Akka.Event;
 
 namespace ActorEcho.Edge;
@@ -26,23 +25,26 @@ public static class AccessLog
     /// <param name="client">The client (the PROXY header's, if any).</param>
     /// <param name="via">The balancer when a PROXY header named the client; null for a direct client.</param>
     /// <param name="startedAt">The connection actor's start (<see cref="Stopwatch.GetTimestamp"/>).</param>
+    /// <param name="tls">A TLS connection's fields (<see cref="NegotiatedTls.None"/> when its handshake did not
+    /// complete); null for plain TCP, whose line has none.</param>
     public static void Write(ILoggingAdapter log, string client, string? via, EndPoint listener, long startedAt,
-        long bytesIn, long bytesOut, CloseReason reason) =>
-        log.Info(Fields, new object?[]
+        long bytesIn, long bytesOut, CloseReason reason, NegotiatedTls? tls)
+    {
+        if (tls is null)
         {
-            client, via ?? "-", EndpointParser.Format(listener), DurationMs(startedAt), bytesIn, bytesOut,
-            EchoMetrics.ReasonTag(reason).Value,
-        });
-
-    /// <param name="negotiated">What the handshake settled; null if it did not complete.</param>
-    public static void WriteTls(ILoggingAdapter log, string client, string? via, EndPoint listener, long startedAt,
-        long bytesIn, long bytesOut, CloseReason reason, NegotiatedTls? negotiated) =>
+            log.Info(Fields, new object?[]
+            {
+                client, via ?? "-", EndpointParser.Format(listener), DurationMs(startedAt), bytesIn, bytesOut,
+                EchoMetrics.ReasonTag(reason).Value,
+            });
+            return;
+        }
         log.Info(TlsFields, new object?[]
         {
             client, via ?? "-", EndpointParser.Format(listener), DurationMs(startedAt), bytesIn, bytesOut,
-            EchoMetrics.ReasonTag(reason).Value,
-            negotiated?.Protocol ?? "-", negotiated?.Cipher ?? "-", negotiated?.Sni ?? "-", negotiated?.ClientSubject ?? "-",
+            EchoMetrics.ReasonTag(reason).Value, tls.Protocol, tls.Cipher, tls.Sni, tls.ClientSubject,
         });
+    }
 
     private static long DurationMs(long startedAt) => (long)Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds;
 }

@@ -64,10 +64,8 @@ public sealed class TlsServerCredentials
     }
 
     /// <summary>The options for one connection's handshake. A client certificate that does not verify is recorded in
-    /// <paramref name="rejection"/> so that the failure is counted as a certificate failure. With
-    /// <paramref name="negotiated"/> (the access log is on), the validation callback, which .NET calls on every
-    /// server handshake (with no certificate when none was asked for), also records what was negotiated.</summary>
-    public SslServerAuthenticationOptions OptionsFor(CertificateRejection rejection, NegotiatedTlsRecorder? negotiated = null) => new()
+    /// <paramref name="rejection"/> so that the failure is counted as a certificate failure.</summary>
+    public SslServerAuthenticationOptions OptionsFor(CertificateRejection rejection) => new()
     {
         ServerCertificateContext = _context,
         EnabledSslProtocols = Protocols,
@@ -75,13 +73,9 @@ public sealed class TlsServerCredentials
         AllowRenegotiation = false,
         ClientCertificateRequired = _clientMode != ClientCertificateMode.Off,
         CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        RemoteCertificateValidationCallback = _clientMode == ClientCertificateMode.Off && negotiated is null
+        RemoteCertificateValidationCallback = _clientMode == ClientCertificateMode.Off
             ? null
-            : (stream, certificate, chain, _) =>
-            {
-                negotiated?.Record((SslStream)stream, certificate);
-                return _clientMode == ClientCertificateMode.Off || rejection.Record(VerifyClient(certificate, chain));
-            },
+            : (_, certificate, chain, _) => rejection.Record(VerifyClient(certificate, chain)),
     };
 
     /// <summary>Why a client certificate is refused, or <c>null</c> when it is accepted. It must chain to client-ca

@@ -2,12 +2,22 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ActorEcho.Tls;
+namespace ActorEcho.Actors;
 
 /// <summary>What one connection's handshake settled, for the access log (docs/edge.md): <c>tls_protocol</c>,
 /// <c>tls_cipher</c>, <c>tls_sni</c> and <c>tls_client_subject</c>, each <c>-</c> when absent.</summary>
 public sealed record NegotiatedTls(string Protocol, string Cipher, string Sni, string ClientSubject)
 {
+    /// <summary>A handshake that did not complete: every field <c>-</c>.</summary>
+    public static NegotiatedTls None { get; } = new("-", "-", "-", "-");
+
+    /// <summary>What <paramref name="stream"/>'s completed handshake settled.</summary>
+    public static NegotiatedTls Of(SslStream stream) => new(
+        ProtocolName(stream.SslProtocol),
+        stream.NegotiatedCipherSuite.ToString(),
+        string.IsNullOrEmpty(stream.TargetHostName) ? "-" : stream.TargetHostName,
+        SubjectText(stream.RemoteCertificate));
+
     /// <summary>OpenSSL's names (nginx's <c>$ssl_protocol</c>, HAProxy's <c>ssl_fc_protocol</c>).</summary>
     public static string ProtocolName(SslProtocols protocol) => protocol switch
     {
@@ -28,22 +38,4 @@ public sealed record NegotiatedTls(string Protocol, string Cipher, string Sni, s
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length == 0 ? "-" : string.Join(',', lines).Replace(" ", "\\20", StringComparison.Ordinal);
     }
-}
-
-/// <summary>Per connection, when the access log is on: written by the certificate validation callback (on the
-/// handshake's thread, once the handshake has settled its protocol and cipher, before it completes), and read by the
-/// <see cref="TlsEchoConnection"/> on <see cref="HandshakeSucceeded"/>, which the session sends after the handshake
-/// completed: the actor's mailbox orders the read after the write.</summary>
-public sealed class NegotiatedTlsRecorder
-{
-    private volatile NegotiatedTls? _value;
-
-    public NegotiatedTls? Value => _value;
-
-    internal void Record(SslStream stream, X509Certificate? clientCertificate) =>
-        _value = new NegotiatedTls(
-            NegotiatedTls.ProtocolName(stream.SslProtocol),
-            stream.NegotiatedCipherSuite.ToString(),
-            string.IsNullOrEmpty(stream.TargetHostName) ? "-" : stream.TargetHostName,
-            NegotiatedTls.SubjectText(clientCertificate));
 }
