@@ -13,7 +13,7 @@
 #   SERVER=streams bench/profile.sh bulk # the Akka.Streams peer (SERVER=raw: the raw echo)
 #   ACTOR_CONFIG=my.hocon bench/profile.sh bulk
 # Needs perf (apt linux-perf) and dotnet-counters (dotnet tool install -g dotnet-counters); builds nothing:
-# run bench/run.sh (or dotnet build -c Release) first.
+# run bench/run.sh (or dotnet build bench/Bench.sln -c Release) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-pingpong}

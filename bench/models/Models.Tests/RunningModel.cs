@@ -1,8 +1,7 @@
 using System.Net;
-using ActorEcho.Models;
 using ActorEcho.Tests.Support;
 
-namespace ActorEcho.Tests.Models;
+namespace ActorEcho.Models.Tests;
 
 /// <summary>
 /// One of the lesson's server models (bench/models), or ActorEcho itself, running in the test process on a free

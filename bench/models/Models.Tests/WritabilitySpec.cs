@@ -1,10 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
-using ActorEcho.Models;
 using ActorEcho.Tests.Support;
 using Xunit.Abstractions;
 
-namespace ActorEcho.Tests.Models;
+namespace ActorEcho.Models.Tests;
 
 /// <summary>
 /// The lesson's writable-readiness shortcut, shown: a client sends as fast as the server takes its bytes and reads

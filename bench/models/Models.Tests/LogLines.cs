@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ActorEcho.Tests.Models;
+namespace ActorEcho.Models.Tests;
 
 /// <summary>A log the models write lines to, which a spec can wait on: "the server has accepted this client" is
 /// then an event to await, not a guess at a delay.</summary>

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using ActorEcho.Tests.Support;
 
-namespace ActorEcho.Tests.Models;
+namespace ActorEcho.Models.Tests;
 
 /// <summary>A client that connects and sends nothing: the one-at-a-time server waits on it and serves nobody
 /// else; every other model serves the next client at once.</summary>

@@ -1,6 +1,6 @@
 using ActorEcho.Tests.Support;
 
-namespace ActorEcho.Tests.Models;
+namespace ActorEcho.Models.Tests;
 
 /// <summary>Every model echoes a client's bytes exactly, up to the client's half-close, then closes.</summary>
 public sealed class HalfCloseEchoSpec
