@@ -132,6 +132,10 @@ public sealed class TlsTransport : EchoTransport
                 _ciphertextEnded = true;
                 ServeRead();
                 return null;
+            case CiphertextRead read when _phase == Phase.Closing:
+                // Nothing more is read for SslStream once the connection closes: it reads the end.
+                read.Done.TrySetResult(0);
+                return null;
             case CiphertextRead read:
                 _pendingRead = read;
                 ServeRead();
