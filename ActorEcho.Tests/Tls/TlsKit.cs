@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace ActorEcho.Tests.Tls;
 
 /// <summary>The <see cref="ServerKit"/> for TLS: starts an <see cref="EchoListener"/> whose connections are
-/// <see cref="TlsEchoConnection"/>s, on port 0 of the IPv4 loopback.</summary>
+/// <see cref="EchoConnection"/>s over a <see cref="TlsTransport"/>, on port 0 of the IPv4 loopback.</summary>
 public abstract class TlsKit(ITestOutputHelper output) : ServerKit(output)
 {
     private int _tlsListeners;

@@ -26,7 +26,7 @@ public sealed record MemoryBound(long WorstCaseBytes, long AvailableBytes)
     public const int ConnectionStateBytes = 16 * 1024;
 
     /// <summary>What a TLS connection holds beyond a plain one's share: SslStream's record buffers, OpenSSL's native
-    /// state and buffers, and while a record is echoed the plaintext buffer (<see cref="Tls.TlsSession.PlaintextBufferSize"/>).
+    /// state and buffers, and while a record is echoed the plaintext buffer (<see cref="Tls.TlsTransport.PlaintextBufferSize"/>).
     /// Measured through ActorEcho (bench/tls-flood.sh: 1,000 clients x 1 MiB that stop reading, over TLS and over
     /// plain TCP, fresh servers alternating, four pairs of runs): the TLS floods peaked 141-169 MB above the plain
     /// ones, 138-165 KiB per connection; rounded up with a margin, since the bound is about resident memory

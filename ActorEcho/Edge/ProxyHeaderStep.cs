@@ -35,7 +35,7 @@ public enum ProxyStepOutcome
 /// connection: read the header (split across reads or not, bounded by <see cref="ProxyProtocolParser.MaxHeaderLength"/>),
 /// never echo it, within <c>proxy-protocol.header-timeout</c>, then ask the listener to admit the client it names
 /// (<see cref="Admission"/>). <see cref="EchoConnection"/> then echoes the bytes after the header;
-/// <see cref="Tls.TlsEchoConnection"/> starts its handshake with them. The actor gives the step every message of its
+/// a transport with a handshake (TLS) starts it with them. The actor gives the step every message of its
 /// header state and does what the <see cref="ProxyStepOutcome"/> says; reads, closes and logs stay the actor's own.
 /// </summary>
 public sealed class ProxyHeaderStep
