@@ -52,7 +52,11 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     }
 
     /// <summary>The outcome of the bind, the answer to <see cref="GetBindResult"/>.</summary>
-    public abstract record BindResult;
+    public abstract record BindResult : IBindResult
+    {
+        IPEndPoint? IBindResult.Bound => (this as BindSucceeded)?.LocalAddress as IPEndPoint;
+        string? IBindResult.FailureReason => (this as BindFailed)?.Reason;
+    }
 
     public sealed record BindSucceeded(EndPoint LocalAddress) : BindResult;
 

@@ -42,9 +42,16 @@ public sealed class UdpEchoListener : ReceiveActor
         private GetBindResult() { }
     }
 
-    public sealed record BindSucceeded(IPEndPoint LocalAddress);
+    /// <summary>The outcome of the bind, the answer to <see cref="GetBindResult"/>.</summary>
+    public abstract record BindResult : IBindResult
+    {
+        IPEndPoint? IBindResult.Bound => (this as BindSucceeded)?.LocalAddress;
+        string? IBindResult.FailureReason => (this as BindFailed)?.Reason;
+    }
 
-    public sealed record BindFailed(string Reason);
+    public sealed record BindSucceeded(IPEndPoint LocalAddress) : BindResult;
+
+    public sealed record BindFailed(string Reason) : BindResult;
 
     /// <summary>Shutdown: echo nothing more, let the replies already handed to Akka.IO go out, then release the
     /// socket. Answered with <see cref="Akka.Done"/> once it is released.</summary>
@@ -93,7 +100,7 @@ public sealed class UdpEchoListener : ReceiveActor
     private readonly List<IActorRef> _bindWaiters = [];
     private readonly List<IActorRef> _drainWaiters = [];
 
-    private object? _bindResult;
+    private BindResult? _bindResult;
     private IActorRef _socket = ActorRefs.Nobody;
     private int _localPort = -1;
     private int _inFlight;
@@ -360,7 +367,7 @@ public sealed class UdpEchoListener : ReceiveActor
         CoordinatedShutdown.Get(Context.System).Run(reason);
     }
 
-    private void CompleteBind(object result)
+    private void CompleteBind(BindResult result)
     {
         _bindResult = result;
         foreach (var waiter in _bindWaiters)

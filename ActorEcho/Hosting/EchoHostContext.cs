@@ -72,7 +72,8 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
             UdpLocalEndpoint = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
         var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint), "listener");
         registry.Register<EchoListener>(listener);
-        LocalEndpoint = await BindAsync(listener, Endpoint, Timeouts.Bind).ConfigureAwait(false);
+        LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoListener.GetBindResult.Instance, Timeouts.Bind,
+            EndpointParser.Format(Endpoint)).ConfigureAwait(false);
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
         // TLS (issue 19): a second listener beside the TCP one, sharing its budget; null when off.
@@ -86,27 +87,5 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         }
         listening?.Invoke();
         StartupLog.Release();
-    }
-
-    /// <summary>Waits, at most <paramref name="timeout"/>, for the listener's bind outcome.</summary>
-    private static async Task<IPEndPoint> BindAsync(IActorRef listener, IPEndPoint endpoint, TimeSpan timeout)
-    {
-        EchoListener.BindResult result;
-        try
-        {
-            result = await listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, timeout)
-                .ConfigureAwait(false);
-        }
-        catch (AskTimeoutException)
-        {
-            throw new BindFailedException(
-                $"cannot listen on {EndpointParser.Format(endpoint)}: no answer within {timeout.TotalSeconds:0} s");
-        }
-        return result switch
-        {
-            EchoListener.BindSucceeded bound => (IPEndPoint)bound.LocalAddress,
-            EchoListener.BindFailed failed => throw new BindFailedException(failed.Reason),
-            _ => throw new InvalidOperationException($"unknown bind result {result}"),
-        };
     }
 }

@@ -18,7 +18,8 @@ public static class TlsListener
     /// <summary>Loads the credentials, binds, and registers the drain; returns the address bound, or null when TLS is
     /// off.</summary>
     /// <exception cref="SettingsException">the certificate, key or CA bundle cannot be used.</exception>
-    /// <exception cref="BindFailedException">the address cannot be bound.</exception>
+    /// <exception cref="BindFailedException">the address cannot be bound, or the bind did not answer within
+    /// <see cref="ServerTimeouts.Bind"/>.</exception>
     public static async Task<IPEndPoint?> StartAsync(ActorSystem system, EchoSettings settings, IActorRef mainListener,
         ServerTimeouts timeouts)
     {
@@ -32,10 +33,9 @@ public static class TlsListener
         var budget = await mainListener.Ask<EchoBudget>(EchoListener.GetBudget.Instance, timeouts.Bind).ConfigureAwait(false);
         var listener = system.ActorOf(
             EchoListener.Props(settings, endpoint, new TlsEchoKind(credentials, tls.HandshakeTimeout), budget), "tls-listener");
-        var result = await listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, timeouts.Bind).ConfigureAwait(false);
-        if (result is EchoListener.BindFailed failed)
-            throw new BindFailedException($"tls: {failed.Reason}");
+        var bound = await ListenerBind.AwaitAsync(listener, EchoListener.GetBindResult.Instance, timeouts.Bind,
+            EndpointParser.Format(endpoint), prefix: "tls: ").ConfigureAwait(false);
         EchoServer.RegisterShutdownTasks(system, listener, timeouts, taskPrefix: "tls-");
-        return (IPEndPoint)((EchoListener.BindSucceeded)result).LocalAddress;
+        return bound;
     }
 }
