@@ -34,6 +34,10 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
 
     public StartupLog StartupLog { get; } = new();
 
+    /// <summary>The one bound on the echo bytes the whole server holds (<c>max-buffered-bytes</c>), made here and
+    /// handed to the TCP and the TLS listener alike.</summary>
+    public EchoBudget Budget { get; } = new(settings.MaxBufferedBytes);
+
     /// <summary>The TCP listener, also in the <see cref="ActorRegistry"/> as <see cref="EchoListener"/>; Nobody
     /// until bound.</summary>
     public IActorRef Listener { get; private set; } = ActorRefs.Nobody;
@@ -70,14 +74,14 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
         if (Settings.Udp.BindAddress is not null)
             UdpLocalEndpoint = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
-        var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint), "listener");
+        var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget), "listener");
         registry.Register<EchoListener>(listener);
         LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoListener.GetBindResult.Instance, Timeouts.Bind,
             EndpointParser.Format(Endpoint)).ConfigureAwait(false);
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
         // TLS (issue 19): a second listener beside the TCP one, sharing its budget; null when off.
-        TlsLocalEndpoint = await TlsListener.StartAsync(system, Settings, listener, Timeouts).ConfigureAwait(false);
+        TlsLocalEndpoint = await TlsListener.StartAsync(system, Settings, Budget, Timeouts).ConfigureAwait(false);
         LameDuck.Register(system, Readiness, Settings.LameDuck);
         Readiness.MarkServing();
         if (Settings.HttpEndpoint is not null)

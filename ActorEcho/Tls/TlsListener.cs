@@ -11,7 +11,8 @@ namespace ActorEcho.Tls;
 /// <summary>
 /// Starts the optional TLS listener (<c>actor-echo.tls</c>): a second <see cref="EchoListener"/> whose connections
 /// are <see cref="TlsEchoConnection"/>s. It shares the main listener's <see cref="EchoBudget"/> (one bound on the
-/// echo bytes the server holds) and has its own max-connections count, drain and shutdown tasks (see akka.hocon).
+/// echo bytes the server holds, which the host makes and hands to both) and has its own max-connections count, drain
+/// and shutdown tasks (see akka.hocon).
 /// </summary>
 public static class TlsListener
 {
@@ -20,7 +21,8 @@ public static class TlsListener
     /// <exception cref="SettingsException">the certificate, key or CA bundle cannot be used.</exception>
     /// <exception cref="BindFailedException">the address cannot be bound, or the bind did not answer within
     /// <see cref="ServerTimeouts.Bind"/>.</exception>
-    public static async Task<IPEndPoint?> StartAsync(ActorSystem system, EchoSettings settings, IActorRef mainListener,
+    /// <param name="budget">The server's budget, the one the main listener has.</param>
+    public static async Task<IPEndPoint?> StartAsync(ActorSystem system, EchoSettings settings, EchoBudget budget,
         ServerTimeouts timeouts)
     {
         var tls = settings.Tls;
@@ -30,7 +32,6 @@ public static class TlsListener
         var credentials = TlsServerCredentials.Load(tls, EndpointParser.Split(address).Host);
         if (tls.Certificate == TlsSettings.SelfSigned)
             system.Log.Info("TLS: self-signed certificate made at start, SHA-256 fingerprint {0}", credentials.Fingerprint);
-        var budget = await mainListener.Ask<EchoBudget>(EchoListener.GetBudget.Instance, timeouts.Bind).ConfigureAwait(false);
         var listener = system.ActorOf(
             EchoListener.Props(settings, endpoint, new TlsEchoKind(credentials, tls.HandshakeTimeout), budget), "tls-listener");
         var bound = await ListenerBind.AwaitAsync(listener, EchoListener.GetBindResult.Instance, timeouts.Bind,
