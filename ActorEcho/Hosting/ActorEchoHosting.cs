@@ -43,8 +43,8 @@ public static class ActorEchoHosting
     }
 
     /// <summary>Stretches the drain phase's timeout to fit the drain (<see cref="ServerTimeouts.DrainPhase"/>),
-    /// leaves signals to the host (which runs CoordinatedShutdown when it stops) and process exit to the command,
-    /// so that it can choose the exit code.</summary>
+    /// leaves signals to <see cref="ShutdownSignals"/> (the host runs CoordinatedShutdown when it stops) and process
+    /// exit to the command, so that it can choose the exit code.</summary>
     private static Config ShutdownConfig(ServerTimeouts timeouts) =>
         ConfigurationFactory.ParseString($$"""
             akka.coordinated-shutdown {

@@ -22,17 +22,18 @@ namespace ActorEcho.Hosting;
 /// One running echo server: one .NET generic host (Microsoft.Extensions.Hosting) that owns the actor system
 /// (Akka.Hosting, from <c>akka.hocon</c>), the listeners (the TCP one in Akka.Hosting's <c>ActorRegistry</c>; both
 /// set up by <see cref="ActorEchoHosting"/>, which the hosted specs use too), Kestrel when <c>http-endpoint</c> is on, the logging and
-/// the shutdown. Shutdown is Akka's CoordinatedShutdown, which the host runs when it stops (SIGTERM, Ctrl-C,
-/// <see cref="StopAsync"/>) and which stops the host when Akka runs it itself: in <c>before-service-unbind</c>
+/// the shutdown. Shutdown is Akka's CoordinatedShutdown, which the host runs when it stops (<see cref="StopAsync"/>,
+/// which <c>serve</c> calls on a signal: <see cref="ShutdownSignals"/>) and which stops the host when Akka runs it
+/// itself: in <c>before-service-unbind</c>
 /// readiness turns "not ready" and the optional lame duck runs (<see cref="LameDuck"/>); in
 /// <c>service-unbind</c> the listener stops serving new clients (and the optional UDP echo,
 /// <see cref="UdpEchoService"/>, stops and releases its socket); in <c>service-requests-done</c> the listener
 /// drains its connections and only then releases the listening socket. Under systemd (<c>Type=notify</c>), the
-/// host sends READY=1 once every listener is bound and STOPPING=1 when shutdown begins.
+/// host sends READY=1 once every listener is bound and STOPPING=1 when shutdown begins (<see cref="SystemdNotify"/>).
 /// </summary>
 public sealed class EchoServer : IAsyncDisposable
 {
-    /// <summary>Why a shutdown that the host started itself (signal, dispose) ran.</summary>
+    /// <summary>Why a shutdown that the host started itself (<see cref="StopAsync"/>, dispose) ran.</summary>
     public sealed class ServerStopReason : CoordinatedShutdown.Reason
     {
         public static readonly ServerStopReason Instance = new();
@@ -48,7 +49,7 @@ public sealed class EchoServer : IAsyncDisposable
         _host = host;
         _echo = echo;
         System = host.Services.GetRequiredService<ActorSystem>();
-        // Waiting starts now: the host stops itself once shutdown is asked for (signal) or Akka terminated.
+        // Waiting starts now: the host stops itself once shutdown is asked for (StopAsync) or Akka terminated.
         WhenTerminated = StopAfterTermination(host.WaitForShutdownAsync());
     }
 
@@ -123,7 +124,7 @@ public sealed class EchoServer : IAsyncDisposable
 
     private static IHost BuildHost(EchoHostContext echo)
     {
-        var builder = new HostBuilder().UseSystemd();
+        var builder = new HostBuilder();
         // Kestrel first: the host stops its services in reverse, so /ready and /live answer through the drain.
         if (echo.Settings.HttpEndpoint is { } url)
             builder.ConfigureWebHost(web => HttpEndpoint.Configure(web, url, echo.Readiness));
@@ -132,9 +133,8 @@ public sealed class EchoServer : IAsyncDisposable
         {
             // CoordinatedShutdown's phases bound the shutdown; the host waits for them.
             services.Configure<HostOptions>(options => options.ShutdownTimeout = Timeout.InfiniteTimeSpan);
-            services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
-            SystemdNotify.AddWhereverNotifySocketIsSet(services);
-            services.AddHostedService<InterruptSignal>();
+            // systemd's READY=1 and STOPPING=1, and no signal handling: that is ShutdownSignals' alone.
+            services.AddSingleton<IHostLifetime, SystemdNotify>();
             services.AddAkka<AkkaService>("actor-echo", (akka, provider) => akka.WithActorEcho(echo, provider));
             // After Akka's service: the listeners bind once the system has started.
             services.AddActorEchoListeners(echo);
@@ -198,10 +198,12 @@ public sealed class EchoServer : IAsyncDisposable
             CoordinatedShutdown?.Run(ServerStopReason.Instance) ?? Task.CompletedTask;
     }
 
-    /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it and the host.</summary>
+    /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it and the host. It
+    /// stops the host, which says STOPPING=1 first and then stops its services in reverse: Akka's (whose
+    /// CoordinatedShutdown drains, <see cref="AkkaService"/>) before Kestrel's, so /ready answers through the drain.</summary>
     public async Task StopAsync()
     {
-        await CoordinatedShutdown.Get(System).Run(ServerStopReason.Instance).ConfigureAwait(false);
+        _host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
         await WhenTerminated.ConfigureAwait(false);
     }
 
