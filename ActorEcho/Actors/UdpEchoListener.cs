@@ -387,13 +387,13 @@ public sealed class UdpEchoListener : ReceiveActor
             probe.Bind(endpoint);
             return "the address is in use or not available";
         }
-        catch (SocketException e)
-        {
-            return e.Message;
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        catch (Exception e) when (IsBindRefusal(e))
         {
             return OneLine.Of(e.Message);
         }
     }
+
+    /// <summary>The OS refusing the bind (SocketException: in use, not local, no permission), or the address itself
+    /// (ArgumentException, NotSupportedException: a family this host has no socket for).</summary>
+    private static bool IsBindRefusal(Exception e) => e is SocketException or ArgumentException or NotSupportedException;
 }

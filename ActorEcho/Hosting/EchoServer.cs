@@ -150,7 +150,7 @@ public sealed class EchoServer : IAsyncDisposable
         {
             return host.Services.GetRequiredService<ActorSystem>();
         }
-        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
+        catch (Exception e) when (SettingsErrors.IsSettingsError(e))
         {
             host.Dispose();
             throw new SettingsException($"invalid akka settings: {OneLine.Of(e.Message)}");
@@ -177,13 +177,8 @@ public sealed class EchoServer : IAsyncDisposable
         {
             _ = system.Tcp();
         }
-        // What Akka.NET 1.5.74 throws for bad akka.io.tcp values (TcpSettings.Create, read from the assembly):
-        // FormatException for a malformed number, ArgumentException for sizes out of range or a null number,
-        // InvalidOperationException for a size key without a value (Nullable.Value), NotSupportedException
-        // for a malformed boolean, and NullReferenceException from HoconObject.MergeImmutable when akka.io.tcp
-        // itself is not an object (`akka.io.tcp = 5`).
-        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException
-                                      or InvalidOperationException or NotSupportedException or NullReferenceException)
+        // Akka.NET 1.5.74's TcpSettings.Create throws for each kind of bad value (EchoServerStartSpec has one each).
+        catch (Exception e) when (SettingsErrors.IsSettingsError(e))
         {
             throw new SettingsException($"invalid akka.io.tcp settings: {OneLine.Of(e.Message)}");
         }

@@ -6,7 +6,6 @@ using ActorEcho.Hosting;
 using ActorEcho.Networking;
 using Akka;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.IO;
 
 namespace ActorEcho.UdpEcho;
@@ -34,7 +33,7 @@ public static class UdpEchoService
             // As for TCP: a bad akka.io.udp value becomes a one-line error here, not a failing actor later.
             _ = system.Udp();
         }
-        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException or TypeLoadException or NullReferenceException)
+        catch (Exception e) when (SettingsErrors.IsSettingsError(e))
         {
             throw new SettingsException($"invalid akka.io.udp settings: {OneLine.Of(e.Message)}");
         }
