@@ -13,6 +13,11 @@ namespace ActorEcho.Diagnostics;
 /// template's named values as fields (<c>Accepting connection from {Remote}</c> gives a <c>Remote</c> field in
 /// JSON). An actor system without the host's <see cref="HostLogSetup"/> (the specs' own) writes Akka's usual line
 /// to stderr instead.
+/// Not Akka.Hosting's <c>ConfigureLoggers(setup => setup.AddLoggerFactory())</c>: run on this host's logging (1.5.74,
+/// text and JSON), it logged every event under the one category <c>Akka.Actor.ActorSystem</c> with Akka's own line
+/// (<c>[INFO][time][Thread 0005][akka://...] ...</c>) as the message and an empty JSON <c>State</c>, losing the
+/// per-class categories and the template's fields (HostingEndToEndSpec reads <c>State.Remote</c>), and it cannot hold
+/// the log back during start-up (<see cref="StartupLog"/>).
 /// </summary>
 public sealed class HostLogger : ActorBase, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
