@@ -14,9 +14,9 @@ using Akka.Hosting;
 namespace ActorEcho.Hosting;
 
 /// <summary>
-/// What the parts of one echo server's host share: its settings, its readiness, its start-up log gate and, once
-/// <see cref="ActorEchoHosting.AddActorEchoListeners"/> has bound them, where the listeners listen. One per host;
-/// the server (<see cref="EchoServer"/>) and the hosted specs each make theirs.
+/// What the parts of one echo server's host share: its settings, its readiness, its start-up log gate, its echo
+/// budget and, once <see cref="ActorEchoHosting.AddActorEchoListeners"/> has bound them, where the listeners listen.
+/// One per host; the server (<see cref="EchoServer"/>) and the hosted specs each make theirs.
 /// </summary>
 public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndPoint endpoint, Action? listening = null)
 {
