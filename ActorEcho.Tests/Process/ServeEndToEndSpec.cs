@@ -96,6 +96,25 @@ public sealed class ServeEndToEndSpec
     }
 
     [Fact]
+    public async Task Signals_repeated_during_the_drain_change_nothing_and_the_process_still_exits_0()
+    {
+        // drain-quiet keeps the drain of the idle client going for a while: the repeated signals land in it.
+        var config = await WriteConfigAsync("actor-echo { drain-timeout = 60s, drain-quiet = 2s, drain-linger = 500ms }");
+        await using var host = await HostProcess.StartServerAsync("127.0.0.1:0", "--config", config);
+        var endpoint = await host.WaitListeningAsync(TimeSpan.FromSeconds(5));
+        var ct = Deadline.After(TimeSpan.FromSeconds(30));
+        using var idle = await LoopbackClient.ConnectAsync(endpoint, ct);
+        Assert.Equal("abc"u8.ToArray(), await idle.EchoAsync("abc"u8.ToArray(), ct));
+
+        host.Signal(SigTerm);
+        await host.WaitForLineAsync("Draining", ExitTimeout);
+        host.Signal(SigInt);
+        host.Signal(SigTerm);
+        Assert.Empty(await idle.ReceiveToEndAsync(ct));
+        Assert.Equal(0, await host.WaitForExitAsync(ExitTimeout));
+    }
+
+    [Fact]
     public async Task Drain_timeout_aborts_a_connection_that_never_finishes_and_the_process_still_exits_0()
     {
         var config = await WriteConfigAsync("actor-echo.drain-timeout = 500ms");

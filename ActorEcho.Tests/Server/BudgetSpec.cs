@@ -22,7 +22,7 @@ public sealed class BudgetSpec(ITestOutputHelper output) : ServerKit(output)
         var ct = Deadline.After(TimeSpan.FromSeconds(90));
         var settings = BackpressureSettings() with { MaxBufferedBytes = Budget };
         var (listener, endpoint) = await StartListenerAsync(settings);
-        var budget = await BudgetAsync(listener);
+        var budget = BudgetOf(listener);
         using var pingPong = await LoopbackClient.ConnectAsync(endpoint, ct);
         var flood = await Task.WhenAll(Enumerable.Range(0, Flooders).Select(_ =>
             LoopbackClient.ConnectAsync(endpoint, ct, FixedSocketBuffer, FixedSocketBuffer)));

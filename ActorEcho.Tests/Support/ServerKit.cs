@@ -27,6 +27,8 @@ public abstract class ServerKit(ITestOutputHelper output)
     protected const int FixedSocketBuffer = 64 * 1024;
 
     private int _listenerCount;
+    /// <summary>The budget each listener started here was given, as the host gives its listeners theirs.</summary>
+    private readonly Dictionary<IActorRef, EchoBudget> _budgets = [];
 
     /// <summary>The shipped settings for the specs about backpressure: <see cref="FixedSocketBuffer"/>-sized socket
     /// buffers, no idle timeout (a held-up client must not be reclaimed meanwhile), and a short drain timeout so
@@ -51,12 +53,21 @@ public abstract class ServerKit(ITestOutputHelper output)
     protected async Task<(IActorRef Listener, IPEndPoint Endpoint)> StartListenerAsync(EchoSettings settings,
         IPAddress? address = null)
     {
-        var listener = Sys.ActorOf(EchoListener.Props(settings, new IPEndPoint(address ?? IPAddress.Loopback, 0)),
+        var listener = StartListener(settings, new IPEndPoint(address ?? IPAddress.Loopback, 0), ConnectionKind.PlainEcho,
             $"listener-{++_listenerCount}");
         var bound = Assert.IsType<EchoListener.BindSucceeded>(await BindResultAsync(listener));
         var endpoint = Assert.IsType<IPEndPoint>(bound.LocalAddress);
         Assert.NotEqual(0, endpoint.Port);
         return (listener, endpoint);
+    }
+
+    /// <summary>Starts a listener of <paramref name="kind"/> with a budget of its own, kept for <see cref="BudgetOf"/>.</summary>
+    protected IActorRef StartListener(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, string name)
+    {
+        var budget = new EchoBudget(settings.MaxBufferedBytes);
+        var listener = Sys.ActorOf(EchoListener.Props(settings, endpoint, kind, budget), name);
+        _budgets[listener] = budget;
+        return listener;
     }
 
     protected static Task<EchoListener.BindResult> BindResultAsync(IActorRef listener) =>
@@ -65,9 +76,8 @@ public abstract class ServerKit(ITestOutputHelper output)
     protected static Task<EchoListener.ListenerStats> StatsAsync(IActorRef listener) =>
         listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, Patience);
 
-    /// <summary>The listener's echo budget (in-process: the live object, read as its connections use it).</summary>
-    protected static Task<EchoBudget> BudgetAsync(IActorRef listener) =>
-        listener.Ask<EchoBudget>(EchoListener.GetBudget.Instance, Patience);
+    /// <summary>The echo budget a listener started here was given (the live object, read as its connections use it).</summary>
+    protected EchoBudget BudgetOf(IActorRef listener) => _budgets[listener];
 
     /// <summary>Waits until the listener's counters satisfy <paramref name="assert"/> (which throws until then).</summary>
     protected Task AwaitStatsAsync(IActorRef listener, Action<EchoListener.ListenerStats> assert) =>

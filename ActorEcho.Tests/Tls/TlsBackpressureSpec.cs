@@ -17,7 +17,7 @@ public sealed class TlsBackpressureSpec(ITestOutputHelper output) : TlsKit(outpu
         var ct = Deadline.After(TimeSpan.FromSeconds(90));
         var settings = BackpressureSettings() with { MaxBufferedBytes = Budget };
         var (listener, endpoint) = await StartTlsListenerAsync(settings);
-        var budget = await BudgetAsync(listener);
+        var budget = BudgetOf(listener);
         var clients = await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ =>
             TlsClient.ConnectAsync(endpoint, ct, socketBufferSize: FixedSocketBuffer)));
         try

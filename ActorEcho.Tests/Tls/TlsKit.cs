@@ -20,8 +20,7 @@ public abstract class TlsKit(ITestOutputHelper output) : ServerKit(output)
         TlsServerCredentials? credentials = null, TimeSpan? handshakeTimeout = null)
     {
         var kind = new TlsEchoKind(credentials ?? TestCertificates.ServerCredentials(), handshakeTimeout ?? TimeSpan.FromSeconds(10));
-        var listener = Sys.ActorOf(EchoListener.Props(settings, new IPEndPoint(IPAddress.Loopback, 0), kind,
-            new EchoBudget(settings.MaxBufferedBytes)), $"tls-listener-{++_tlsListeners}");
+        var listener = StartListener(settings, new IPEndPoint(IPAddress.Loopback, 0), kind, $"tls-listener-{++_tlsListeners}");
         var bound = Assert.IsType<EchoListener.BindSucceeded>(await BindResultAsync(listener));
         return (listener, Assert.IsType<IPEndPoint>(bound.LocalAddress));
     }

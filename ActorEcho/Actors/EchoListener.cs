@@ -52,7 +52,11 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     }
 
     /// <summary>The outcome of the bind, the answer to <see cref="GetBindResult"/>.</summary>
-    public abstract record BindResult;
+    public abstract record BindResult : IBindResult
+    {
+        IPEndPoint? IBindResult.Bound => (this as BindSucceeded)?.LocalAddress as IPEndPoint;
+        string? IBindResult.FailureReason => (this as BindFailed)?.Reason;
+    }
 
     public sealed record BindSucceeded(EndPoint LocalAddress) : BindResult;
 
@@ -84,8 +88,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         private GetStats() { }
     }
 
-    /// <summary>The listener's counters. The budget's use is read from the budget itself (<see cref="GetBudget"/>):
-    /// it changes with every write and ack, not only with the listener's own messages.</summary>
+    /// <summary>The listener's counters. The budget's use is read from the budget itself (the host, or the spec, made
+    /// it and holds it): it changes with every write and ack, not only with the listener's own messages.</summary>
     public sealed record ListenerStats(int Active, long Accepted, long Rejected, long Closed);
 
     /// <summary>Asks for Akka.IO's listener actors, one per accept queue (<c>actor-echo.accept-queues</c>);
@@ -97,14 +101,6 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     }
 
     public sealed record AcceptQueueListeners(IReadOnlyList<IActorRef> Listeners);
-
-    /// <summary>Asks for the listener's <see cref="EchoBudget"/>, so that a second listener (TLS) can share it: one
-    /// bound on the echo bytes the whole server holds. Answered with the budget itself (in-process only).</summary>
-    public sealed class GetBudget
-    {
-        public static readonly GetBudget Instance = new();
-        private GetBudget() { }
-    }
 
     /// <summary>Why the listener ends the actor system itself: Akka.IO's listening socket failed (a fatal accept
     /// error stops Akka.IO's listener actor, and every connection with it), so the server can no longer serve.</summary>
@@ -385,7 +381,6 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         Receive<GetStats>(_ => Sender.Tell(new ListenerStats(_active, _accepted, _rejected, _closed)));
         Receive<GetAcceptQueues>(_ => Sender.Tell(new AcceptQueueListeners(_tcpListeners.ToArray())));
-        Receive<GetBudget>(_ => Sender.Tell(_budget));
     }
 
     private bool IsAcceptQueue(IActorRef actor) => _tcpListeners.Contains(actor);

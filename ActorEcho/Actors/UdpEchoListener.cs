@@ -42,9 +42,16 @@ public sealed class UdpEchoListener : ReceiveActor
         private GetBindResult() { }
     }
 
-    public sealed record BindSucceeded(IPEndPoint LocalAddress);
+    /// <summary>The outcome of the bind, the answer to <see cref="GetBindResult"/>.</summary>
+    public abstract record BindResult : IBindResult
+    {
+        IPEndPoint? IBindResult.Bound => (this as BindSucceeded)?.LocalAddress;
+        string? IBindResult.FailureReason => (this as BindFailed)?.Reason;
+    }
 
-    public sealed record BindFailed(string Reason);
+    public sealed record BindSucceeded(IPEndPoint LocalAddress) : BindResult;
+
+    public sealed record BindFailed(string Reason) : BindResult;
 
     /// <summary>Shutdown: echo nothing more, let the replies already handed to Akka.IO go out, then release the
     /// socket. Answered with <see cref="Akka.Done"/> once it is released.</summary>
@@ -93,7 +100,7 @@ public sealed class UdpEchoListener : ReceiveActor
     private readonly List<IActorRef> _bindWaiters = [];
     private readonly List<IActorRef> _drainWaiters = [];
 
-    private object? _bindResult;
+    private BindResult? _bindResult;
     private IActorRef _socket = ActorRefs.Nobody;
     private int _localPort = -1;
     private int _inFlight;
@@ -360,7 +367,7 @@ public sealed class UdpEchoListener : ReceiveActor
         CoordinatedShutdown.Get(Context.System).Run(reason);
     }
 
-    private void CompleteBind(object result)
+    private void CompleteBind(BindResult result)
     {
         _bindResult = result;
         foreach (var waiter in _bindWaiters)
@@ -380,13 +387,13 @@ public sealed class UdpEchoListener : ReceiveActor
             probe.Bind(endpoint);
             return "the address is in use or not available";
         }
-        catch (SocketException e)
-        {
-            return e.Message;
-        }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        catch (Exception e) when (IsBindRefusal(e))
         {
             return OneLine.Of(e.Message);
         }
     }
+
+    /// <summary>The OS refusing the bind (SocketException: in use, not local, no permission), or the address itself
+    /// (ArgumentException, NotSupportedException: a family this host has no socket for).</summary>
+    private static bool IsBindRefusal(Exception e) => e is SocketException or ArgumentException or NotSupportedException;
 }

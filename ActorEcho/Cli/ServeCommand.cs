@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
@@ -53,12 +52,9 @@ public sealed class ServeCommand : Command
 
     private static async Task<int> RunAsync(string? address, string? configPath, string? udpAddress, string? tlsAddress)
     {
-        // Once started, the host owns Ctrl-C and SIGTERM (graceful shutdown). Until then they are caught here, so
-        // that a signal that arrives while the server is still starting also ends in a drain and exit code 0;
-        // cancelling the default handling keeps the runtime from exiting before the drain is done.
-        var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        // The one signal path, from now until the process exits: a signal while the server is still starting is
+        // kept, and also ends in a drain and exit code 0.
+        var signals = ShutdownSignals.ForProcess();
 
         EchoServer server;
         try
@@ -90,14 +86,10 @@ public sealed class ServeCommand : Command
         {
             return ExitCodes.ReportUnexpected(e, "cannot start");
         }
-        finally
-        {
-            onInterrupt.Dispose();
-            onTerminate.Dispose();
-        }
 
-        // The host stops on a signal, or when Akka ends the system by itself (a lost listening socket).
-        if (stopRequested.Task.IsCompleted)
+        // The server stops on a signal, or when Akka ends the system by itself (a lost listening socket).
+        await Task.WhenAny(signals.Requested, server.WhenTerminated);
+        if (signals.Requested.IsCompleted)
             await server.StopAsync();
         await server.WhenTerminated;
         var reason = server.ShutdownReason;
@@ -115,12 +107,6 @@ public sealed class ServeCommand : Command
             if (server.UdpLocalEndpoint is { } udpEndpoint)
                 Console.Out.WriteLine($"Listening on udp {EndpointParser.Format(udpEndpoint)}");
             Console.Out.Flush();
-        }
-
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stopRequested.TrySetResult();
         }
     }
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ActorEcho.Diagnostics;
@@ -87,7 +86,7 @@ internal sealed class TlsEchoClient
                 {
                     await tls.AuthenticateAsClientAsync(options, handshake.Token);
                 }
-                catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
+                catch (Exception e) when (IsHandshakeFailure(e))
                 {
                     throw EchoFailureException.Network($"TLS handshake with {target} failed: {OneLine.Of(e.InnerException?.Message ?? e.Message)}");
                 }
@@ -135,7 +134,7 @@ internal sealed class TlsEchoClient
                 {
                     throw EchoFailureException.Network($"no echo from {target} for {Dialer.Describe(timeout)}");
                 }
-                catch (Exception e) when (e is IOException or AuthenticationException)
+                catch (Exception e) when (IsConnectionFailure(e))
                 {
                     throw EchoFailureException.Network($"connection to {target}: {OneLine.Of(e.Message)}");
                 }
@@ -170,6 +169,12 @@ internal sealed class TlsEchoClient
             throw EchoFailureException.Network($"connection closed by {target} after {received} of {expected.Length} bytes of echo");
     }
 
+    /// <summary>The connection or its TLS layer failed under a read (reset, closed, a bad record).</summary>
+    private static bool IsConnectionFailure(Exception e) => e is IOException or AuthenticationException;
+
+    /// <summary>The handshake failed, or did not finish within its timeout (OperationCanceledException).</summary>
+    private static bool IsHandshakeFailure(Exception e) => IsConnectionFailure(e) || e is OperationCanceledException;
+
     /// <summary>Sends close_notify, TLS's half-close; where that fails, a TCP half-close (FIN) instead, which the
     /// server reads as the same end. On Linux, OpenSSL may refuse a close_notify while the reading side is busy:
     /// "shutdown while in init" as it processes the session tickets a TLS 1.3 server sends after the handshake, or
@@ -181,11 +186,14 @@ internal sealed class TlsEchoClient
         {
             await tls.ShutdownAsync();
         }
-        catch (Exception e) when (e is not OperationCanceledException and not ObjectDisposedException)
+        catch (Exception e) when (IsCloseNotifyRefusal(e))
         {
             socket.Shutdown(SocketShutdown.Send);
         }
     }
+
+    /// <summary>OpenSSL's refusals come as several exception types; a cancelled or disposed stream is no refusal.</summary>
+    private static bool IsCloseNotifyRefusal(Exception e) => e is not OperationCanceledException and not ObjectDisposedException;
 
     /// <summary>The client side's options (also <c>bench --tls</c>'s): what to trust, what to present.</summary>
     /// <exception cref="ArgumentException">a bad combination or an unreadable file: one line for the user.</exception>
@@ -209,7 +217,7 @@ internal sealed class TlsEchoClient
                 options.ClientCertificates = [certificate];
                 options.LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate;
             }
-            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (TlsServerCredentials.IsUnusableCertificate(e))
             {
                 throw new ArgumentException($"--cert {certificateFile} --key {keyFile}: {OneLine.Of(e.Message)}");
             }
@@ -225,7 +233,7 @@ internal sealed class TlsEchoClient
             {
                 roots.ImportFromPemFile(caFile);
             }
-            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (TlsServerCredentials.IsUnusableCertificate(e))
             {
                 throw new ArgumentException($"--ca {caFile}: {OneLine.Of(e.Message)}");
             }

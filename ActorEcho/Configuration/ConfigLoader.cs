@@ -29,7 +29,7 @@ public static class ConfigLoader
         {
             text = File.ReadAllText(file);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (FileErrors.IsUnreadable(e))
         {
             // The default file missing is not an error: the embedded defaults are the same file.
             if (path is null && e is FileNotFoundException or DirectoryNotFoundException)

@@ -27,17 +27,11 @@ internal static class SettingsSection
         {
             return read(section, key);
         }
-        catch (Exception e) when (IsUnreadable(e))
+        catch (Exception e) when (SettingsErrors.IsSettingsError(e))
         {
             throw new SettingsException($"{name}.{key}: cannot read '{RawOrNull(section, key)}': {OneLine.Of(e.Message)}");
         }
     }
-
-    /// <summary>What Akka's HOCON getters throw for a value of the wrong form (a word where a number goes, an
-    /// object where a string goes, a size out of range).</summary>
-    private static bool IsUnreadable(Exception e) =>
-        e is ConfigurationException or FormatException or ArgumentException or OverflowException or InvalidCastException
-            or NotSupportedException;
 
     /// <summary>The key's text for the message, or null where even that cannot be read (an object).</summary>
     private static string? RawOrNull(Config section, string key)
@@ -46,7 +40,7 @@ internal static class SettingsSection
         {
             return section.HasPath(key) ? section.GetString(key) : null;
         }
-        catch (Exception e) when (IsUnreadable(e))
+        catch (Exception e) when (SettingsErrors.IsSettingsError(e))
         {
             return null;
         }

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Actor.Setup;
 using Akka.Dispatch;
 using Akka.Event;
 using Microsoft.Extensions.Logging;
@@ -14,6 +13,11 @@ namespace ActorEcho.Diagnostics;
 /// template's named values as fields (<c>Accepting connection from {Remote}</c> gives a <c>Remote</c> field in
 /// JSON). An actor system without the host's <see cref="HostLogSetup"/> (the specs' own) writes Akka's usual line
 /// to stderr instead.
+/// Not Akka.Hosting's <c>ConfigureLoggers(setup => setup.AddLoggerFactory())</c>: run on this host's logging (1.5.74,
+/// text and JSON), it logged every event under the one category <c>Akka.Actor.ActorSystem</c> with Akka's own line
+/// (<c>[INFO][time][Thread 0005][akka://...] ...</c>) as the message and an empty JSON <c>State</c>, losing the
+/// per-class categories and the template's fields (HostingEndToEndSpec reads <c>State.Remote</c>), and it cannot hold
+/// the log back during start-up (<see cref="StartupLog"/>).
 /// </summary>
 public sealed class HostLogger : ActorBase, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
 {
@@ -75,57 +79,5 @@ public sealed class HostLogger : ActorBase, IRequiresMessageQueue<ILoggerMessage
         public static string Format(Entry entry, Exception? _) => entry._message;
 
         public override string ToString() => _message;
-    }
-}
-
-/// <summary>What <see cref="HostLogger"/> needs from the host: its logger factory and the start-up gate.</summary>
-public sealed class HostLogSetup(ILoggerFactory loggerFactory, StartupLog startup) : Setup
-{
-    public ILoggerFactory LoggerFactory { get; } = loggerFactory;
-    public StartupLog Startup { get; } = startup;
-}
-
-/// <summary>
-/// Holds the log back until the server is listening: if start-up fails (address in use, say), the user gets the
-/// host's one-line explanation, not the log of the failure with its stack trace; once the server listens, what
-/// was held is written out. One per host.
-/// </summary>
-public sealed class StartupLog
-{
-    /// <summary>Start-up entries held back at most (a start-up logs a handful).</summary>
-    private const int HeldLimit = 1000;
-
-    private readonly Lock _gate = new();
-    private List<Action>? _held = [];
-
-    public void Write(Action write)
-    {
-        lock (_gate)
-        {
-            if (_held is null)
-                write();
-            else if (_held.Count < HeldLimit)
-                _held.Add(write);
-        }
-    }
-
-    /// <summary>The server is listening: write what was held back and write directly from now on.</summary>
-    public void Release()
-    {
-        lock (_gate)
-        {
-            if (_held is null)
-                return;
-            foreach (var write in _held)
-                write();
-            _held = null;
-        }
-    }
-
-    /// <summary>Start-up failed and has been explained in one line: forget what was held back.</summary>
-    public void Discard()
-    {
-        lock (_gate)
-            _held?.Clear();
     }
 }

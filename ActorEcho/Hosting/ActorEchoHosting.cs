@@ -1,118 +1,13 @@
-using System.Net;
-using ActorEcho.Actors;
-using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Networking;
 using ActorEcho.Operations;
-using ActorEcho.Tls;
-using ActorEcho.UdpEcho;
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Event;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace ActorEcho.Hosting;
-
-/// <summary>
-/// What the parts of one echo server's host share: its settings, its readiness, its start-up log gate and, once
-/// <see cref="ActorEchoHosting.AddActorEchoListeners"/> has bound them, where the listeners listen. One per host;
-/// the server (<see cref="EchoServer"/>) and the hosted specs each make theirs.
-/// </summary>
-public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndPoint endpoint, Action? listening = null)
-{
-    /// <summary>The akka settings (<c>akka.hocon</c> and the user's file) the actor system starts from.</summary>
-    public Config Config { get; } = config;
-    public EchoSettings Settings { get; } = settings;
-
-    /// <summary>Where the TCP listener is asked to listen (port 0: any free port).</summary>
-    public IPEndPoint Endpoint { get; } = endpoint;
-
-    public ServerTimeouts Timeouts { get; } = ServerTimeouts.From(settings);
-
-    /// <summary>What <c>/ready</c> and <c>/live</c> report.</summary>
-    public ServerReadiness Readiness { get; } = new();
-
-    public StartupLog StartupLog { get; } = new();
-
-    /// <summary>The TCP listener, also in the <see cref="ActorRegistry"/> as <see cref="EchoListener"/>; Nobody
-    /// until bound.</summary>
-    public IActorRef Listener { get; private set; } = ActorRefs.Nobody;
-
-    /// <summary>Where the TCP listener listens, with its real port, once bound.</summary>
-    public IPEndPoint LocalEndpoint { get; private set; } = new(IPAddress.None, 0);
-
-    /// <summary>Where the UDP echo listens, or <c>null</c> when it is off.</summary>
-    public IPEndPoint? UdpLocalEndpoint { get; private set; }
-
-    /// <summary>Where the TLS listener listens, or <c>null</c> when it is off (<see cref="TlsListener"/>).</summary>
-    public IPEndPoint? TlsLocalEndpoint { get; private set; }
-
-    /// <summary>Where the HTTP endpoint listens, with its real port; or null.</summary>
-    public Uri? HttpAddress { get; private set; }
-
-    /// <summary>Marks the system running (<c>/live</c> answers 200) and stopped once it terminates. Called as soon
-    /// as the system exists; repeating it changes nothing.</summary>
-    public void MarkSystemStarted(ActorSystem system)
-    {
-        if (Readiness.Current != ServerReadiness.Stage.Starting)
-            return;
-        Readiness.MarkSystemStarted();
-        system.RegisterOnTermination(Readiness.MarkStopped);
-    }
-
-    /// <summary>Binds the UDP echo (if on), the TCP listener and the TLS one (if on), hooks their shutdown into
-    /// CoordinatedShutdown, then reports the server listening.</summary>
-    internal async Task StartListenersAsync(ActorSystem system, ActorRegistry registry, IServiceProvider provider)
-    {
-        MarkSystemStarted(system);
-        // UDP first: it registers its own drain once bound, so a failed TCP bind still releases it cleanly, and
-        // a failed UDP bind leaves no TCP listener behind (whose late log lines, written by Akka's stdout
-        // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
-        if (Settings.Udp.BindAddress is not null)
-            UdpLocalEndpoint = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
-        var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint), "listener");
-        registry.Register<EchoListener>(listener);
-        LocalEndpoint = await BindAsync(listener, Endpoint, Timeouts.Bind).ConfigureAwait(false);
-        Listener = listener;
-        EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
-        // TLS (issue 19): a second listener beside the TCP one, sharing its budget; null when off.
-        TlsLocalEndpoint = await TlsListener.StartAsync(system, Settings, listener, Timeouts).ConfigureAwait(false);
-        LameDuck.Register(system, Readiness, Settings.LameDuck);
-        Readiness.MarkServing();
-        if (Settings.HttpEndpoint is not null)
-        {
-            HttpAddress = HttpEndpoint.Address(provider);
-            system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", HttpAddress);
-        }
-        listening?.Invoke();
-        StartupLog.Release();
-    }
-
-    /// <summary>Waits, at most <paramref name="timeout"/>, for the listener's bind outcome.</summary>
-    private static async Task<IPEndPoint> BindAsync(IActorRef listener, IPEndPoint endpoint, TimeSpan timeout)
-    {
-        EchoListener.BindResult result;
-        try
-        {
-            result = await listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, timeout)
-                .ConfigureAwait(false);
-        }
-        catch (AskTimeoutException)
-        {
-            throw new BindFailedException(
-                $"cannot listen on {EndpointParser.Format(endpoint)}: no answer within {timeout.TotalSeconds:0} s");
-        }
-        return result switch
-        {
-            EchoListener.BindSucceeded bound => (IPEndPoint)bound.LocalAddress,
-            EchoListener.BindFailed failed => throw new BindFailedException(failed.Reason),
-            _ => throw new InvalidOperationException($"unknown bind result {result}"),
-        };
-    }
-}
 
 /// <summary>
 /// The echo server on a .NET generic host with Akka.Hosting, in two calls that every host of it makes, the
@@ -148,8 +43,8 @@ public static class ActorEchoHosting
     }
 
     /// <summary>Stretches the drain phase's timeout to fit the drain (<see cref="ServerTimeouts.DrainPhase"/>),
-    /// leaves signals to the host (which runs CoordinatedShutdown when it stops) and process exit to the command,
-    /// so that it can choose the exit code.</summary>
+    /// leaves signals to <see cref="ShutdownSignals"/> (the host runs CoordinatedShutdown when it stops) and process
+    /// exit to the command, so that it can choose the exit code.</summary>
     private static Config ShutdownConfig(ServerTimeouts timeouts) =>
         ConfigurationFactory.ParseString($$"""
             akka.coordinated-shutdown {

@@ -22,17 +22,18 @@ namespace ActorEcho.Hosting;
 /// One running echo server: one .NET generic host (Microsoft.Extensions.Hosting) that owns the actor system
 /// (Akka.Hosting, from <c>akka.hocon</c>), the listeners (the TCP one in Akka.Hosting's <c>ActorRegistry</c>; both
 /// set up by <see cref="ActorEchoHosting"/>, which the hosted specs use too), Kestrel when <c>http-endpoint</c> is on, the logging and
-/// the shutdown. Shutdown is Akka's CoordinatedShutdown, which the host runs when it stops (SIGTERM, Ctrl-C,
-/// <see cref="StopAsync"/>) and which stops the host when Akka runs it itself: in <c>before-service-unbind</c>
+/// the shutdown. Shutdown is Akka's CoordinatedShutdown, which the host runs when it stops (<see cref="StopAsync"/>,
+/// which <c>serve</c> calls on a signal: <see cref="ShutdownSignals"/>) and which stops the host when Akka runs it
+/// itself: in <c>before-service-unbind</c>
 /// readiness turns "not ready" and the optional lame duck runs (<see cref="LameDuck"/>); in
 /// <c>service-unbind</c> the listener stops serving new clients (and the optional UDP echo,
 /// <see cref="UdpEchoService"/>, stops and releases its socket); in <c>service-requests-done</c> the listener
 /// drains its connections and only then releases the listening socket. Under systemd (<c>Type=notify</c>), the
-/// host sends READY=1 once every listener is bound and STOPPING=1 when shutdown begins.
+/// host sends READY=1 once every listener is bound and STOPPING=1 when shutdown begins (<see cref="SystemdNotify"/>).
 /// </summary>
 public sealed class EchoServer : IAsyncDisposable
 {
-    /// <summary>Why a shutdown that the host started itself (signal, dispose) ran.</summary>
+    /// <summary>Why a shutdown that the host started itself (<see cref="StopAsync"/>, dispose) ran.</summary>
     public sealed class ServerStopReason : CoordinatedShutdown.Reason
     {
         public static readonly ServerStopReason Instance = new();
@@ -48,7 +49,7 @@ public sealed class EchoServer : IAsyncDisposable
         _host = host;
         _echo = echo;
         System = host.Services.GetRequiredService<ActorSystem>();
-        // Waiting starts now: the host stops itself once shutdown is asked for (signal) or Akka terminated.
+        // Waiting starts now: the host stops itself once shutdown is asked for (StopAsync) or Akka terminated.
         WhenTerminated = StopAfterTermination(host.WaitForShutdownAsync());
     }
 
@@ -123,7 +124,7 @@ public sealed class EchoServer : IAsyncDisposable
 
     private static IHost BuildHost(EchoHostContext echo)
     {
-        var builder = new HostBuilder().UseSystemd();
+        var builder = new HostBuilder();
         // Kestrel first: the host stops its services in reverse, so /ready and /live answer through the drain.
         if (echo.Settings.HttpEndpoint is { } url)
             builder.ConfigureWebHost(web => HttpEndpoint.Configure(web, url, echo.Readiness));
@@ -132,9 +133,8 @@ public sealed class EchoServer : IAsyncDisposable
         {
             // CoordinatedShutdown's phases bound the shutdown; the host waits for them.
             services.Configure<HostOptions>(options => options.ShutdownTimeout = Timeout.InfiniteTimeSpan);
-            services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
-            SystemdNotify.AddWhereverNotifySocketIsSet(services);
-            services.AddHostedService<InterruptSignal>();
+            // systemd's READY=1 and STOPPING=1, and no signal handling: that is ShutdownSignals' alone.
+            services.AddSingleton<IHostLifetime, SystemdNotify>();
             services.AddAkka<AkkaService>("actor-echo", (akka, provider) => akka.WithActorEcho(echo, provider));
             // After Akka's service: the listeners bind once the system has started.
             services.AddActorEchoListeners(echo);
@@ -150,7 +150,7 @@ public sealed class EchoServer : IAsyncDisposable
         {
             return host.Services.GetRequiredService<ActorSystem>();
         }
-        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException)
+        catch (Exception e) when (SettingsErrors.IsSettingsError(e))
         {
             host.Dispose();
             throw new SettingsException($"invalid akka settings: {OneLine.Of(e.Message)}");
@@ -177,13 +177,8 @@ public sealed class EchoServer : IAsyncDisposable
         {
             _ = system.Tcp();
         }
-        // What Akka.NET 1.5.74 throws for bad akka.io.tcp values (TcpSettings.Create, read from the assembly):
-        // FormatException for a malformed number, ArgumentException for sizes out of range or a null number,
-        // InvalidOperationException for a size key without a value (Nullable.Value), NotSupportedException
-        // for a malformed boolean, and NullReferenceException from HoconObject.MergeImmutable when akka.io.tcp
-        // itself is not an object (`akka.io.tcp = 5`).
-        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException
-                                      or InvalidOperationException or NotSupportedException or NullReferenceException)
+        // Akka.NET 1.5.74's TcpSettings.Create throws for each kind of bad value (EchoServerStartSpec has one each).
+        catch (Exception e) when (SettingsErrors.IsSettingsError(e))
         {
             throw new SettingsException($"invalid akka.io.tcp settings: {OneLine.Of(e.Message)}");
         }
@@ -198,10 +193,12 @@ public sealed class EchoServer : IAsyncDisposable
             CoordinatedShutdown?.Run(ServerStopReason.Instance) ?? Task.CompletedTask;
     }
 
-    /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it and the host.</summary>
+    /// <summary>Runs the graceful shutdown (stop accepting, drain, terminate) and waits for it and the host. It
+    /// stops the host, which says STOPPING=1 first and then stops its services in reverse: Akka's (whose
+    /// CoordinatedShutdown drains, <see cref="AkkaService"/>) before Kestrel's, so /ready answers through the drain.</summary>
     public async Task StopAsync()
     {
-        await CoordinatedShutdown.Get(System).Run(ServerStopReason.Instance).ConfigureAwait(false);
+        _host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
         await WhenTerminated.ConfigureAwait(false);
     }
 
@@ -231,30 +228,3 @@ public sealed class EchoServer : IAsyncDisposable
         });
     }
 }
-
-/// <summary>How long starting and stopping wait for the listener, all derived in one place.</summary>
-/// <param name="Bind">The bind's answer: Akka.IO answers at once unless something is badly wrong.</param>
-/// <param name="StopAccepting">The listener's answer to StopAccepting, which it gives at once.</param>
-/// <param name="Drain">The listener's answer to DrainConnections: <c>drain-timeout</c>, then <c>drain-linger</c> for
-/// the connections still active to finish or be reset, the aborted stragglers' ends and the unbind.</param>
-/// <param name="DrainPhase">CoordinatedShutdown's phase that runs the drain: a little longer than
-/// <paramref name="Drain"/>, so that the drain's own timeout is what reports a drain that hangs.</param>
-public sealed record ServerTimeouts(TimeSpan Bind, TimeSpan StopAccepting, TimeSpan Drain, TimeSpan DrainPhase)
-{
-    /// <summary>Time the listener gets after <c>drain-timeout</c> + <c>drain-linger</c> to abort the connections
-    /// left and unbind.</summary>
-    private static readonly TimeSpan AfterDrainTimeout = TimeSpan.FromSeconds(4);
-
-    public static ServerTimeouts From(EchoSettings settings)
-    {
-        var drain = settings.DrainTimeout + settings.DrainLinger + AfterDrainTimeout;
-        return new ServerTimeouts(
-            Bind: TimeSpan.FromSeconds(30),
-            StopAccepting: TimeSpan.FromSeconds(5),
-            Drain: drain,
-            DrainPhase: drain + TimeSpan.FromSeconds(1));
-    }
-}
-
-/// <summary>The listening socket could not be bound; the message is one line meant for the user.</summary>
-public sealed class BindFailedException(string message) : Exception(message);

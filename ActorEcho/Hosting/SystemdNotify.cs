@@ -1,43 +1,33 @@
-using System.Runtime.InteropServices;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 
 namespace ActorEcho.Hosting;
 
 /// <summary>
-/// systemd's readiness protocol (<c>Type=notify</c>): READY=1 once the host has started (every listener bound),
-/// STOPPING=1 when shutdown begins. <c>UseSystemd()</c> turns it on only when systemd is the parent process; a
-/// supervisor that sets <c>NOTIFY_SOCKET</c> otherwise (a container's init, the process spec) gets the same
-/// lifetime here.
+/// The host's lifetime: systemd's readiness protocol (<c>Type=notify</c>), READY=1 once the host has started (every
+/// listener bound) and STOPPING=1 as its shutdown begins, wherever <c>NOTIFY_SOCKET</c> is set (systemd, a
+/// container's init, the process spec), and nothing elsewhere. Unlike the generic host's console and systemd
+/// lifetimes it handles no signal: <see cref="ShutdownSignals"/> is the server's one signal path.
 /// </summary>
-internal static class SystemdNotify
+internal sealed class SystemdNotify(IHostApplicationLifetime lifetime) : IHostLifetime, IDisposable
 {
-    public static void AddWhereverNotifySocketIsSet(IServiceCollection services)
-    {
-        if (SystemdHelpers.IsSystemdService() || string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")))
-            return;
-        services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
-        services.AddSingleton<IHostLifetime, SystemdLifetime>();
-    }
-}
+    /// <summary>Sends nothing where <c>NOTIFY_SOCKET</c> is not set.</summary>
+    private readonly SystemdNotifier _notifier = new();
+    private CancellationTokenRegistration _started;
+    private CancellationTokenRegistration _stopping;
 
-/// <summary>Ctrl-C asks for the graceful shutdown, as SIGTERM does: systemd's lifetime handles SIGTERM only.</summary>
-internal sealed class InterruptSignal(IHostApplicationLifetime lifetime) : IHostedService, IDisposable
-{
-    private PosixSignalRegistration? _registration;
-
-    public Task StartAsync(CancellationToken cancellationToken)
+    public Task WaitForStartAsync(CancellationToken cancellationToken)
     {
-        _registration = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
-        {
-            context.Cancel = true;
-            lifetime.StopApplication();
-        });
+        _started = lifetime.ApplicationStarted.Register(() => _notifier.Notify(ServiceState.Ready));
+        _stopping = lifetime.ApplicationStopping.Register(() => _notifier.Notify(ServiceState.Stopping));
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Dispose() => _registration?.Dispose();
+    public void Dispose()
+    {
+        _started.Dispose();
+        _stopping.Dispose();
+    }
 }

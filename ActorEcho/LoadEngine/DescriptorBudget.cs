@@ -1,3 +1,5 @@
+using ActorEcho.Diagnostics;
+
 namespace ActorEcho.LoadEngine;
 
 /// <summary>
@@ -38,8 +40,9 @@ public static class DescriptorBudget
                 return fields.Length > 0 && long.TryParse(fields[0], out var soft) ? soft : null;
             }
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        catch (Exception e) when (FileErrors.IsUnreadable(e))
+        {
+        }
         return null;
     }
 
@@ -49,7 +52,9 @@ public static class DescriptorBudget
         {
             return Directory.GetFiles("/proc/self/fd").Length;
         }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
+        catch (Exception e) when (FileErrors.IsUnreadable(e))
+        {
+            return null;
+        }
     }
 }

@@ -1,3 +1,5 @@
+using ActorEcho.Diagnostics;
+
 namespace ActorEcho.Networking;
 
 /// <summary>
@@ -28,7 +30,7 @@ public static class ListenBacklog
                 ? value
                 : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (FileErrors.IsUnreadable(e))
         {
             return null;
         }

@@ -14,7 +14,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
@@ -51,11 +50,9 @@ public static class HttpEndpoint
         });
         web.ConfigureServices(services =>
         {
-            services.AddSingleton(_ => Sdk.CreateMeterProviderBuilder()
+            services.AddOpenTelemetry()
                 .ConfigureResource(resource => resource.AddService("actor-echo"))
-                .AddMeter(EchoMetrics.MeterName)
-                .AddPrometheusExporter()
-                .Build());
+                .WithMetrics(metrics => metrics.AddMeter(EchoMetrics.MeterName).AddPrometheusExporter());
             services.AddRoutingCore();
             services.AddHealthChecks()
                 .AddCheck(ReadyPath, () => Check(readiness.IsReady, readiness.Current), tags: [ReadyPath])
@@ -66,8 +63,7 @@ public static class HttpEndpoint
             app.UseRouting();
             app.UseEndpoints(endpoints =>
             {
-                endpoints.MapPrometheusScrapingEndpoint(MetricsPath, app.ApplicationServices.GetRequiredService<MeterProvider>(),
-                    configureBranchedPipeline: null, optionsName: null);
+                endpoints.MapPrometheusScrapingEndpoint(MetricsPath); // the host's MeterProvider
                 endpoints.MapHealthChecks(ReadyPath, Options(ReadyPath)).WithMetadata(ReadOnly);
                 endpoints.MapHealthChecks(LivePath, Options(LivePath)).WithMetadata(ReadOnly);
             });

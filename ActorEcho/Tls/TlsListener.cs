@@ -11,15 +11,18 @@ namespace ActorEcho.Tls;
 /// <summary>
 /// Starts the optional TLS listener (<c>actor-echo.tls</c>): a second <see cref="EchoListener"/> whose connections
 /// are <see cref="TlsEchoConnection"/>s. It shares the main listener's <see cref="EchoBudget"/> (one bound on the
-/// echo bytes the server holds) and has its own max-connections count, drain and shutdown tasks (see akka.hocon).
+/// echo bytes the server holds, which the host makes and hands to both) and has its own max-connections count, drain
+/// and shutdown tasks (see akka.hocon).
 /// </summary>
 public static class TlsListener
 {
     /// <summary>Loads the credentials, binds, and registers the drain; returns the address bound, or null when TLS is
     /// off.</summary>
     /// <exception cref="SettingsException">the certificate, key or CA bundle cannot be used.</exception>
-    /// <exception cref="BindFailedException">the address cannot be bound.</exception>
-    public static async Task<IPEndPoint?> StartAsync(ActorSystem system, EchoSettings settings, IActorRef mainListener,
+    /// <exception cref="BindFailedException">the address cannot be bound, or the bind did not answer within
+    /// <see cref="ServerTimeouts.Bind"/>.</exception>
+    /// <param name="budget">The server's budget, the one the main listener has.</param>
+    public static async Task<IPEndPoint?> StartAsync(ActorSystem system, EchoSettings settings, EchoBudget budget,
         ServerTimeouts timeouts)
     {
         var tls = settings.Tls;
@@ -29,13 +32,11 @@ public static class TlsListener
         var credentials = TlsServerCredentials.Load(tls, EndpointParser.Split(address).Host);
         if (tls.Certificate == TlsSettings.SelfSigned)
             system.Log.Info("TLS: self-signed certificate made at start, SHA-256 fingerprint {0}", credentials.Fingerprint);
-        var budget = await mainListener.Ask<EchoBudget>(EchoListener.GetBudget.Instance, timeouts.Bind).ConfigureAwait(false);
         var listener = system.ActorOf(
             EchoListener.Props(settings, endpoint, new TlsEchoKind(credentials, tls.HandshakeTimeout), budget), "tls-listener");
-        var result = await listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, timeouts.Bind).ConfigureAwait(false);
-        if (result is EchoListener.BindFailed failed)
-            throw new BindFailedException($"tls: {failed.Reason}");
+        var bound = await ListenerBind.AwaitAsync(listener, EchoListener.GetBindResult.Instance, timeouts.Bind,
+            EndpointParser.Format(endpoint), prefix: "tls: ").ConfigureAwait(false);
         EchoServer.RegisterShutdownTasks(system, listener, timeouts, taskPrefix: "tls-");
-        return (IPEndPoint)((EchoListener.BindSucceeded)result).LocalAddress;
+        return bound;
     }
 }

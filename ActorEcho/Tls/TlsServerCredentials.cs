@@ -130,7 +130,7 @@ public sealed class TlsServerCredentials
                 throw new SettingsException($"{TlsSettings.SectionName}.certificate '{path}' holds no private key");
             return certificate;
         }
-        catch (Exception e) when (e is CryptographicException or ArgumentException or IOException)
+        catch (Exception e) when (IsUnusableCertificate(e))
         {
             throw new SettingsException($"{TlsSettings.SectionName}.certificate '{path}': cannot load it: {OneLine.Of(e.Message)}");
         }
@@ -190,11 +190,16 @@ public sealed class TlsServerCredentials
         {
             return File.ReadAllBytes(path);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (FileErrors.IsUnreadable(e))
         {
             throw new SettingsException($"{TlsSettings.SectionName}.{key} '{path}': cannot read it: {OneLine.Of(e.Message)}");
         }
     }
+
+    /// <summary>A certificate or key file that cannot be loaded: not a certificate, a wrong password or key
+    /// (CryptographicException), or not readable. The server's credentials and the client's (<c>--cert</c>,
+    /// <c>--ca</c>) alike.</summary>
+    internal static bool IsUnusableCertificate(Exception e) => e is CryptographicException || FileErrors.IsUnreadable(e);
 
     private static bool LooksLikePem(byte[] bytes) =>
         System.Text.Encoding.ASCII.GetString(bytes, 0, Math.Min(bytes.Length, 4096)).Contains("-----BEGIN ", StringComparison.Ordinal);

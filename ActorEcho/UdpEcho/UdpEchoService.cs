@@ -6,7 +6,6 @@ using ActorEcho.Hosting;
 using ActorEcho.Networking;
 using Akka;
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.IO;
 
 namespace ActorEcho.UdpEcho;
@@ -23,7 +22,8 @@ public static class UdpEchoService
     /// <summary>Resolves <see cref="UdpEchoSettings.BindAddress"/>, binds it (waiting at most
     /// <paramref name="bindTimeout"/> for the answer) and returns the address bound.</summary>
     /// <exception cref="SettingsException">the address or the akka.io.udp settings are invalid.</exception>
-    /// <exception cref="BindFailedException">the address could not be bound (in use, not local, no permission).</exception>
+    /// <exception cref="BindFailedException">the address could not be bound (in use, not local, no permission), or
+    /// the bind did not answer within <paramref name="bindTimeout"/>.</exception>
     public static async Task<IPEndPoint> StartAsync(ActorSystem system, UdpEchoSettings settings, TimeSpan bindTimeout)
     {
         var address = settings.BindAddress ?? throw new InvalidOperationException("UDP is off");
@@ -33,34 +33,19 @@ public static class UdpEchoService
             // As for TCP: a bad akka.io.udp value becomes a one-line error here, not a failing actor later.
             _ = system.Udp();
         }
-        catch (Exception e) when (e is ConfigurationException or ArgumentException or FormatException or TypeLoadException or NullReferenceException)
+        catch (Exception e) when (SettingsErrors.IsSettingsError(e))
         {
             throw new SettingsException($"invalid akka.io.udp settings: {OneLine.Of(e.Message)}");
         }
 
         var listener = system.ActorOf(UdpEchoListener.Props(settings, endpoint), "udp-listener");
-        object result;
-        try
+        var bound = await ListenerBind.AwaitAsync(listener, UdpEchoListener.GetBindResult.Instance, bindTimeout,
+            $"udp {EndpointParser.Format(endpoint)}").ConfigureAwait(false);
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "udp-drain", async () =>
         {
-            result = await listener.Ask<object>(UdpEchoListener.GetBindResult.Instance, bindTimeout).ConfigureAwait(false);
-        }
-        catch (AskTimeoutException)
-        {
-            throw new BindFailedException($"cannot listen on udp {EndpointParser.Format(endpoint)}: no answer within {bindTimeout.TotalSeconds:0} s");
-        }
-        switch (result)
-        {
-            case UdpEchoListener.BindSucceeded bound:
-                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "udp-drain", async () =>
-                {
-                    await listener.Ask<Done>(UdpEchoListener.Drain.Instance, DrainTimeout).ConfigureAwait(false);
-                    return Done.Instance;
-                });
-                return bound.LocalAddress;
-            case UdpEchoListener.BindFailed failed:
-                throw new BindFailedException(failed.Reason);
-            default:
-                throw new BindFailedException($"cannot listen on udp {EndpointParser.Format(endpoint)}: unexpected reply {result}");
-        }
+            await listener.Ask<Done>(UdpEchoListener.Drain.Instance, DrainTimeout).ConfigureAwait(false);
+            return Done.Instance;
+        });
+        return bound;
     }
 }

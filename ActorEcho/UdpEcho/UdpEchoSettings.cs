@@ -125,7 +125,7 @@ public sealed record UdpEchoSettings
         {
             bufferSize = config.GetByteSize(poolPath + ".buffer-size") ?? 0;
         }
-        catch (Exception e) when (e is ConfigurationException or FormatException or ArgumentException or OverflowException)
+        catch (Exception e) when (SettingsErrors.IsSettingsError(e))
         {
             throw new SettingsException($"{poolPath}.buffer-size: {OneLine.Of(e.Message)}");
         }

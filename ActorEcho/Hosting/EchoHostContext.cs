@@ -1,0 +1,95 @@
+using System.Net;
+using ActorEcho.Actors;
+using ActorEcho.Configuration;
+using ActorEcho.Diagnostics;
+using ActorEcho.Networking;
+using ActorEcho.Operations;
+using ActorEcho.Tls;
+using ActorEcho.UdpEcho;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.Hosting;
+
+namespace ActorEcho.Hosting;
+
+/// <summary>
+/// What the parts of one echo server's host share: its settings, its readiness, its start-up log gate, its echo
+/// budget and, once <see cref="ActorEchoHosting.AddActorEchoListeners"/> has bound them, where the listeners listen.
+/// One per host; the server (<see cref="EchoServer"/>) and the hosted specs each make theirs.
+/// </summary>
+public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndPoint endpoint, Action? listening = null)
+{
+    /// <summary>The akka settings (<c>akka.hocon</c> and the user's file) the actor system starts from.</summary>
+    public Config Config { get; } = config;
+    public EchoSettings Settings { get; } = settings;
+
+    /// <summary>Where the TCP listener is asked to listen (port 0: any free port).</summary>
+    public IPEndPoint Endpoint { get; } = endpoint;
+
+    public ServerTimeouts Timeouts { get; } = ServerTimeouts.From(settings);
+
+    /// <summary>What <c>/ready</c> and <c>/live</c> report.</summary>
+    public ServerReadiness Readiness { get; } = new();
+
+    public StartupLog StartupLog { get; } = new();
+
+    /// <summary>The one bound on the echo bytes the whole server holds (<c>max-buffered-bytes</c>), made here and
+    /// handed to the TCP and the TLS listener alike.</summary>
+    public EchoBudget Budget { get; } = new(settings.MaxBufferedBytes);
+
+    /// <summary>The TCP listener, also in the <see cref="ActorRegistry"/> as <see cref="EchoListener"/>; Nobody
+    /// until bound.</summary>
+    public IActorRef Listener { get; private set; } = ActorRefs.Nobody;
+
+    /// <summary>Where the TCP listener listens, with its real port, once bound.</summary>
+    public IPEndPoint LocalEndpoint { get; private set; } = new(IPAddress.None, 0);
+
+    /// <summary>Where the UDP echo listens, or <c>null</c> when it is off.</summary>
+    public IPEndPoint? UdpLocalEndpoint { get; private set; }
+
+    /// <summary>Where the TLS listener listens, or <c>null</c> when it is off (<see cref="TlsListener"/>).</summary>
+    public IPEndPoint? TlsLocalEndpoint { get; private set; }
+
+    /// <summary>Where the HTTP endpoint listens, with its real port; or null.</summary>
+    public Uri? HttpAddress { get; private set; }
+
+    /// <summary>Marks the system running (<c>/live</c> answers 200) and stopped once it terminates. Called as soon
+    /// as the system exists; repeating it changes nothing.</summary>
+    public void MarkSystemStarted(ActorSystem system)
+    {
+        if (Readiness.Current != ServerReadiness.Stage.Starting)
+            return;
+        Readiness.MarkSystemStarted();
+        system.RegisterOnTermination(Readiness.MarkStopped);
+    }
+
+    /// <summary>Binds the UDP echo (if on), the TCP listener and the TLS one (if on), hooks their shutdown into
+    /// CoordinatedShutdown, then reports the server listening.</summary>
+    internal async Task StartListenersAsync(ActorSystem system, ActorRegistry registry, IServiceProvider provider)
+    {
+        MarkSystemStarted(system);
+        // UDP first: it registers its own drain once bound, so a failed TCP bind still releases it cleanly, and
+        // a failed UDP bind leaves no TCP listener behind (whose late log lines, written by Akka's stdout
+        // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
+        if (Settings.Udp.BindAddress is not null)
+            UdpLocalEndpoint = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
+        var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget), "listener");
+        registry.Register<EchoListener>(listener);
+        LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoListener.GetBindResult.Instance, Timeouts.Bind,
+            EndpointParser.Format(Endpoint)).ConfigureAwait(false);
+        Listener = listener;
+        EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
+        // TLS (issue 19): a second listener beside the TCP one, sharing its budget; null when off.
+        TlsLocalEndpoint = await TlsListener.StartAsync(system, Settings, Budget, Timeouts).ConfigureAwait(false);
+        LameDuck.Register(system, Readiness, Settings.LameDuck);
+        Readiness.MarkServing();
+        if (Settings.HttpEndpoint is not null)
+        {
+            HttpAddress = HttpEndpoint.Address(provider);
+            system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", HttpAddress);
+        }
+        listening?.Invoke();
+        StartupLog.Release();
+    }
+}
