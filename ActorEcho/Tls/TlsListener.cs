@@ -10,7 +10,7 @@ namespace ActorEcho.Tls;
 
 /// <summary>
 /// Starts the optional TLS listener (<c>actor-echo.tls</c>): a second <see cref="EchoListener"/> whose connections
-/// are <see cref="TlsEchoConnection"/>s. It shares the main listener's <see cref="EchoBudget"/> (one bound on the
+/// are <see cref="EchoConnection"/>s over a <see cref="TlsTransport"/>. It shares the main listener's <see cref="EchoBudget"/> (one bound on the
 /// echo bytes the server holds, which the host makes and hands to both) and has its own max-connections count, drain
 /// and shutdown tasks (see akka.hocon).
 /// </summary>
