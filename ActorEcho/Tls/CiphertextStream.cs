@@ -16,6 +16,10 @@ namespace ActorEcho.Tls;
 /// </summary>
 internal sealed class CiphertextStream(IActorRef connectionActor) : Stream
 {
+    /// <summary>Set by the session's write loop for its own flow (an AsyncLocal does not leak into the read loop's or
+    /// the handshake's writes): the first ciphertext write of each echo carries the connection's ack.</summary>
+    public static readonly AsyncLocal<EchoWriteMark?> CurrentEchoWrite = new();
+
     private int _detached;
     /// <summary>The latest read and write handed over: failed by <see cref="Detach"/> if the actor never answers.</summary>
     private TaskCompletionSource<int>? _lastRead;
@@ -44,7 +48,11 @@ internal sealed class CiphertextStream(IActorRef connectionActor) : Stream
         // A copy: SslStream reuses its buffer once the write completes, which may be before Akka.IO has sent it.
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Exchange(ref _lastWrite, done);
-        connectionActor.Tell(new CiphertextWrite(ByteString.FromBytes(buffer.ToArray()), done));
+        var mark = CurrentEchoWrite.Value;
+        var carriesEchoAck = mark is { Pending: true };
+        if (carriesEchoAck)
+            mark!.Pending = false;
+        connectionActor.Tell(new CiphertextWrite(ByteString.FromBytes(buffer.ToArray()), done, carriesEchoAck));
         if (Volatile.Read(ref _detached) != 0)
             done.TrySetException(Gone());
         return new ValueTask(done.Task);
@@ -78,4 +86,12 @@ internal sealed class CiphertextStream(IActorRef connectionActor) : Stream
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
+}
+
+/// <summary>The write loop's mark: <see cref="Pending"/> from the start of an echo's encryption until its first
+/// ciphertext write takes it. An echo is one plaintext read (at most 16 KiB), so one record and one write; should
+/// SslStream ever split it, the echo's ack comes with its first write, at most one record early.</summary>
+internal sealed class EchoWriteMark
+{
+    public bool Pending;
 }

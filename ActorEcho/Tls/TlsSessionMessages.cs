@@ -13,10 +13,13 @@ namespace ActorEcho.Tls;
 /// through <paramref name="Done"/>.</summary>
 internal sealed record CiphertextRead(Memory<byte> Buffer, TaskCompletionSource<int> Done) : IDeadLetterSuppression;
 
-/// <summary>SslStream's ciphertext to send; <paramref name="Done"/> completes once it is handed to Akka.IO.</summary>
-internal sealed record CiphertextWrite(ByteString Data, TaskCompletionSource Done) : IDeadLetterSuppression;
+/// <summary>SslStream's ciphertext to send; <paramref name="Done"/> completes once it is handed to Akka.IO.
+/// <paramref name="CarriesEchoAck"/>: the first write of an echo's ciphertext, acknowledged with the connection's own
+/// <see cref="EchoConnection.WriteAck"/>.</summary>
+internal sealed record CiphertextWrite(ByteString Data, TaskCompletionSource Done, bool CarriesEchoAck) : IDeadLetterSuppression;
 
-/// <summary>Akka.IO's ack of one ciphertext write (they come in write order).</summary>
+/// <summary>Akka.IO's ack of a ciphertext write that is not an echo's (the handshake's, an alert, close_notify):
+/// nothing waits for it.</summary>
 internal sealed class CiphertextAck : Tcp.Event
 {
     public static readonly CiphertextAck Instance = new();
@@ -34,13 +37,6 @@ internal sealed record Decrypted(ByteString Data) : IDeadLetterSuppression;
 
 /// <summary>A plaintext read failed mid-stream (a bad or truncated record, an alert).</summary>
 internal sealed record DecryptFailed(Exception Fault) : IDeadLetterSuppression;
-
-/// <summary>SslStream has encrypted one plaintext write and handed all its ciphertext over.</summary>
-internal sealed class PlaintextWritten : IDeadLetterSuppression
-{
-    public static readonly PlaintextWritten Instance = new();
-    private PlaintextWritten() { }
-}
 
 /// <summary>Our close_notify is handed over (or could not be sent): the TCP close may follow.</summary>
 internal sealed class CloseNotifySent : IDeadLetterSuppression

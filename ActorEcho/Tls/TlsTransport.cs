@@ -29,8 +29,10 @@ namespace ActorEcho.Tls;
 /// from its client, and its read loop waits holding no buffer (it waits for ciphertext with a zero-byte read, then
 /// rents one record's buffer).</item>
 /// <item>Writes: each <see cref="Write"/> goes to the write loop, which encrypts it; every ciphertext write is
-/// handed to Akka.IO at once with an ack of its own, so the echo waits in Akka.IO's queue, bounded by the connection's
-/// window. One <see cref="EchoConnection.WriteAck"/> follows once the last ciphertext of that plaintext is acked.</item>
+/// handed to Akka.IO at once, so the echo waits in Akka.IO's queue, bounded by the connection's window. An echo's
+/// ciphertext write carries the connection's own <see cref="EchoConnection.WriteAck"/> (<see cref="EchoWriteMark"/>),
+/// which Akka.IO returns to the connection in write order, as on plain TCP; other writes carry an ack nobody waits
+/// for.</item>
 /// <item>Close: close_notify after the queued echo, then the TCP command; an abort at once.</item>
 /// </list>
 /// </remarks>
@@ -59,13 +61,6 @@ public sealed class TlsTransport : EchoTransport
     private bool _rawReadRequested;
     /// <summary>The client's FIN came: once <see cref="_unread"/> is read, SslStream reads the end.</summary>
     private bool _ciphertextEnded;
-
-    /// <summary>Ciphertext writes handed to Akka.IO, and those it acknowledged, since the start.</summary>
-    private long _ciphertextWrites;
-    private long _ciphertextAcks;
-    /// <summary>For each plaintext write encrypted and not yet acknowledged: the count of ciphertext writes up to
-    /// its last one. Its ack is due once <see cref="_ciphertextAcks"/> reaches it.</summary>
-    private readonly Queue<long> _plaintextEnds = new();
 
     /// <summary>The TCP command to send once our close_notify is out.</summary>
     private Tcp.CloseCommand? _closeAfterNotify;
@@ -144,11 +139,7 @@ public sealed class TlsTransport : EchoTransport
                 OnCiphertextWrite(write);
                 return null;
             case CiphertextAck:
-                _ciphertextAcks++;
-                return PlaintextAckIfDue();
-            case PlaintextWritten:
-                _plaintextEnds.Enqueue(_ciphertextWrites);
-                return PlaintextAckIfDue();
+                return null;
             case Decrypted decrypted:
                 return decrypted.Data.IsEmpty ? Tcp.PeerClosed.Instance : new Tcp.Received(decrypted.Data);
             case DecryptFailed failed:
@@ -237,20 +228,9 @@ public sealed class TlsTransport : EchoTransport
             write.Done.TrySetException(new IOException("the connection is closing"));
             return;
         }
-        Connection.Tell(Tcp.Write.Create(write.Data, CiphertextAck.Instance));
-        _ciphertextWrites++;
+        Connection.Tell(Tcp.Write.Create(write.Data, write.CarriesEchoAck ? EchoConnection.WriteAck.Instance : CiphertextAck.Instance));
         // Completed at once, so that SslStream lets go of its buffer: the connection's window bounds what waits here.
         write.Done.TrySetResult();
-    }
-
-    /// <summary>Each ciphertext ack, and each plaintext write's end, makes at most one plaintext ack due: every
-    /// plaintext write has at least one ciphertext write of its own.</summary>
-    private object? PlaintextAckIfDue()
-    {
-        if (_plaintextEnds.Count == 0 || _plaintextEnds.Peek() > _ciphertextAcks)
-            return null;
-        _plaintextEnds.Dequeue();
-        return EchoConnection.WriteAck.Instance;
     }
 
     /// <summary>A TLS error mid-stream (a bad record, an alert, a truncated record) ends the echo: abort, and the
@@ -380,9 +360,13 @@ public sealed class TlsTransport : EchoTransport
         }
     }
 
-    /// <summary>Encrypts each plaintext write in order; at the null mark, sends our close_notify and ends.</summary>
+    /// <summary>Encrypts each plaintext write in order, its first ciphertext write carrying the echo's ack; at the
+    /// null mark, sends our close_notify and ends.</summary>
     private static async Task WriteLoopAsync(SslStream ssl, ChannelReader<ByteString?> writes, IActorRef self)
     {
+        // This flow's own: the read loop's and the handshake's writes never see it.
+        var mark = new EchoWriteMark();
+        CiphertextStream.CurrentEchoWrite.Value = mark;
         while (await writes.WaitToReadAsync().ConfigureAwait(false))
         {
             while (writes.TryRead(out var data))
@@ -393,6 +377,7 @@ public sealed class TlsTransport : EchoTransport
                     self.Tell(CloseNotifySent.Instance);
                     return;
                 }
+                mark.Pending = true;
                 try
                 {
                     await data.WriteToAsync(ssl).ConfigureAwait(false);
@@ -402,7 +387,7 @@ public sealed class TlsTransport : EchoTransport
                     // Only once the connection is closing or its actor gone: nothing more can be sent.
                     return;
                 }
-                self.Tell(PlaintextWritten.Instance);
+                mark.Pending = false;
             }
         }
     }
