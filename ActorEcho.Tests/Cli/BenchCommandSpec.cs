@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ActorEcho.Actors;
 using Akka.Actor;
 using ActorEcho.Tests.Support;
 using ActorEcho.Tests.Process;

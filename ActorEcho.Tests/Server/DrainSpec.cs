@@ -1,4 +1,3 @@
-using ActorEcho.Diagnostics;
 using System.Net.Sockets;
 using ActorEcho.Actors;
 using ActorEcho.Tests.Support;

@@ -2,11 +2,10 @@ using System.Net;
 using System.Security.Authentication;
 using System.Text;
 using ActorEcho.Actors;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Edge;
 using ActorEcho.Tests.Server;
 using ActorEcho.Tests.Support;
-using ActorEcho.Tls;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Xunit.Abstractions;
 

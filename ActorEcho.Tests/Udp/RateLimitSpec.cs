@@ -1,4 +1,5 @@
 using System.Net;
+using ActorEcho.Configuration;
 using ActorEcho.Limits;
 using ActorEcho.UdpEcho;
 

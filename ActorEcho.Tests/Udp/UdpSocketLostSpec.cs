@@ -1,7 +1,6 @@
 using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
-using ActorEcho.UdpEcho;
 using Akka.Actor;
 using Akka.IO;
 using Xunit.Abstractions;

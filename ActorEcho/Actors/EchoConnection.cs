@@ -3,7 +3,6 @@ using System.Net;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Edge;
-using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Limits;
 using ActorEcho.Networking;

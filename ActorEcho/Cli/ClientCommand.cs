@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Net.Sockets;
 using System.Text;
 using ActorEcho.LoadEngine;
-using ActorEcho.Networking;
 
 namespace ActorEcho.Cli;
 

@@ -1,10 +1,8 @@
 using System.CommandLine;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
-using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
 using ActorEcho.Networking;
-using ActorEcho.Tls;
 using ActorEcho.UdpEcho;
 using Akka.Actor;
 

@@ -5,8 +5,8 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text.Json;
+using ActorEcho.Configuration;
 using ActorEcho.LoadEngine;
-using ActorEcho.Networking;
 
 namespace ActorEcho.Cli;
 

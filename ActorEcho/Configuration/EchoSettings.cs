@@ -1,8 +1,5 @@
 using ActorEcho.Diagnostics;
-using ActorEcho.Edge;
 using ActorEcho.Networking;
-using ActorEcho.Tls;
-using ActorEcho.UdpEcho;
 using Akka.Configuration;
 
 namespace ActorEcho.Configuration;
@@ -45,7 +42,7 @@ public sealed record EchoSettings
     public int WriteLowWatermark { get; init; } = 32 * 1024;
 
     /// <summary>Echo bytes the whole server may hold (read, not yet acknowledged) before connections that hold
-    /// some stop reading (<see cref="Actors.EchoBudget"/>). <c>auto</c>: <see cref="MemoryBound.AutoBudget"/>.</summary>
+    /// some stop reading (<c>EchoBudget</c>). <c>auto</c>: <see cref="MemoryBound.AutoBudget"/>.</summary>
     public long MaxBufferedBytes { get; init; } = MemoryBound.AutoBudget();
 
     /// <summary>How long shutdown waits for connections to finish echoing before aborting the rest.</summary>
@@ -219,6 +216,3 @@ public sealed record EchoSettings
 
     internal static void Require(Config section, string key) => SettingsSection.Require(SectionName, section, key);
 }
-
-/// <summary>A setting is missing, malformed or out of range; the message is one line meant for the user.</summary>
-public sealed class SettingsException(string message) : Exception(message);

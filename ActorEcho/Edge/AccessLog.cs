@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using ActorEcho.Actors;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Networking;
 using Akka.Event;
 
 namespace ActorEcho.Edge;

@@ -1,5 +1,6 @@
 using System.Net;
 using ActorEcho.Actors;
+using ActorEcho.Configuration;
 using Akka.Actor;
 using Akka.IO;
 

@@ -2,17 +2,9 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using ActorEcho.Configuration;
 
 namespace ActorEcho.Edge;
-
-/// <summary>Which PROXY protocol versions a listener accepts from its trusted sources (<c>actor-echo.proxy-protocol.mode</c>).</summary>
-public enum ProxyProtocolMode
-{
-    Off,
-    V1,
-    V2,
-    Any,
-}
 
 /// <summary>What a complete PROXY header said. <see cref="Source"/> is null when the connection's own addresses
 /// stand: v1 UNKNOWN, v2 LOCAL (a balancer's health check), and v2 PROXY over UNSPEC or AF_UNIX (no IP to use).</summary>

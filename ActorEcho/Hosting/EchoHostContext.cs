@@ -2,7 +2,6 @@ using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Networking;
 using ActorEcho.Operations;
 using ActorEcho.Tls;
 using ActorEcho.UdpEcho;

@@ -1,6 +1,5 @@
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
-using ActorEcho.Hosting;
 using ActorEcho.Networking;
 using ActorEcho.Diagnostics;
 using Akka;

@@ -2,7 +2,6 @@ using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
-using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
 

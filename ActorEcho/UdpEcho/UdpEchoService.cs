@@ -3,7 +3,6 @@ using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
-using ActorEcho.Networking;
 using Akka;
 using Akka.Actor;
 using Akka.IO;

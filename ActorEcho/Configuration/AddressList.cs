@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace ActorEcho.Edge;
+namespace ActorEcho.Configuration;
 
 /// <summary>
 /// A list of networks in CIDR form (<c>10.0.0.0/8</c>, <c>::1/128</c>; a bare address is one host), as the

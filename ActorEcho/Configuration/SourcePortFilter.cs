@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace ActorEcho.UdpEcho;
+namespace ActorEcho.Configuration;
 
 /// <summary>
 /// The source ports whose datagrams are never answered (<c>actor-echo.udp.refused-source-ports</c>): written as

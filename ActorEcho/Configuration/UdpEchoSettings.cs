@@ -1,8 +1,7 @@
-using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using Akka.Configuration;
 
-namespace ActorEcho.UdpEcho;
+namespace ActorEcho.Configuration;
 
 /// <summary>
 /// The <c>actor-echo.udp</c> section, read once at start-up: the UDP echo (RFC 862) and the limits that keep it

@@ -1,21 +1,6 @@
-using ActorEcho.Configuration;
-using ActorEcho.Diagnostics;
 using Akka.Configuration;
 
-namespace ActorEcho.Tls;
-
-/// <summary>Whether the TLS listener asks its clients for a certificate (<c>actor-echo.tls.client-certificate</c>).</summary>
-public enum ClientCertificateMode
-{
-    /// <summary>No certificate is asked for.</summary>
-    Off,
-
-    /// <summary>Asked for; a client without one is served, a client with one that does not verify is refused.</summary>
-    Optional,
-
-    /// <summary>Asked for; a client without one, or with one that does not verify, is refused.</summary>
-    Required,
-}
+namespace ActorEcho.Configuration;
 
 /// <summary>
 /// The <c>actor-echo.tls</c> section, read once at start-up: the TLS listener, off unless <c>bind-address</c> is set.
@@ -25,7 +10,7 @@ public sealed record TlsSettings
 {
     public const string SectionName = "actor-echo.tls";
 
-    /// <summary>The word for a certificate made at start (<see cref="SelfSignedCertificate"/>).</summary>
+    /// <summary>The word for a certificate made at start (<c>SelfSignedCertificate</c>, in Tls/).</summary>
     public const string SelfSigned = "self-signed";
 
     /// <summary>TLS off: <c>bind-address = off</c>.</summary>
@@ -83,7 +68,7 @@ public sealed record TlsSettings
     }
 
     /// <summary>Checks the keys against each other when TLS is on; the files themselves are read when the listener
-    /// starts (<see cref="TlsServerCredentials.Load"/>).</summary>
+    /// starts (<c>TlsServerCredentials.Load</c>, in Tls/).</summary>
     /// <exception cref="SettingsException">they do not fit.</exception>
     public void Validate()
     {

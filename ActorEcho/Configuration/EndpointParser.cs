@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Net;
-using ActorEcho.Configuration;
 
-namespace ActorEcho.Networking;
+namespace ActorEcho.Configuration;
 
 /// <summary>
 /// Turns <c>host:port</c> as users write it (<c>127.0.0.1:2000</c>, <c>[::1]:2000</c>, <c>localhost:0</c>) into an

@@ -1,7 +1,6 @@
-using ActorEcho.Configuration;
 using Akka.Configuration;
 
-namespace ActorEcho.Edge;
+namespace ActorEcho.Configuration;
 
 /// <summary>
 /// The settings for a server behind a balancer or on a public address (issue 18; documented in akka.hocon and
