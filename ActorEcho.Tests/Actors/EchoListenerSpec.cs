@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.Networking;
 using ActorEcho.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
@@ -60,7 +61,7 @@ public sealed class EchoListenerSpec(ITestOutputHelper output) : ServerKit(outpu
         akkaListener.Tell(PoisonPill.Instance);
 
         await Sys.WhenTerminated.WaitAsync(Patience);
-        var reason = Assert.IsType<EchoListener.ListeningSocketLost>(CoordinatedShutdown.Get(Sys).ShutdownReason);
+        var reason = Assert.IsType<ListeningSocketLost>(CoordinatedShutdown.Get(Sys).ShutdownReason);
         Assert.Contains(endpoint.Port.ToString(), reason.Message);
     }
 

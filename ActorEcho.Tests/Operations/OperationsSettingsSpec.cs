@@ -1,5 +1,4 @@
 using ActorEcho.Configuration;
-using ActorEcho.Networking;
 using ActorEcho.Diagnostics;
 using Akka.Configuration;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.IO;
 using Xunit.Abstractions;
@@ -29,7 +30,7 @@ public sealed class UdpSocketLostSpec(ITestOutputHelper output)
     private async Task AssertShutDownForLostSocketAsync()
     {
         await Sys.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(20));
-        var reason = Assert.IsType<EchoListener.ListeningSocketLost>(CoordinatedShutdown.Get(Sys).ShutdownReason);
+        var reason = Assert.IsType<ListeningSocketLost>(CoordinatedShutdown.Get(Sys).ShutdownReason);
         Assert.Equal(3, reason.ExitCode);
         Assert.Contains("the UDP socket on 127.0.0.1:40007 failed", reason.Message);
     }

@@ -3,7 +3,7 @@ using ActorEcho.Diagnostics;
 namespace ActorEcho.Actors;
 
 /// <summary>Why a served connection ended: the <c>reason</c> tag of <see cref="EchoMetrics.ConnectionsClosed"/>,
-/// whose text is the member's name in kebab case (<see cref="EchoMetrics.ReasonText"/>: <c>peer-closed</c>,
+/// whose text is the member's name in kebab case (<see cref="CloseReasonTags.Text"/>: <c>peer-closed</c>,
 /// <c>drain-timeout</c>, ...). Members are numbered in order from 0 (the tags are an array indexed by them).</summary>
 public enum CloseReason
 {

@@ -294,7 +294,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _transport.Stopped();
         HandshakeFailed(EchoMetrics.HandshakeFailures.Protocol, "the connection ended during the handshake");
         var reason = ReportedReason();
-        EchoMetrics.ConnectionsClosed.Add(1, EchoMetrics.ReasonTag(reason), _listenerTag);
+        EchoMetrics.ConnectionsClosed.Add(1, CloseReasonTags.Tag(reason), _listenerTag);
         if (_settings.Edge.AccessLog)
             AccessLog.Write(Log, Remote, _via, _local, _startedAt, _bytesIn, _bytesOut, reason, _transport.AccessLogFields);
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using ActorEcho.Cli;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Edge;
@@ -101,15 +100,6 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     }
 
     public sealed record AcceptQueueListeners(IReadOnlyList<IActorRef> Listeners);
-
-    /// <summary>Why the listener ends the actor system itself: Akka.IO's listening socket failed (a fatal accept
-    /// error stops Akka.IO's listener actor, and every connection with it), so the server can no longer serve.</summary>
-    public sealed class ListeningSocketLost(string message) : CoordinatedShutdown.Reason
-    {
-        public string Message { get; } = message;
-        public override int ExitCode => ExitCodes.NetworkError;
-        public override string ToString() => Message;
-    }
 
     /// <summary>In <see cref="Unbinding"/>: every accept queue's listening socket is released.</summary>
     private sealed class AllListenersReleased

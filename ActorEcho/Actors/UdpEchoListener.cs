@@ -358,7 +358,7 @@ public sealed class UdpEchoListener : ReceiveActor
 
     private void OnSocketLost(string what)
     {
-        var reason = new EchoListener.ListeningSocketLost(
+        var reason = new ListeningSocketLost(
             $"the UDP socket on {EndpointParser.Format((_bindResult as BindSucceeded)?.LocalAddress ?? _endpoint)} failed ({what}); shutting down");
         _log.Error(reason.Message);
         Context.Unwatch(_socket);

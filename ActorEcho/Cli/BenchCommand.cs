@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Cli;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using System.Text;
+using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Cli;

@@ -6,6 +6,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Text.Json;
 using ActorEcho.Configuration;
+using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Cli;

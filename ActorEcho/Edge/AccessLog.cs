@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
-using ActorEcho.Diagnostics;
 using Akka.Event;
 
 namespace ActorEcho.Edge;
@@ -35,14 +34,14 @@ public static class AccessLog
             log.Info(Fields, new object?[]
             {
                 client, via ?? "-", EndpointParser.Format(listener), DurationMs(startedAt), bytesIn, bytesOut,
-                EchoMetrics.ReasonTag(reason).Value,
+                CloseReasonTags.Tag(reason).Value,
             });
             return;
         }
         log.Info(TlsFields, new object?[]
         {
             client, via ?? "-", EndpointParser.Format(listener), DurationMs(startedAt), bytesIn, bytesOut,
-            EchoMetrics.ReasonTag(reason).Value, tls.Protocol, tls.Cipher, tls.Sni, tls.ClientSubject,
+            CloseReasonTags.Tag(reason).Value, tls.Protocol, tls.Cipher, tls.Sni, tls.ClientSubject,
         });
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.Networking;
 using ActorEcho.Operations;
 using ActorEcho.Tls;
 using ActorEcho.UdpEcho;
@@ -74,7 +75,7 @@ public sealed class EchoServer : IAsyncDisposable
     /// started the shutdown.</summary>
     public Task WhenTerminated { get; }
 
-    /// <summary>Why the actor system's CoordinatedShutdown ran, once it has (e.g. <see cref="EchoListener.ListeningSocketLost"/>).</summary>
+    /// <summary>Why the actor system's CoordinatedShutdown ran, once it has (e.g. <see cref="ListeningSocketLost"/>).</summary>
     public CoordinatedShutdown.Reason? ShutdownReason => CoordinatedShutdown.Get(System).ShutdownReason;
 
     private async Task StopAfterTermination(Task hostStopped)

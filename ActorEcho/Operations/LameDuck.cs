@@ -1,7 +1,5 @@
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Networking;
-using ActorEcho.Diagnostics;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
@@ -38,7 +36,7 @@ public static class LameDuck
         {
             readiness.MarkShuttingDown();
             // A server whose listening socket failed serves nobody: waiting would only delay its exit.
-            if (period is { } wait && shutdown.ShutdownReason is not EchoListener.ListeningSocketLost)
+            if (period is { } wait && shutdown.ShutdownReason is not ListeningSocketLost)
             {
                 system.Log.Info("Lame duck: reporting not ready, still serving for {0} before draining", wait);
                 await Task.Delay(wait).ConfigureAwait(false);

@@ -1,7 +1,4 @@
-using ActorEcho.Diagnostics;
-
-
-namespace ActorEcho.Cli;
+namespace ActorEcho.Diagnostics;
 
 /// <summary>Process exit codes, documented in README.md, and the one way commands report an expected error.</summary>
 public static class ExitCodes
