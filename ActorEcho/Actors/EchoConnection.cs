@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Edge;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;

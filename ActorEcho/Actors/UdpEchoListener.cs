@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.Edge;
 using ActorEcho.Limits;
 using ActorEcho.Networking;
 using ActorEcho.UdpEcho;

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using Akka.Event;
 
-namespace ActorEcho.Edge;
+namespace ActorEcho.Actors;
 
 /// <summary>
 /// The access log's line (<c>actor-echo.access-log</c>; docs/edge.md): stable keys, values without spaces, so that

@@ -1,35 +1,10 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.Edge;
 using Akka.Actor;
 using Akka.IO;
 
-namespace ActorEcho.Edge;
-
-/// <summary>What a connection actor does after giving a message to its <see cref="ProxyHeaderStep"/>.</summary>
-public enum ProxyStepOutcome
-{
-    /// <summary>Not the step's message: the actor's own handling (the drain, the connection's end).</summary>
-    NotHandled,
-
-    /// <summary>Nothing to do now.</summary>
-    Waiting,
-
-    /// <summary>The header is not complete: ask Akka.IO for one more read.</summary>
-    ReadMore,
-
-    /// <summary>The header is read and the listener asked to admit its client
-    /// (<see cref="ProxyHeaderStep.Client"/>, <see cref="ProxyHeaderStep.Balancer"/>): no read meanwhile.</summary>
-    HeaderRead,
-
-    /// <summary>Close (FIN), nothing echoed, for <see cref="ProxyHeaderStep.CloseReason"/>
-    /// (<see cref="ProxyHeaderStep.Why"/> says more for the DEBUG log).</summary>
-    Close,
-
-    /// <summary>The client is admitted: serve it, starting with <see cref="ProxyHeaderStep.AfterHeader"/>, and finish
-    /// at once if <see cref="ProxyHeaderStep.PeerClosedEarly"/>.</summary>
-    Admitted,
-}
+namespace ActorEcho.Actors;
 
 /// <summary>
 /// The PROXY protocol's first step of a connection from a trusted balancer (docs/edge.md), the same for every kind of

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ActorEcho.UdpEcho;
+namespace ActorEcho.Edge;
 
 /// <summary>Which source addresses may get an echo at all.</summary>
 public static class SourceAddress

@@ -1,7 +1,7 @@
 using System.Net;
 using ActorEcho.Limits;
 
-namespace ActorEcho.UdpEcho;
+namespace ActorEcho.Edge;
 
 /// <summary>
 /// One <see cref="TokenBucket"/> per source address (not per address and port: a flooder that changes ports is
