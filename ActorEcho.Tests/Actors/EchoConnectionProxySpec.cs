@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Edge;
 using Akka.Actor;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Networking;
 using ActorEcho.Tests.Support;

@@ -1,5 +1,5 @@
 using System.Net;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Actors.Wires;
 using ActorEcho.Tests.Tls;
 using ActorEcho.Tls;

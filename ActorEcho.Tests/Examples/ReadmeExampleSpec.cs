@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Net;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;

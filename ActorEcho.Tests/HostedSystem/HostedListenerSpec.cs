@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 
 namespace ActorEcho.Hosting.Tests;

@@ -1,6 +1,7 @@
 using System.Net;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Hosting;
+using ActorEcho.UdpEcho;
 using Akka.TestKit.Xunit2;
 
 namespace ActorEcho.Tests.Hosting;

@@ -1,4 +1,4 @@
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using System.Diagnostics;
 using System.Net;
 using ActorEcho.Configuration;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using Akka;
 using Akka.Actor;

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Net;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
 using ActorEcho.Tests.Support;

@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;

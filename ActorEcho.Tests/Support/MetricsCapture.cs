@@ -1,4 +1,4 @@
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using System.Diagnostics.Metrics;
 using ActorEcho.Diagnostics;
 using ActorEcho.UdpEcho;

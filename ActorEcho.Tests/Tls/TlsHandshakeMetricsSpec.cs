@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Text;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Tests.Server;

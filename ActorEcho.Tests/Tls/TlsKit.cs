@@ -1,5 +1,5 @@
 using System.Net;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Tests.Support;
 using ActorEcho.Tls;

@@ -1,6 +1,6 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.UdpEcho;
 using Akka;
 using Akka.Actor;
 using Akka.IO;

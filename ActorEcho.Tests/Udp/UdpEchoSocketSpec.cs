@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Tests.Support;
 using ActorEcho.UdpEcho;

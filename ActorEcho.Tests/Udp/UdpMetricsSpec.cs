@@ -1,5 +1,4 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Tests.Server;
 using ActorEcho.Tests.Support;

@@ -1,7 +1,7 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Networking;
+using ActorEcho.UdpEcho;
 using Akka.Actor;
 using Akka.IO;
 using Xunit.Abstractions;

@@ -1,5 +1,5 @@
 using System.Net;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
 using Akka.Actor;

@@ -1,5 +1,5 @@
 using System.Security.Authentication;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using Akka.Event;
 using Akka.IO;
 

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using Akka.Actor;

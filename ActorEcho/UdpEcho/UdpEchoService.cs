@@ -1,5 +1,4 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;

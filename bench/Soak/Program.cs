@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
 using ActorEcho.Tests.Server;

@@ -1,4 +1,4 @@
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using Akka.Actor;
 using Akka.IO;

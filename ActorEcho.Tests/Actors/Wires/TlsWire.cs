@@ -1,6 +1,6 @@
 using System.Net.Security;
 using System.Threading.Channels;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Tests.Tls;
 using ActorEcho.Tls;

@@ -1,6 +1,6 @@
 using ActorEcho.Diagnostics;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>The <c>reason</c> tag of <see cref="EchoMetrics.ConnectionsClosed"/>, one per <see cref="CloseReason"/>:
 /// cached, so that recording a close allocates nothing. Beside the enum rather than in Diagnostics, which knows

@@ -1,6 +1,6 @@
 using ActorEcho.Diagnostics;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>
 /// The echo bytes held by the whole server: read from clients and handed to Akka.IO, not yet acknowledged (not yet

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.IO;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>Plain TCP: every command is a Tell straight to Akka.IO, every event the connection's own.</summary>
 public sealed class PlainTransport(IActorRef connection, bool keepOpenOnPeerClosed) : EchoTransport(connection)

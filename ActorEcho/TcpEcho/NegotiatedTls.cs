@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>What one connection's handshake settled, for the access log (docs/edge.md): <c>tls_protocol</c>,
 /// <c>tls_cipher</c>, <c>tls_sni</c> and <c>tls_client_subject</c>, each <c>-</c> when absent.</summary>

@@ -5,12 +5,11 @@ using ActorEcho.Diagnostics;
 using ActorEcho.Edge;
 using ActorEcho.Limits;
 using ActorEcho.Networking;
-using ActorEcho.UdpEcho;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.UdpEcho;
 
 /// <summary>
 /// The UDP echo (RFC 862): binds a datagram socket through Akka.IO <c>Udp</c> and sends every datagram back to

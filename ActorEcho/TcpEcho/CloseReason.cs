@@ -1,6 +1,6 @@
 using ActorEcho.Diagnostics;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>Why a served connection ended: the <c>reason</c> tag of <see cref="EchoMetrics.ConnectionsClosed"/>,
 /// whose text is the member's name in kebab case (<see cref="CloseReasonTags.Text"/>: <c>peer-closed</c>,

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.IO;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>
 /// What lies between an <see cref="EchoConnection"/> and Akka.IO's connection actor: the one place where plain TCP

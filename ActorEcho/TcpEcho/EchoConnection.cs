@@ -6,7 +6,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>
 /// Echoes one accepted connection, plain TCP or TLS alike: the only actor that owns a connection's life. What differs

@@ -1,4 +1,4 @@
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>
 /// The echo bytes of one connection that were handed to Akka.IO but not yet acknowledged, and the watermark

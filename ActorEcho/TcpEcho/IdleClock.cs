@@ -1,4 +1,4 @@
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>
 /// Idle detection for a connection actor, by counting ticks of one periodic timer: traffic (a read or an ack) marks

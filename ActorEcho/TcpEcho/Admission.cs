@@ -1,7 +1,7 @@
 using System.Net;
 using ActorEcho.Edge;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>
 /// How a connection that read a PROXY header gets its real client past the listener's checks (per-source limits,

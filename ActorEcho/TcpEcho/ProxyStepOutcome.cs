@@ -1,4 +1,4 @@
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>What a connection actor does after giving a message to its <see cref="ProxyHeaderStep"/>.</summary>
 public enum ProxyStepOutcome

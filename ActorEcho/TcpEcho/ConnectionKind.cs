@@ -2,7 +2,7 @@ using System.Net;
 using ActorEcho.Configuration;
 using Akka.Actor;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>
 /// What kind of connection an <see cref="EchoListener"/> serves: the <see cref="EchoTransport"/> beneath each

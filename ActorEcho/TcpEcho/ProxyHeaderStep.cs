@@ -4,7 +4,7 @@ using ActorEcho.Edge;
 using Akka.Actor;
 using Akka.IO;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>
 /// The PROXY protocol's first step of a connection from a trusted balancer (docs/edge.md), the same for every kind of

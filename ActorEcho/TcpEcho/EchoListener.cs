@@ -8,7 +8,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>
 /// Binds the listening socket through Akka.IO and gives every accepted client an <see cref="EchoConnection"/>

@@ -3,7 +3,7 @@ using System.Net;
 using ActorEcho.Configuration;
 using Akka.Event;
 
-namespace ActorEcho.Actors;
+namespace ActorEcho.TcpEcho;
 
 /// <summary>
 /// The access log's line (<c>actor-echo.access-log</c>; docs/edge.md): stable keys, values without spaces, so that
