@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
-using ActorEcho.Operations;
 using ActorEcho.Tests.Server;
 using ActorEcho.Tests.Support;
 using Xunit.Abstractions;

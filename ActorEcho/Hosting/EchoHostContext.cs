@@ -2,8 +2,6 @@ using System.Net;
 using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Operations;
-using ActorEcho.Tls;
 using ActorEcho.UdpEcho;
 using Akka.Actor;
 using Akka.Configuration;

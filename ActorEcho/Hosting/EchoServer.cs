@@ -3,8 +3,6 @@ using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Networking;
-using ActorEcho.Operations;
-using ActorEcho.Tls;
 using ActorEcho.UdpEcho;
 using Akka;
 using Akka.Actor;

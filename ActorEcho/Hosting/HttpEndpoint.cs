@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using ActorEcho.Configuration;
-using ActorEcho.Hosting;
 using ActorEcho.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -16,7 +15,7 @@ using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
-namespace ActorEcho.Operations;
+namespace ActorEcho.Hosting;
 
 /// <summary>
 /// The optional HTTP endpoint (<c>actor-echo.http-endpoint</c>) for balancers, orchestrators and Prometheus,

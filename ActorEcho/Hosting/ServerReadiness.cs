@@ -1,4 +1,4 @@
-namespace ActorEcho.Operations;
+namespace ActorEcho.Hosting;
 
 /// <summary>
 /// What the HTTP endpoint's <c>/ready</c> and <c>/live</c> report, flipped by the host as the server moves through

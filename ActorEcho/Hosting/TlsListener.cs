@@ -1,11 +1,11 @@
 using System.Net;
 using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
-using ActorEcho.Hosting;
+using ActorEcho.Tls;
 using Akka.Actor;
 using Akka.Event;
 
-namespace ActorEcho.Tls;
+namespace ActorEcho.Hosting;
 
 /// <summary>
 /// Starts the optional TLS listener (<c>actor-echo.tls</c>): a second <see cref="EchoListener"/> whose connections

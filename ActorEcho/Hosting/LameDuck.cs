@@ -5,7 +5,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 
-namespace ActorEcho.Operations;
+namespace ActorEcho.Hosting;
 
 /// <summary>
 /// The first step of shutdown, before the listener stops accepting: readiness turns "not ready" at once, and for

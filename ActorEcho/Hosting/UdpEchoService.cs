@@ -1,12 +1,12 @@
 using System.Net;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Hosting;
+using ActorEcho.UdpEcho;
 using Akka;
 using Akka.Actor;
 using Akka.IO;
 
-namespace ActorEcho.UdpEcho;
+namespace ActorEcho.Hosting;
 
 /// <summary>
 /// Starts the UDP echo inside a running server's actor system and hooks it into the server's CoordinatedShutdown:
