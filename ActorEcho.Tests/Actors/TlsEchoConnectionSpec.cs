@@ -47,8 +47,8 @@ public sealed class TlsEchoConnectionSpec(ITestOutputHelper output) : EchoConnec
     {
         var (connection, handler) = await StartSilentClientAsync();
 
-        handler.Tell(EchoConnection.Drain.Instance);
-        handler.Tell(EchoConnection.DrainTimeoutReached.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
+        handler.Tell(EchoProtocol.DrainTimeoutReached.Instance);
         await connection.ExpectMsgAsync<Tcp.Close>();
     }
 

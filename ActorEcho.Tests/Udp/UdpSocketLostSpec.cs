@@ -23,7 +23,7 @@ public sealed class UdpSocketLostSpec(ITestOutputHelper output)
         var echo = Sys.ActorOf(UdpEchoListener.Props(new UdpEchoSettings { BindAddress = "127.0.0.1:0" }, new IPEndPoint(IPAddress.Loopback, 0), udp, new ManualTime()));
         await udp.ExpectMsgAsync<Udp.Bind>();
         udp.Reply(new Udp.Bound(new IPEndPoint(IPAddress.Loopback, 40007)));
-        await echo.Ask<UdpEchoListener.BindSucceeded>(UdpEchoListener.GetBindResult.Instance, TimeSpan.FromSeconds(5));
+        await echo.Ask<UdpEchoProtocol.BindSucceeded>(UdpEchoProtocol.GetBindResult.Instance, TimeSpan.FromSeconds(5));
         return (echo, udp);
     }
 

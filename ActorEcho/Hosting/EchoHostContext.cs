@@ -2,7 +2,6 @@ using System.Net;
 using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.UdpEcho;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
@@ -73,7 +72,7 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
             UdpLocalEndpoint = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
         var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget), "listener");
         registry.Register<EchoListener>(listener);
-        LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoListener.GetBindResult.Instance, Timeouts.Bind,
+        LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, Timeouts.Bind,
             EndpointParser.Format(Endpoint)).ConfigureAwait(false);
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);

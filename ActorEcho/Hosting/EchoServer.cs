@@ -3,7 +3,6 @@ using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Networking;
-using ActorEcho.UdpEcho;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
@@ -217,12 +216,12 @@ public sealed class EchoServer : IAsyncDisposable
         var shutdown = CoordinatedShutdown.Get(system);
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, taskPrefix + "stop-accepting", async () =>
         {
-            await listener.Ask<Done>(EchoListener.StopAccepting.Instance, timeouts.StopAccepting).ConfigureAwait(false);
+            await listener.Ask<Done>(EchoProtocol.StopAccepting.Instance, timeouts.StopAccepting).ConfigureAwait(false);
             return Done.Instance;
         });
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, taskPrefix + "drain-connections", async () =>
         {
-            await listener.Ask<Done>(EchoListener.DrainConnections.Instance, timeouts.Drain).ConfigureAwait(false);
+            await listener.Ask<Done>(EchoProtocol.DrainConnections.Instance, timeouts.Drain).ConfigureAwait(false);
             return Done.Instance;
         });
     }

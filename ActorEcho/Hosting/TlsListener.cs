@@ -33,7 +33,7 @@ public static class TlsListener
             system.Log.Info("TLS: self-signed certificate made at start, SHA-256 fingerprint {0}", credentials.Fingerprint);
         var listener = system.ActorOf(
             EchoListener.Props(settings, endpoint, new TlsEchoKind(credentials, tls.HandshakeTimeout), budget), "tls-listener");
-        var bound = await ListenerBind.AwaitAsync(listener, EchoListener.GetBindResult.Instance, timeouts.Bind,
+        var bound = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, timeouts.Bind,
             EndpointParser.Format(endpoint), prefix: "tls: ").ConfigureAwait(false);
         EchoServer.RegisterShutdownTasks(system, listener, timeouts, taskPrefix: "tls-");
         return bound;

@@ -37,11 +37,11 @@ public static class UdpEchoService
         }
 
         var listener = system.ActorOf(UdpEchoListener.Props(settings, endpoint), "udp-listener");
-        var bound = await ListenerBind.AwaitAsync(listener, UdpEchoListener.GetBindResult.Instance, bindTimeout,
+        var bound = await ListenerBind.AwaitAsync(listener, UdpEchoProtocol.GetBindResult.Instance, bindTimeout,
             $"udp {EndpointParser.Format(endpoint)}").ConfigureAwait(false);
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "udp-drain", async () =>
         {
-            await listener.Ask<Done>(UdpEchoListener.Drain.Instance, DrainTimeout).ConfigureAwait(false);
+            await listener.Ask<Done>(UdpEchoProtocol.Drain.Instance, DrainTimeout).ConfigureAwait(false);
             return Done.Instance;
         });
         return bound;

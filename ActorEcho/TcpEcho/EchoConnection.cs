@@ -5,6 +5,7 @@ using ActorEcho.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
+using static ActorEcho.TcpEcho.EchoProtocol;
 
 namespace ActorEcho.TcpEcho;
 
@@ -24,7 +25,7 @@ namespace ActorEcho.TcpEcho;
 /// echoes nothing, then asks the listener to admit the client it names (<see cref="ProxyHeaderStep"/>);
 /// docs/edge.md.</item>
 /// <item><see cref="Handshaking"/> (a transport with a handshake: TLS): until the transport has
-/// <see cref="EchoTransport.Opened"/>, within its handshake timeout.</item>
+/// <see cref="TransportOpened"/>, within its handshake timeout.</item>
 /// <item><see cref="Echoing"/>: reads, echoes, reads again as the window allows.</item>
 /// <item><see cref="Draining"/>: the server is shutting down. Echoing goes on as before until the connection is
 /// quiet (every echo byte acknowledged, nothing arrived for <c>drain-quiet</c>): it then closes
@@ -44,32 +45,8 @@ namespace ActorEcho.TcpEcho;
 /// </remarks>
 public sealed class EchoConnection : UntypedActor, IWithTimers
 {
-    /// <summary>Sent by the listener at shutdown (and to each client it accepts during the drain): serve the
-    /// client until it is quiet or closes, then close with FIN.</summary>
-    public sealed class Drain
-    {
-        public static readonly Drain Instance = new();
-        private Drain() { }
-    }
-
-    /// <summary>Sent by the listener when <c>drain-timeout</c> runs out: read no more, echo what was received,
-    /// close with FIN, and reset the connection if it is still open <c>drain-linger</c> later.</summary>
-    public sealed class DrainTimeoutReached
-    {
-        public static readonly DrainTimeoutReached Instance = new();
-        private DrainTimeoutReached() { }
-    }
-
-    /// <summary>The ack event of every echo write, whatever the transport: acks come in write order, so one shared
-    /// event serves them all (the <see cref="EchoWindow"/> keeps the lengths).</summary>
-    internal sealed class WriteAck : Tcp.Event
-    {
-        public static readonly WriteAck Instance = new();
-        private WriteAck() { }
-    }
-
     /// <summary>Timer, while draining: time to check whether the connection has gone quiet.</summary>
-    internal sealed class QuietCheck
+    private sealed class QuietCheck
     {
         public static readonly QuietCheck Instance = new();
         private QuietCheck() { }
@@ -77,14 +54,14 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     /// <summary>Timer: the client did not answer a drain's FIN within <c>drain-linger</c>, or the connection
     /// did not finish within <c>drain-linger</c> of the drain timeout.</summary>
-    internal sealed class DrainLingerElapsed
+    private sealed class DrainLingerElapsed
     {
         public static readonly DrainLingerElapsed Instance = new();
         private DrainLingerElapsed() { }
     }
 
     /// <summary>Timer: the transport's handshake did not complete within its timeout.</summary>
-    internal sealed class HandshakeTimedOut
+    private sealed class HandshakeTimedOut
     {
         public static readonly HandshakeTimedOut Instance = new();
         private HandshakeTimedOut() { }
@@ -158,7 +135,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         /// <summary>In <see cref="Closing"/>: an abort was sent, and Akka.IO answers one at once if it is alive.</summary>
         AbortSent = 16,
 
-        /// <summary>The transport's handshake runs: whatever ends it other than <see cref="EchoTransport.Opened"/> counts
+        /// <summary>The transport's handshake runs: whatever ends it other than <see cref="TransportOpened"/> counts
         /// as a failed handshake, once.</summary>
         Handshaking = 32,
     }
@@ -236,7 +213,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _transport.Register(Self);
         // Reads and acks mark the connection active; a periodic timer counts the ticks that saw none (IdleClock).
         if (_settings.IdleTimeout is { } idle)
-            Timers.StartPeriodicTimer(IdleClock.Tick.Instance, IdleClock.Tick.Instance, IdleClock.TickInterval(idle));
+            Timers.StartPeriodicTimer(IdleTick.Instance, IdleTick.Instance, IdleClock.TickInterval(idle));
         _lastArrival = Now();
         if (_proxyHeader is not null)
         {
@@ -370,7 +347,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 _proxyHeader!.Cancel();
                 BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
                 break;
-            case IdleClock.Tick:
+            case IdleTick:
                 break;
             default:
                 HandleEnd(message);
@@ -384,7 +361,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case EchoTransport.Opened opened:
+            case TransportOpened opened:
                 Timers.Cancel(HandshakeTimedOut.Instance);
                 _history &= ~History.Handshaking;
                 EchoMetrics.TlsHandshakesCompleted.Add(1);
@@ -394,7 +371,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 if (Has(History.DrainRequested))
                     CloseIfQuiet();
                 break;
-            case EchoTransport.OpenFailed failed:
+            case TransportOpenFailed failed:
                 // The alert the handshake wrote, if any, is ahead of the close.
                 HandshakeFailed(failed.Reason, failed.Detail);
                 BeginClosing(Tcp.Close.Instance, CloseReason.HandshakeFailed);
@@ -411,7 +388,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 HandshakeFailed(EchoMetrics.HandshakeFailures.Timeout, "not completed by the drain timeout");
                 BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
                 break;
-            case IdleClock.Tick:
+            case IdleTick:
                 break;
             case Tcp.ConnectionClosed:
                 _closeReason = CloseReason.HandshakeFailed;
@@ -560,8 +537,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 break;
             case Tcp.PeerClosed when _keepOpenOnPeerClosed:
                 break;
-            case WriteAck or Drain or DrainTimeoutReached or QuietCheck or ProxyHeaderStep.TimedOut or Admission.Granted or Admission.Refused
-                or HandshakeTimedOut or EchoTransport.Opened or EchoTransport.OpenFailed:
+            case WriteAck or Drain or DrainTimeoutReached or QuietCheck or ProxyHeaderTimedOut or AdmissionGranted or AdmissionRefused
+                or HandshakeTimedOut or TransportOpened or TransportOpenFailed:
                 break;
             case DrainLingerElapsed:
                 // Every echo byte was handed over before our FIN; a client that stays connected without answering
@@ -571,7 +548,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 DebugLog?.Debug("Connection from {0} did not answer the drain's FIN within {1}; resetting", Remote, _settings.DrainLinger);
                 Abort();
                 break;
-            case IdleClock.Tick:
+            case IdleTick:
                 if (!_idle.TickElapsed())
                     return;
                 if (Has(History.AbortSent))
@@ -600,7 +577,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// alike: a connection idle for the idle timeout closes (<see cref="OnIdle"/>); the rest is <see cref="HandleEnd"/>.</summary>
     private void WhileServing(object message)
     {
-        if (message is IdleClock.Tick)
+        if (message is IdleTick)
         {
             if (_idle.TickElapsed())
                 OnIdle();

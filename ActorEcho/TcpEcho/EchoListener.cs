@@ -7,6 +7,7 @@ using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
+using static ActorEcho.TcpEcho.EchoProtocol;
 
 namespace ActorEcho.TcpEcho;
 
@@ -24,7 +25,7 @@ namespace ActorEcho.TcpEcho;
 /// kernel spreads new clients across their accept queues): the first bind resolves port 0, the others take the
 /// port it got; all N count as one listener here — one connection limit, one drain, all released at the end.
 /// It also applies the edge settings (docs/edge.md): the PROXY protocol's trusted sources, allow and deny, and the
-/// per-source limits, whose counts it keeps (see <see cref="Admission"/> for why here).
+/// per-source limits, whose counts it keeps (see <see cref="AdmissionRequest"/> for why here).
 /// </summary>
 /// <remarks>
 /// <para>States, each a behaviour that handles only what can happen in it (no two of a state's handlers take the
@@ -43,64 +44,6 @@ namespace ActorEcho.TcpEcho;
 /// </remarks>
 public sealed class EchoListener : ReceiveActor, IWithTimers
 {
-    /// <summary>Asks for the outcome of the bind; answered with <see cref="BindSucceeded"/> or <see cref="BindFailed"/>.</summary>
-    public sealed class GetBindResult
-    {
-        public static readonly GetBindResult Instance = new();
-        private GetBindResult() { }
-    }
-
-    /// <summary>The outcome of the bind, the answer to <see cref="GetBindResult"/>.</summary>
-    public abstract record BindResult : IBindResult
-    {
-        IPEndPoint? IBindResult.Bound => (this as BindSucceeded)?.LocalAddress as IPEndPoint;
-        string? IBindResult.FailureReason => (this as BindFailed)?.Reason;
-    }
-
-    public sealed record BindSucceeded(EndPoint LocalAddress) : BindResult;
-
-    public sealed record BindFailed(string Reason) : BindResult;
-
-    /// <summary>Shutdown, first phase: the server is going away. Clients are still accepted (and served under the
-    /// drain's rule once it starts: the listening socket cannot be closed early). Answered with
-    /// <see cref="Akka.Done"/>.</summary>
-    public sealed class StopAccepting
-    {
-        public static readonly StopAccepting Instance = new();
-        private StopAccepting() { }
-    }
-
-    /// <summary>Shutdown, second phase: let every connection finish (until quiet, or closed by its client) and
-    /// close; at <c>drain-timeout</c> the ones still receiving are finished at once, and any left
-    /// <c>drain-linger</c> after that are aborted. Answered with <see cref="Akka.Done"/> once no connection is left
-    /// and the listening socket is released.</summary>
-    public sealed class DrainConnections
-    {
-        public static readonly DrainConnections Instance = new();
-        private DrainConnections() { }
-    }
-
-    /// <summary>Asks for a snapshot of the counters; answered with <see cref="ListenerStats"/>.</summary>
-    public sealed class GetStats
-    {
-        public static readonly GetStats Instance = new();
-        private GetStats() { }
-    }
-
-    /// <summary>The listener's counters. The budget's use is read from the budget itself (the host, or the spec, made
-    /// it and holds it): it changes with every write and ack, not only with the listener's own messages.</summary>
-    public sealed record ListenerStats(int Active, long Accepted, long Rejected, long Closed);
-
-    /// <summary>Asks for Akka.IO's listener actors, one per accept queue (<c>actor-echo.accept-queues</c>);
-    /// answered with <see cref="AcceptQueueListeners"/> once all are bound.</summary>
-    public sealed class GetAcceptQueues
-    {
-        public static readonly GetAcceptQueues Instance = new();
-        private GetAcceptQueues() { }
-    }
-
-    public sealed record AcceptQueueListeners(IReadOnlyList<IActorRef> Listeners);
-
     /// <summary>In <see cref="Unbinding"/>: every accept queue's listening socket is released.</summary>
     private sealed class AllListenersReleased
     {
@@ -310,7 +253,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         // Akka.IO keeps accepting until the listening socket is released at the very end: serve those clients
         // under the drain's rule, as a balancer (or the kernel, with reuse-port) may still send them here.
-        Receive<Tcp.Connected>(connected => AcceptWithinLimit(Sender, connected)?.Tell(EchoConnection.Drain.Instance));
+        Receive<Tcp.Connected>(connected => AcceptWithinLimit(Sender, connected)?.Tell(Drain.Instance));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainConnections>(_ => _drainWaiters.Add(Sender));
         Receive<DrainTimeoutElapsed>(_ =>
@@ -319,7 +262,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             _log.Warning("Drain timeout ({0}) reached; {1} connection(s) still active: echoing what they sent, then FIN, reset after {2}",
                 _settings.DrainTimeout, _active, _settings.DrainLinger);
             foreach (var child in Context.GetChildren())
-                child.Tell(EchoConnection.DrainTimeoutReached.Instance);
+                child.Tell(DrainTimeoutReached.Instance);
             Timers.StartSingleTimer(DrainAbandoned.Instance, DrainAbandoned.Instance, _settings.DrainLinger + AbandonMargin);
         });
         Serving(draining: true);
@@ -358,7 +301,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             if (draining && _active == 0)
                 CompleteDrain();
         });
-        Receive<Admission.Request>(OnAdmissionRequest);
+        Receive<AdmissionRequest>(OnAdmissionRequest);
         // Rejected connections have this actor as their handler; their end needs no action.
         Receive<Tcp.ConnectionClosed>(_ => { });
         Receive<Tcp.CommandFailed>(failed => _log.Warning("Listener command failed: {0}", failed));
@@ -425,14 +368,14 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <summary>A connection read its PROXY header: admit the client it names, or refuse it, by the same checks
     /// as a direct client at accept. A connection that ended meanwhile is ignored (its Terminated, a system
     /// message, may have been handled before this request).</summary>
-    private void OnAdmissionRequest(Admission.Request request)
+    private void OnAdmissionRequest(AdmissionRequest request)
     {
         if (Context.Child(Sender.Path.Name).IsNobody())
             return;
         if (TryOpenSource(request.Client.Address, out var source) is { } refusal)
         {
             CountRefusal(refusal, request.Client);
-            Sender.Tell(new Admission.Refused(refusal));
+            Sender.Tell(new AdmissionRefused(refusal));
             return;
         }
         if (source is not null)
@@ -440,7 +383,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         _log.Info("Accepting connection from {Remote} via {Balancer}", EndpointParser.Format(request.Client), EndpointParser.Format(request.Balancer));
         _accepted++;
         EchoMetrics.ConnectionsAccepted.Add(1, _kind.ListenerTag);
-        Sender.Tell(Admission.Granted.Instance);
+        Sender.Tell(AdmissionGranted.Instance);
     }
 
     /// <summary>Deny, then allow, then the per-source limits (which count the connection if it passes, under the
@@ -527,7 +470,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Become(Draining);
         _log.Info("Draining {0} connection(s), at most {1}", _active, _settings.DrainTimeout);
         foreach (var child in Context.GetChildren())
-            child.Tell(EchoConnection.Drain.Instance);
+            child.Tell(Drain.Instance);
         Timers.StartSingleTimer(DrainTimeoutElapsed.Instance, DrainTimeoutElapsed.Instance, _settings.DrainTimeout);
     }
 

@@ -9,9 +9,10 @@ namespace ActorEcho.TcpEcho;
 /// idle clock, report) and speaks Akka.IO's own vocabulary to its transport: it hands it every message first
 /// (<see cref="Translate"/>), and gives it the commands Akka.IO takes (<see cref="Write"/>,
 /// <see cref="ResumeReading"/>, <see cref="Close"/>). A transport turns what it receives into the same events,
-/// whatever the wire carries: <see cref="Tcp.Received"/> (echo data), <see cref="EchoConnection.WriteAck"/> (one per
+/// whatever the wire carries: <see cref="Tcp.Received"/> (echo data), <see cref="EchoProtocol.WriteAck"/> (one per
 /// <see cref="Write"/>, in order), <see cref="Tcp.PeerClosed"/>, <see cref="Tcp.ConnectionClosed"/>,
-/// <see cref="Tcp.CommandFailed"/>; a transport with a handshake also <see cref="Opened"/> or <see cref="OpenFailed"/>.
+/// <see cref="Tcp.CommandFailed"/>; a transport with a handshake also <see cref="EchoProtocol.TransportOpened"/> or
+/// <see cref="EchoProtocol.TransportOpenFailed"/>.
 /// </summary>
 /// <remarks>
 /// The seam is an object inside the connection actor rather than a child actor or a stage: plain TCP then costs
@@ -21,20 +22,12 @@ namespace ActorEcho.TcpEcho;
 /// </remarks>
 public abstract class EchoTransport
 {
-    /// <summary>The handshake completed (<paramref name="Protocol"/>: its version, for the DEBUG log): the connection
-    /// starts echoing.</summary>
-    public sealed record Opened(string Protocol);
-
-    /// <summary>The handshake failed; <paramref name="Reason"/> is one of <see cref="Diagnostics.EchoMetrics.HandshakeFailures"/>.
-    /// The connection closes.</summary>
-    public sealed record OpenFailed(string Reason, string Detail);
-
     protected EchoTransport(IActorRef connection) => Connection = connection;
 
     /// <summary>Akka.IO's connection actor.</summary>
     public IActorRef Connection { get; }
 
-    /// <summary>How long the handshake may take (<see cref="Open"/> to <see cref="Opened"/>); null: the transport
+    /// <summary>How long the handshake may take (<see cref="Open"/> to <see cref="EchoProtocol.TransportOpened"/>); null: the transport
     /// has none, and the connection echoes from the start.</summary>
     public virtual TimeSpan? HandshakeTimeout => null;
 
@@ -57,7 +50,7 @@ public abstract class EchoTransport
     /// event it stands for), or null when the transport consumed it.</summary>
     public abstract object? Translate(object message);
 
-    /// <summary>Sends <paramref name="data"/> (not empty), acknowledged with one <see cref="EchoConnection.WriteAck"/>.</summary>
+    /// <summary>Sends <paramref name="data"/> (not empty), acknowledged with one <see cref="EchoProtocol.WriteAck"/>.</summary>
     public abstract void Write(ByteString data);
 
     /// <summary>Asks for one more read (pull mode): one <see cref="Tcp.Received"/> or the end follows.</summary>

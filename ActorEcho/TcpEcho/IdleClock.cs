@@ -6,18 +6,11 @@ namespace ActorEcho.TcpEcho;
 /// timeout, so the close comes between one and one and a quarter idle timeouts after the last traffic. Akka's
 /// receive timeout would do the same job but reschedules a timer on every message, a measurable share of the CPU
 /// per echoed frame; counting ticks, rather than reading a clock, also lets specs drive idleness in virtual time.
-/// Shared by <see cref="EchoConnection"/> and the TLS connection.
+/// <see cref="EchoConnection"/>'s, plain and TLS alike; the timer's message is <see cref="EchoProtocol.IdleTick"/>.
 /// </summary>
 internal sealed class IdleClock
 {
     public const int TicksPerTimeout = 4;
-
-    /// <summary>The timer's message.</summary>
-    public sealed class Tick
-    {
-        public static readonly Tick Instance = new();
-        private Tick() { }
-    }
 
     private bool _activeSinceTick;
     private int _quietTicks;

@@ -15,7 +15,7 @@ public sealed class PlainTransport(IActorRef connection, bool keepOpenOnPeerClos
 
     public override object? Translate(object message) => message;
 
-    public override void Write(ByteString data) => Connection.Tell(Tcp.Write.Create(data, EchoConnection.WriteAck.Instance));
+    public override void Write(ByteString data) => Connection.Tell(Tcp.Write.Create(data, EchoProtocol.WriteAck.Instance));
 
     public override void ResumeReading() => Connection.Tell(Tcp.ResumeReading.Instance);
 

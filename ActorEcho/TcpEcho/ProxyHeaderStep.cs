@@ -10,19 +10,12 @@ namespace ActorEcho.TcpEcho;
 /// The PROXY protocol's first step of a connection from a trusted balancer (docs/edge.md), the same for every kind of
 /// connection: read the header (split across reads or not, bounded by <see cref="ProxyProtocolParser.MaxHeaderLength"/>),
 /// never echo it, within <c>proxy-protocol.header-timeout</c>, then ask the listener to admit the client it names
-/// (<see cref="Admission"/>). <see cref="EchoConnection"/> then echoes the bytes after the header;
+/// (<see cref="EchoProtocol.AdmissionRequest"/>). <see cref="EchoConnection"/> then echoes the bytes after the header;
 /// a transport with a handshake (TLS) starts it with them. The actor gives the step every message of its
 /// header state and does what the <see cref="ProxyStepOutcome"/> says; reads, closes and logs stay the actor's own.
 /// </summary>
 public sealed class ProxyHeaderStep
 {
-    /// <summary>Timer: the PROXY header did not come within <c>proxy-protocol.header-timeout</c>.</summary>
-    public sealed class TimedOut
-    {
-        public static readonly TimedOut Instance = new();
-        private TimedOut() { }
-    }
-
     private readonly ProxyHeaderReader _reader;
     private readonly IActorRef _listener;
     private readonly IActorRef _self;
@@ -59,11 +52,11 @@ public sealed class ProxyHeaderStep
     public void Start(ITimerScheduler timers, TimeSpan headerTimeout)
     {
         _timers = timers;
-        timers.StartSingleTimer(TimedOut.Instance, TimedOut.Instance, headerTimeout);
+        timers.StartSingleTimer(EchoProtocol.ProxyHeaderTimedOut.Instance, EchoProtocol.ProxyHeaderTimedOut.Instance, headerTimeout);
     }
 
     /// <summary>Stops the header timer: the connection is going before the header was read.</summary>
-    public void Cancel() => _timers?.Cancel(TimedOut.Instance);
+    public void Cancel() => _timers?.Cancel(EchoProtocol.ProxyHeaderTimedOut.Instance);
 
     public ProxyStepOutcome Handle(object message)
     {
@@ -71,7 +64,7 @@ public sealed class ProxyHeaderStep
         {
             case Tcp.Received received when Client is null:
                 return OnHeaderBytes(received.Data);
-            case TimedOut when Client is null:
+            case EchoProtocol.ProxyHeaderTimedOut when Client is null:
                 return Closing(CloseReason.ProxyHeaderTimeout, "no PROXY header within the header timeout");
             case Tcp.PeerClosed when Client is null:
                 Cancel();
@@ -79,12 +72,12 @@ public sealed class ProxyHeaderStep
             case Tcp.PeerClosed:
                 PeerClosedEarly = true;
                 return ProxyStepOutcome.Waiting;
-            case Admission.Granted:
+            case EchoProtocol.AdmissionGranted:
                 return ProxyStepOutcome.Admitted;
-            case Admission.Refused refused:
+            case EchoProtocol.AdmissionRefused refused:
                 AfterHeader = ByteString.Empty;
                 return Closing(CloseReason.Refused, $"client {Client} refused: {refused.Reason}");
-            case TimedOut:
+            case EchoProtocol.ProxyHeaderTimedOut:
                 return ProxyStepOutcome.Waiting;
             default:
                 return ProxyStepOutcome.NotHandled;
@@ -105,7 +98,7 @@ public sealed class ProxyHeaderStep
         Cancel();
         Client = _reader.Header!.Source ?? Balancer;
         AfterHeader = data.Slice(_reader.DataStart);
-        _listener.Tell(new Admission.Request(Client, Balancer), _self);
+        _listener.Tell(new EchoProtocol.AdmissionRequest(Client, Balancer), _self);
         return ProxyStepOutcome.HeaderRead;
     }
 

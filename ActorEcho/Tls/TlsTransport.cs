@@ -30,7 +30,7 @@ namespace ActorEcho.Tls;
 /// rents one record's buffer).</item>
 /// <item>Writes: each <see cref="Write"/> goes to the write loop, which encrypts it; every ciphertext write is
 /// handed to Akka.IO at once with an ack of its own, so the echo waits in Akka.IO's queue, bounded by the connection's
-/// window. One <see cref="EchoConnection.WriteAck"/> follows once the last ciphertext of that plaintext is acked.</item>
+/// window. One <see cref="EchoProtocol.WriteAck"/> follows once the last ciphertext of that plaintext is acked.</item>
 /// <item>Close: close_notify after the queued echo, then the TCP command; an abort at once.</item>
 /// </list>
 /// </remarks>
@@ -158,9 +158,9 @@ public sealed class TlsTransport : EchoTransport
                     return null; // the connection gave up on it (timed out) and is closing
                 _opened = true;
                 _negotiated = succeeded.Negotiated;
-                return new Opened(NegotiatedTls.ProtocolName(succeeded.Protocol));
+                return new EchoProtocol.TransportOpened(NegotiatedTls.ProtocolName(succeeded.Protocol));
             case HandshakeFailed failed:
-                return _phase == Phase.Session ? new OpenFailed(failed.Reason, failed.Detail) : null;
+                return _phase == Phase.Session ? new EchoProtocol.TransportOpenFailed(failed.Reason, failed.Detail) : null;
             case CloseNotifySent:
                 if (_closeSent is null)
                     SendClose(_closeAfterNotify!);
@@ -250,7 +250,7 @@ public sealed class TlsTransport : EchoTransport
         if (_plaintextEnds.Count == 0 || _plaintextEnds.Peek() > _ciphertextAcks)
             return null;
         _plaintextEnds.Dequeue();
-        return EchoConnection.WriteAck.Instance;
+        return EchoProtocol.WriteAck.Instance;
     }
 
     /// <summary>A TLS error mid-stream (a bad record, an alert, a truncated record) ends the echo: abort, and the

@@ -8,6 +8,7 @@ using ActorEcho.Networking;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
+using static ActorEcho.UdpEcho.UdpEchoProtocol;
 
 namespace ActorEcho.UdpEcho;
 
@@ -36,46 +37,6 @@ namespace ActorEcho.UdpEcho;
 /// <remarks>States: <see cref="Binding"/> → <see cref="Echoing"/> → <see cref="Draining"/> → <see cref="Unbinding"/>.</remarks>
 public sealed class UdpEchoListener : ReceiveActor
 {
-    /// <summary>Asks for the outcome of the bind; answered with <see cref="BindSucceeded"/> or <see cref="BindFailed"/>.</summary>
-    public sealed class GetBindResult
-    {
-        public static readonly GetBindResult Instance = new();
-        private GetBindResult() { }
-    }
-
-    /// <summary>The outcome of the bind, the answer to <see cref="GetBindResult"/>.</summary>
-    public abstract record BindResult : IBindResult
-    {
-        IPEndPoint? IBindResult.Bound => (this as BindSucceeded)?.LocalAddress;
-        string? IBindResult.FailureReason => (this as BindFailed)?.Reason;
-    }
-
-    public sealed record BindSucceeded(IPEndPoint LocalAddress) : BindResult;
-
-    public sealed record BindFailed(string Reason) : BindResult;
-
-    /// <summary>Shutdown: echo nothing more, let the replies already handed to Akka.IO go out, then release the
-    /// socket. Answered with <see cref="Akka.Done"/> once it is released.</summary>
-    public sealed class Drain
-    {
-        public static readonly Drain Instance = new();
-        private Drain() { }
-    }
-
-    /// <summary>Asks for a snapshot of the counters; answered with <see cref="UdpStats"/>.</summary>
-    public sealed class GetStats
-    {
-        public static readonly GetStats Instance = new();
-        private GetStats() { }
-    }
-
-    public sealed record UdpStats(long Received, long Echoed, long EchoedBytes, int InFlight, int Sources,
-        IReadOnlyDictionary<string, long> Dropped)
-    {
-        public long DroppedFor(string reason) => Dropped.GetValueOrDefault(reason);
-        public long DroppedTotal => Dropped.Values.Sum();
-    }
-
     /// <summary>The acknowledgement of one reply, carrying its size.</summary>
     private sealed class Sent(int bytes) : Udp.Event
     {
