@@ -22,7 +22,7 @@ public sealed record EchoSettings
     public int Backlog { get; init; } = ListenBacklog.OsMaximum();
 
     /// <summary>Listening sockets bound to the address with SO_REUSEPORT, each its own kernel accept queue and
-    /// Akka.IO accept loop (issue 11: reconnect storms). 1: one ordinary listening socket.</summary>
+    /// Akka.IO accept loop, for reconnect storms. 1: one ordinary listening socket.</summary>
     public int AcceptQueues { get; init; } = 1;
 
     /// <summary>Whether socket completions run on .NET's socket event thread rather than the thread pool
@@ -78,7 +78,7 @@ public sealed record EchoSettings
     /// <summary>The UDP echo (<c>actor-echo.udp</c>); off unless <c>udp.bind-address</c> is set.</summary>
     public UdpEchoSettings Udp { get; init; } = UdpEchoSettings.Off;
 
-    /// <summary>The PROXY protocol, per-source limits, allow and deny lists, the access log (issue 18).</summary>
+    /// <summary>The PROXY protocol, per-source limits, allow and deny lists, the access log (docs/edge.md).</summary>
     public EdgeSettings Edge { get; init; } = EdgeSettings.Off;
 
     /// <summary>The TLS listener (<c>actor-echo.tls</c>); off unless <c>tls.bind-address</c> is set.</summary>

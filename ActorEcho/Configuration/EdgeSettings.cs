@@ -3,8 +3,8 @@ using Akka.Configuration;
 namespace ActorEcho.Configuration;
 
 /// <summary>
-/// The settings for a server behind a balancer or on a public address (issue 18; documented in akka.hocon and
-/// docs/edge.md): the PROXY protocol, per-source limits, allow and deny lists, the access log. Read from the
+/// The settings for a server behind a balancer or on a public address (documented in akka.hocon and docs/edge.md):
+/// the PROXY protocol, per-source limits, allow and deny lists, the access log. Read from the
 /// <c>actor-echo</c> section by <see cref="EchoSettings.Create"/>.
 /// </summary>
 public sealed record EdgeSettings

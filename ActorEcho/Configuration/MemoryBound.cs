@@ -4,7 +4,7 @@ namespace ActorEcho.Configuration;
 
 /// <summary>
 /// The most memory the settings let the TCP echo hold, against the memory the process may use: logged once at
-/// start (docs/benchmarks.md, "Memory under a flood of clients that stop reading", has the measured figures).
+/// start (docs/performance.md, "Memory under a flood of clients that stop reading", has the measured figures).
 /// </summary>
 /// <remarks>
 /// Per connection, whatever its client does:
@@ -21,8 +21,8 @@ namespace ActorEcho.Configuration;
 /// </remarks>
 public sealed record MemoryBound(long WorstCaseBytes, long AvailableBytes)
 {
-    /// <summary>Per connection beyond its buffers, measured (issue 16): the resident memory of 10,000 idle connections
-    /// less their receive buffers, rounded up.</summary>
+    /// <summary>Per connection beyond its buffers, measured (docs/journal/issue-16-memory.md): the resident memory of
+    /// 10,000 idle connections less their receive buffers, rounded up.</summary>
     public const int ConnectionStateBytes = 16 * 1024;
 
     /// <summary>What a TLS connection holds beyond a plain one's share: SslStream's record buffers, OpenSSL's native

@@ -76,7 +76,7 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
             EndpointParser.Format(Endpoint)).ConfigureAwait(false);
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
-        // TLS (issue 19): a second listener beside the TCP one, sharing its budget; null when off.
+        // TLS: a second listener beside the TCP one, sharing its budget; null when off.
         TlsLocalEndpoint = await TlsListener.StartAsync(system, Settings, Budget, Timeouts).ConfigureAwait(false);
         LameDuck.Register(system, Readiness, Settings.LameDuck);
         Readiness.MarkServing();
