@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
-using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Edge;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;

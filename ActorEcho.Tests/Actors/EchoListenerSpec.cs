@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Networking;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;

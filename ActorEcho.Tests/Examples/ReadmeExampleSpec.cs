@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Net;
-using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 

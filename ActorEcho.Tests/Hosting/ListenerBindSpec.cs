@@ -1,6 +1,6 @@
 using System.Net;
-using ActorEcho.TcpEcho;
 using ActorEcho.Hosting;
+using ActorEcho.TcpEcho;
 using ActorEcho.UdpEcho;
 using Akka.TestKit.Xunit2;
 

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Net;
-using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;

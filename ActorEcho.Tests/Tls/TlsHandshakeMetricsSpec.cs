@@ -1,9 +1,9 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Text;
-using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Server;
 using ActorEcho.Tests.Support;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;

@@ -1,6 +1,6 @@
 using System.Net;
-using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using ActorEcho.Tls;
 using Akka.Actor;

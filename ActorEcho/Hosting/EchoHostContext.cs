@@ -1,7 +1,7 @@
 using System.Net;
-using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;

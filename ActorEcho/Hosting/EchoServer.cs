@@ -1,8 +1,8 @@
 using System.Net;
-using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Networking;
+using ActorEcho.TcpEcho;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Server;
 using Akka.Actor;
 

@@ -1,5 +1,5 @@
-using ActorEcho.TcpEcho;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
