@@ -52,7 +52,7 @@ public sealed class NamespaceDependencySpec
     public void Dependencies_point_one_way(string layer, string[] above) =>
         Types().That().ResideInNamespaceMatching(Within(layer))
             .Should().NotDependOnAny(Types().That().ResideInNamespaceMatching(Within(above)))
-            .Because($"{layer} is below {string.Join(", ", above)}")
+            .Because($"{layer} may depend on none of {string.Join(", ", above)}")
             .Check(Product);
 
     /// <summary>A new top-level namespace gets its place in <see cref="Layers"/> before it gets code: otherwise no rule
