@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using ActorEcho.Cli;
+using ActorEcho.Diagnostics;
 
 var root = new RootCommand(
     "ActorEcho: a TCP echo server built on Akka.NET actors. Without a command it runs 'serve', so " +

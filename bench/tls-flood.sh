@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# TLS slow-reader flood (issue 19: "1,000 TLS clients that stop reading hold memory within the same bound as plain
-# TCP clients, measured"). ActorEcho serves TCP and TLS (`--tls`, certificate = self-signed, bench/bench.hocon
+# TLS slow-reader flood: do 1,000 TLS clients that stop reading hold memory within the same bound as plain TCP
+# clients? (docs/tls.md) ActorEcho serves TCP and TLS (`--tls`, certificate = self-signed, bench/bench.hocon
 # otherwise); against a fresh server each time, alternating, CLIENTS clients x BYTES read nothing for HOLD s, then
 # read it all back, every byte checked: over plain TCP (bench/echoload --mode=slowread, with an echoload 64 B
 # ping-pong beside it) and over TLS (bench/TlsFlood: the same over SslStream, with a 64 B TLS ping-pong). Per run:

@@ -3,7 +3,7 @@
 # echo (bench/RawTlsEchoServer), measured by the product's own `bench --tls`, which in every run measures a
 # handshake storm first and then the echo, every byte checked. For each load and round, a fresh server of each kind,
 # which goes first alternating. Where taskset exists and there are at least 2 CPUs, servers run on CPU 0 and the load
-# on CPU 1. Prints one line per run, then a table of medians with ActorEcho's ratio to raw (issue 19 asks for 0.8).
+# on CPU 1. Prints one line per run, then a table of medians with ActorEcho's ratio to raw (the goal: at least 0.8).
 # Scenarios (SCENARIOS=a,b,... picks some; bench/run.sh runs them after its plain ones, under the same names):
 #   tls-handshakes         handshakes/s: 50 workers, each connecting, completing a handshake, echoing 1 byte, sending
 #                          close_notify and closing, again and again (the handshake phase of tls-pingpong-50x64B's run)

@@ -1,5 +1,4 @@
-using ActorEcho.Actors;
-using ActorEcho.Diagnostics;
+using ActorEcho.TcpEcho;
 
 namespace ActorEcho.Tests.Actors;
 
@@ -27,7 +26,7 @@ public sealed class CloseReasonSpec
     [MemberData(nameof(Tags))]
     public void Each_reason_has_its_tag(CloseReason reason, string text)
     {
-        var tag = EchoMetrics.ReasonTag(reason);
+        var tag = CloseReasonTags.Tag(reason);
         Assert.Equal("reason", tag.Key);
         Assert.Equal(text, tag.Value);
     }

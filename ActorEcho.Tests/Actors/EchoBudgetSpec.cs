@@ -1,4 +1,4 @@
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 
 namespace ActorEcho.Tests.Actors;
 

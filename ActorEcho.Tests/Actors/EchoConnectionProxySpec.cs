@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Edge;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
@@ -45,11 +45,11 @@ public sealed class EchoConnectionProxySpec(ITestOutputHelper output)
         await connection.ExpectMsgAsync<Tcp.ResumeReading>(); // more header, please
         handler.Tell(Received(HeaderV1[10..] + "hello"), connection.Ref);
 
-        var request = await ExpectMsgAsync<Admission.Request>();
+        var request = await ExpectMsgAsync<EchoProtocol.AdmissionRequest>();
         Assert.Equal((Client, Balancer), (request.Client, request.Balancer));
         Assert.False(connection.HasMessages); // nothing echoed, nothing read, until the listener answers
 
-        handler.Tell(Admission.Granted.Instance, TestActor);
+        handler.Tell(EchoProtocol.AdmissionGranted.Instance, TestActor);
         var write = await connection.ExpectMsgAsync<Tcp.Write>();
         Assert.Equal("hello", write.Data.ToString());
         await connection.ExpectMsgAsync<Tcp.ResumeReading>();
@@ -89,8 +89,8 @@ public sealed class EchoConnectionProxySpec(ITestOutputHelper output)
     {
         var (connection, handler) = await StartAsync();
         handler.Tell(Received(HeaderV1 + "data"), connection.Ref);
-        await ExpectMsgAsync<Admission.Request>();
-        handler.Tell(new Admission.Refused(Refusal.PerSourceLimit), TestActor);
+        await ExpectMsgAsync<EchoProtocol.AdmissionRequest>();
+        handler.Tell(new EchoProtocol.AdmissionRefused(Refusal.PerSourceLimit), TestActor);
         await connection.ExpectMsgAsync<Tcp.Close>();
         Assert.False(connection.HasMessages);
     }
@@ -101,7 +101,7 @@ public sealed class EchoConnectionProxySpec(ITestOutputHelper output)
         var (connection, handler) = await StartAsync();
         byte[] local = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x20, 0x00, 0x00, 0x00];
         handler.Tell(new Tcp.Received(ByteString.FromBytes(local)), connection.Ref);
-        var request = await ExpectMsgAsync<Admission.Request>();
+        var request = await ExpectMsgAsync<EchoProtocol.AdmissionRequest>();
         Assert.Equal(Balancer, request.Client);
     }
 
@@ -109,8 +109,8 @@ public sealed class EchoConnectionProxySpec(ITestOutputHelper output)
     public async Task The_drain_timeout_before_admission_closes_without_echo()
     {
         var (connection, handler) = await StartAsync();
-        handler.Tell(EchoConnection.Drain.Instance);
-        handler.Tell(EchoConnection.DrainTimeoutReached.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
+        handler.Tell(EchoProtocol.DrainTimeoutReached.Instance);
         await connection.ExpectMsgAsync<Tcp.Close>();
     }
 

@@ -1,6 +1,6 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Actors.Wires;
 using Akka.Actor;
 using Akka.IO;
@@ -181,7 +181,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         await wire.ExpectEchoAsync(Bytes(20));
         await wire.ExpectReadAsync();
 
-        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
         await wire.ExpectNothingMoreAsync();
 
         // Everything is acknowledged, but data arrived just now: the connection is quiet only drain-quiet later.
@@ -208,7 +208,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         var wire = await StartAsync(Settings with { DrainLinger = linger });
         var handler = wire.Handler;
         Scheduler.Advance(DrainQuiet);
-        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
         await wire.ExpectCloseAsync<Tcp.ConfirmedClose>();
         // The linger timer starts just after the close is sent: let the handler finish before time moves.
         await wire.ExpectNothingMoreAsync();
@@ -232,7 +232,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         await wire.SendAsync(Bytes(20));
         await wire.ExpectEchoAsync(Bytes(20));
         await wire.ExpectReadAsync();
-        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
 
         // The client closes first: no FIN of ours is left to linger on, so the close is a plain one.
         wire.PeerClosed();
@@ -252,7 +252,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         await wire.ExpectReadAsync();
         wire.PeerClosed();
 
-        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
         await wire.ExpectNothingMoreAsync();
         wire.AckOldest();
         await wire.ExpectCloseAsync<Tcp.Close>();
@@ -272,7 +272,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         // Echo complete and nothing arrived for drain-quiet: quiet.
         Scheduler.Advance(DrainQuiet);
         await wire.ExpectNothingMoreAsync();
-        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
         await wire.ExpectCloseAsync<Tcp.ConfirmedClose>();
         await wire.ExpectNothingMoreAsync();
     }
@@ -287,7 +287,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         await wire.ExpectReadAsync();
         wire.AckOldest();
 
-        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
         await wire.ExpectNothingMoreAsync();
 
         // Data keeps arriving, each time a little before drain-quiet runs out: echoed, read again, never closed.
@@ -318,7 +318,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         await wire.SendAsync(Bytes(20));
         await wire.ExpectEchoAsync(Bytes(20));
         await wire.ExpectReadAsync();
-        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
 
         // Nothing arrives, but the client has not taken its echo yet: not quiet.
         Scheduler.Advance(DrainQuiet * 3);
@@ -336,7 +336,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         await wire.ExpectEchoAsync(Bytes(HighWatermark + 10));
         await wire.ExpectNothingMoreAsync();
 
-        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
         await wire.ExpectNothingMoreAsync();
         // Long paused: that is not quiet, the client may have more waiting for the server to read.
         Scheduler.Advance(DrainQuiet * 3);
@@ -358,7 +358,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     {
         // A client accepted during the drain: it has drain-quiet to start sending.
         var wire = NewWire();
-        await wire.StartAsync(Settings, keepOpen: true, beforeStart: handler => handler.Tell(EchoConnection.Drain.Instance));
+        await wire.StartAsync(Settings, keepOpen: true, beforeStart: handler => handler.Tell(EchoProtocol.Drain.Instance));
         await wire.ExpectNothingMoreAsync();
 
         Scheduler.Advance(DrainQuiet / 2);
@@ -379,12 +379,12 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     {
         var wire = await StartAsync();
         var handler = wire.Handler;
-        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
         await wire.SendAsync(Bytes(30));
         await wire.ExpectEchoAsync(Bytes(30));
         await wire.ExpectReadAsync();
 
-        handler.Tell(EchoConnection.DrainTimeoutReached.Instance);
+        handler.Tell(EchoProtocol.DrainTimeoutReached.Instance);
         await wire.ExpectNothingMoreAsync();
         // The read asked for before the timeout still brings data: echoed, but no further read is asked for.
         await wire.SendAsync(Bytes(20));
@@ -416,8 +416,8 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         var handler = wire.Handler;
         await wire.SendAsync(Bytes(HighWatermark + 10));
         await wire.ExpectEchoAsync(Bytes(HighWatermark + 10));
-        handler.Tell(EchoConnection.Drain.Instance);
-        handler.Tell(EchoConnection.DrainTimeoutReached.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
+        handler.Tell(EchoProtocol.DrainTimeoutReached.Instance);
         await wire.ExpectNothingMoreAsync();
 
         // The client never reads: no ack, no FIN possible; reset once the linger is over.
@@ -435,9 +435,9 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         await wire.SendAsync(Bytes(20));
         await wire.ExpectEchoAsync(Bytes(20));
         await wire.ExpectReadAsync();
-        handler.Tell(EchoConnection.Drain.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
         wire.PeerClosed();
-        handler.Tell(EchoConnection.DrainTimeoutReached.Instance);
+        handler.Tell(EchoProtocol.DrainTimeoutReached.Instance);
         await wire.ExpectNothingMoreAsync();
 
         Scheduler.Advance(DrainLinger - Tick);

@@ -1,6 +1,6 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
@@ -35,11 +35,11 @@ public sealed class EchoListenerDrainSpec(ITestOutputHelper output)
         var (listener, akkaListener) = await BindAsync();
         var connection = Connect(listener, 40001);
 
-        listener.Tell(EchoListener.StopAccepting.Instance);
+        listener.Tell(EchoProtocol.StopAccepting.Instance);
         ExpectMsg<Akka.Done>();
         // Shutdown has begun, the drain has not: a client arriving now is served as usual.
         var lateComer = Connect(listener, 40002);
-        listener.Tell(EchoListener.DrainConnections.Instance);
+        listener.Tell(EchoProtocol.DrainConnections.Instance);
         // Messages are handled in order: once this is answered, the drain has started and its timer runs.
         Assert.Equal(2, (await StatsAsync(listener)).Active);
 
@@ -65,10 +65,10 @@ public sealed class EchoListenerDrainSpec(ITestOutputHelper output)
         akkaListener.ExpectMsg<Tcp.Unbind>();
         akkaListener.Reply(Tcp.Unbound.Instance);
         ExpectMsg<Akka.Done>();
-        Assert.Equal(new EchoListener.ListenerStats(Active: 0, Accepted: 2, Rejected: 1, Closed: 2), await StatsAsync(listener));
+        Assert.Equal(new EchoProtocol.ListenerStats(Active: 0, Accepted: 2, Rejected: 1, Closed: 2), await StatsAsync(listener));
 
         // A drain asked for again is answered at once.
-        listener.Tell(EchoListener.DrainConnections.Instance);
+        listener.Tell(EchoProtocol.DrainConnections.Instance);
         ExpectMsg<Akka.Done>();
     }
 
@@ -77,7 +77,7 @@ public sealed class EchoListenerDrainSpec(ITestOutputHelper output)
     {
         var (listener, akkaListener) = await BindAsync();
         var connection = Connect(listener, 40011);
-        listener.Tell(EchoListener.DrainConnections.Instance);
+        listener.Tell(EchoProtocol.DrainConnections.Instance);
         connection.FishForMessage(message => message is Tcp.ResumeReading);
 
         // The client closes (Akka.IO finishes a direct client's half-close and reports it as the end): the
@@ -99,13 +99,13 @@ public sealed class EchoListenerDrainSpec(ITestOutputHelper output)
             EchoBudget.Unlimited(), tcp.Ref));
         tcp.ExpectMsg<Tcp.Bind>(bind => Assert.True(bind.PullMode));
         akkaListener.Send(listener, new Tcp.Bound(Local));
-        var bound = await listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, TimeSpan.FromSeconds(5));
-        Assert.IsType<EchoListener.BindSucceeded>(bound);
+        var bound = await listener.Ask<EchoProtocol.BindResult>(EchoProtocol.GetBindResult.Instance, TimeSpan.FromSeconds(5));
+        Assert.IsType<EchoProtocol.BindSucceeded>(bound);
         return (listener, akkaListener);
     }
 
-    private static Task<EchoListener.ListenerStats> StatsAsync(IActorRef listener) =>
-        listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, TimeSpan.FromSeconds(5));
+    private static Task<EchoProtocol.ListenerStats> StatsAsync(IActorRef listener) =>
+        listener.Ask<EchoProtocol.ListenerStats>(EchoProtocol.GetStats.Instance, TimeSpan.FromSeconds(5));
 
     /// <summary>A client accepted: a probe plays Akka.IO's connection actor, which the listener's child registers with.</summary>
     private TestProbe Connect(IActorRef listener, int port)

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.Networking;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
@@ -60,7 +61,7 @@ public sealed class EchoListenerSpec(ITestOutputHelper output) : ServerKit(outpu
         akkaListener.Tell(PoisonPill.Instance);
 
         await Sys.WhenTerminated.WaitAsync(Patience);
-        var reason = Assert.IsType<EchoListener.ListeningSocketLost>(CoordinatedShutdown.Get(Sys).ShutdownReason);
+        var reason = Assert.IsType<ListeningSocketLost>(CoordinatedShutdown.Get(Sys).ShutdownReason);
         Assert.Contains(endpoint.Port.ToString(), reason.Message);
     }
 
@@ -70,7 +71,7 @@ public sealed class EchoListenerSpec(ITestOutputHelper output) : ServerKit(outpu
         var (_, endpoint) = await StartListenerAsync(NoIdle);
 
         var second = Sys.ActorOf(EchoListener.Props(NoIdle, endpoint));
-        var failed = Assert.IsType<EchoListener.BindFailed>(await BindResultAsync(second));
+        var failed = Assert.IsType<EchoProtocol.BindFailed>(await BindResultAsync(second));
         Assert.Contains(endpoint.Port.ToString(), failed.Reason);
         Assert.DoesNotContain('\n', failed.Reason);
         Assert.DoesNotContain('\r', failed.Reason);
@@ -88,7 +89,7 @@ public sealed class EchoListenerSpec(ITestOutputHelper output) : ServerKit(outpu
     public async Task Get_bind_result_is_answered_again_after_a_successful_bind()
     {
         var (listener, endpoint) = await StartListenerAsync(NoIdle);
-        var again = Assert.IsType<EchoListener.BindSucceeded>(await BindResultAsync(listener));
+        var again = Assert.IsType<EchoProtocol.BindSucceeded>(await BindResultAsync(listener));
         Assert.Equal(endpoint, again.LocalAddress);
     }
 }

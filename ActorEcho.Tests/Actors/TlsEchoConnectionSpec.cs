@@ -1,5 +1,5 @@
 using System.Net;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Actors.Wires;
 using ActorEcho.Tests.Tls;
 using ActorEcho.Tls;
@@ -47,8 +47,8 @@ public sealed class TlsEchoConnectionSpec(ITestOutputHelper output) : EchoConnec
     {
         var (connection, handler) = await StartSilentClientAsync();
 
-        handler.Tell(EchoConnection.Drain.Instance);
-        handler.Tell(EchoConnection.DrainTimeoutReached.Instance);
+        handler.Tell(EchoProtocol.Drain.Instance);
+        handler.Tell(EchoProtocol.DrainTimeoutReached.Instance);
         await connection.ExpectMsgAsync<Tcp.Close>();
     }
 

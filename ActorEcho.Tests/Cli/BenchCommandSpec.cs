@@ -1,8 +1,7 @@
 using System.Text.Json;
-using ActorEcho.Actors;
 using Akka.Actor;
-using ActorEcho.Tests.Support;
 using ActorEcho.Tests.Process;
+using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.Cli;
 

@@ -3,7 +3,8 @@ using ActorEcho.Networking;
 
 namespace ActorEcho.Tests.Configuration;
 
-/// <summary>The keys of issue 11: backlog (default: the OS maximum), accept-queues, inline-socket-completions.</summary>
+/// <summary>The keys that let the server take a reconnect storm: backlog (default: the OS maximum), accept-queues,
+/// inline-socket-completions.</summary>
 public sealed class AcceptSettingsSpec
 {
     [Fact]

@@ -1,6 +1,5 @@
 using System.Net;
 using ActorEcho.Configuration;
-using ActorEcho.Edge;
 
 namespace ActorEcho.Tests.Configuration;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using ActorEcho.Configuration;
-using ActorEcho.Edge;
 using ActorEcho.Tests.Support;
 using Xunit.Abstractions;
 

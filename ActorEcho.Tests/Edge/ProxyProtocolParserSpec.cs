@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
+using ActorEcho.Configuration;
 using ActorEcho.Edge;
 using CsCheck;
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 
@@ -16,7 +16,7 @@ public sealed class ReadmeExampleSpec() : TestKit(ConfigLoader.Defaults)
         // Port 0: the OS picks a free port; the listener reports it once bound.
         var settings = EchoSettings.Create(ConfigLoader.Defaults);
         var listener = Sys.ActorOf(EchoListener.Props(settings, new IPEndPoint(IPAddress.Loopback, 0)));
-        var bound = await listener.Ask<EchoListener.BindSucceeded>(EchoListener.GetBindResult.Instance, TimeSpan.FromSeconds(5));
+        var bound = await listener.Ask<EchoProtocol.BindSucceeded>(EchoProtocol.GetBindResult.Instance, TimeSpan.FromSeconds(5));
 
         using var client = new TcpClient();
         await client.ConnectAsync((IPEndPoint)bound.LocalAddress);

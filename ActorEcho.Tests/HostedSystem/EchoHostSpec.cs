@@ -1,7 +1,5 @@
 using System.Net;
 using ActorEcho.Configuration;
-using ActorEcho.Hosting;
-using ActorEcho.Operations;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Hosting.TestKit;

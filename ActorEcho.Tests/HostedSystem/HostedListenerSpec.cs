@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 
 namespace ActorEcho.Hosting.Tests;
@@ -15,9 +15,9 @@ public sealed class HostedListenerSpec : EchoHostSpec
     {
         var listener = await ActorRegistry.GetAsync<EchoListener>(Timeout());
 
-        var bound = await listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, Bound, TestContext.Current.CancellationToken);
+        var bound = await listener.Ask<EchoProtocol.BindResult>(EchoProtocol.GetBindResult.Instance, Bound, TestContext.Current.CancellationToken);
 
-        var local = Assert.IsType<IPEndPoint>(Assert.IsType<EchoListener.BindSucceeded>(bound).LocalAddress);
+        var local = Assert.IsType<IPEndPoint>(Assert.IsType<EchoProtocol.BindSucceeded>(bound).LocalAddress);
         Assert.Equal(IPAddress.Loopback, local.Address);
         Assert.NotEqual(0, local.Port);
         Assert.Equal(local, Echo.LocalEndpoint);

@@ -1,6 +1,7 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Hosting;
+using ActorEcho.TcpEcho;
+using ActorEcho.UdpEcho;
 using Akka.TestKit.Xunit2;
 
 namespace ActorEcho.Tests.Hosting;
@@ -17,7 +18,7 @@ public sealed class ListenerBindSpec : TestKit
         var silent = CreateTestProbe();
 
         var failure = await Assert.ThrowsAsync<BindFailedException>(() => ListenerBind.AwaitAsync(
-            silent.Ref, EchoListener.GetBindResult.Instance, TimeSpan.FromSeconds(1), "127.0.0.1:2443", prefix: "tls: "));
+            silent.Ref, EchoProtocol.GetBindResult.Instance, TimeSpan.FromSeconds(1), "127.0.0.1:2443", prefix: "tls: "));
 
         Assert.Equal("tls: cannot listen on 127.0.0.1:2443: no answer within 1 s", failure.Message);
     }
@@ -27,9 +28,9 @@ public sealed class ListenerBindSpec : TestKit
     {
         var listener = CreateTestProbe();
 
-        var bind = ListenerBind.AwaitAsync(listener.Ref, EchoListener.GetBindResult.Instance, Patience, "127.0.0.1:2443", prefix: "tls: ");
-        listener.ExpectMsg<EchoListener.GetBindResult>();
-        listener.Reply(new EchoListener.BindFailed("cannot listen on 127.0.0.1:2443: in use"));
+        var bind = ListenerBind.AwaitAsync(listener.Ref, EchoProtocol.GetBindResult.Instance, Patience, "127.0.0.1:2443", prefix: "tls: ");
+        listener.ExpectMsg<EchoProtocol.GetBindResult>();
+        listener.Reply(new EchoProtocol.BindFailed("cannot listen on 127.0.0.1:2443: in use"));
 
         var failure = await Assert.ThrowsAsync<BindFailedException>(() => bind);
         Assert.Equal("tls: cannot listen on 127.0.0.1:2443: in use", failure.Message);
@@ -43,12 +44,12 @@ public sealed class ListenerBindSpec : TestKit
         var tcpAddress = new IPEndPoint(IPAddress.Loopback, 40001);
         var udpAddress = new IPEndPoint(IPAddress.Loopback, 40002);
 
-        var tcpBind = ListenerBind.AwaitAsync(tcp.Ref, EchoListener.GetBindResult.Instance, Patience, "127.0.0.1:0");
-        tcp.ExpectMsg<EchoListener.GetBindResult>();
-        tcp.Reply(new EchoListener.BindSucceeded(tcpAddress));
-        var udpBind = ListenerBind.AwaitAsync(udp.Ref, UdpEchoListener.GetBindResult.Instance, Patience, "udp 127.0.0.1:0");
-        udp.ExpectMsg<UdpEchoListener.GetBindResult>();
-        udp.Reply(new UdpEchoListener.BindSucceeded(udpAddress));
+        var tcpBind = ListenerBind.AwaitAsync(tcp.Ref, EchoProtocol.GetBindResult.Instance, Patience, "127.0.0.1:0");
+        tcp.ExpectMsg<EchoProtocol.GetBindResult>();
+        tcp.Reply(new EchoProtocol.BindSucceeded(tcpAddress));
+        var udpBind = ListenerBind.AwaitAsync(udp.Ref, UdpEchoProtocol.GetBindResult.Instance, Patience, "udp 127.0.0.1:0");
+        udp.ExpectMsg<UdpEchoProtocol.GetBindResult>();
+        udp.Reply(new UdpEchoProtocol.BindSucceeded(udpAddress));
 
         Assert.Equal(tcpAddress, await tcpBind);
         Assert.Equal(udpAddress, await udpBind);

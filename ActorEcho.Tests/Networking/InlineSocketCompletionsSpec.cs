@@ -4,7 +4,7 @@ namespace ActorEcho.Tests.Networking;
 
 /// <summary>Checked against a private environment: the runtime reads the real variable once per process, so
 /// setting it here could switch inline completions on for other specs running beside this one. The effect on a
-/// server is measured in docs/benchmarks.md.</summary>
+/// server is measured in docs/journal/issue-11-storms-frames-profile.md ("Profile per echoed frame").</summary>
 public sealed class InlineSocketCompletionsSpec
 {
     [Fact]

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using ActorEcho.Tests.Cli;
 using ActorEcho.Tests.Process;
-using ActorEcho.Tests.Server;
 using ActorEcho.Tests.Support;
 
 namespace ActorEcho.Tests.Operations;

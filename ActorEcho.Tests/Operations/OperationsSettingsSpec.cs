@@ -1,6 +1,4 @@
 using ActorEcho.Configuration;
-using ActorEcho.Hosting;
-using ActorEcho.Networking;
 using ActorEcho.Diagnostics;
 using Akka.Configuration;
 

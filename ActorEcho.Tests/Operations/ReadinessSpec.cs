@@ -1,10 +1,8 @@
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using System.Diagnostics;
 using System.Net;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
-using ActorEcho.Diagnostics;
-using ActorEcho.Operations;
 using ActorEcho.Tests.Server;
 using ActorEcho.Tests.Support;
 using Xunit.Abstractions;
@@ -70,8 +68,8 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri(url, "/live"), ct)).StatusCode);
             var scrape = await http.GetStringAsync(new Uri(url, "/metrics"), ct);
             // peer-closed: the late client; drained: the one that answered the FIN.
-            Assert.Equal(1, PrometheusText.Sample(scrape, "actorecho_connections_closed_total", EchoMetrics.ReasonText(CloseReason.Drained)));
-            Assert.Equal(1, PrometheusText.Sample(scrape, "actorecho_connections_closed_total", EchoMetrics.ReasonText(CloseReason.PeerClosed)));
+            Assert.Equal(1, PrometheusText.Sample(scrape, "actorecho_connections_closed_total", CloseReasonTags.Text(CloseReason.Drained)));
+            Assert.Equal(1, PrometheusText.Sample(scrape, "actorecho_connections_closed_total", CloseReasonTags.Text(CloseReason.PeerClosed)));
 
             silent.ShutdownSend();
             await stopping.WaitAsync(Patience, ct);
@@ -110,7 +108,7 @@ public sealed class ReadinessSpec(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
         Assert.Equal(1, PrometheusText.Sample(body, "actorecho_connections_accepted_total"));
         Assert.Equal(1000, PrometheusText.Sample(body, "actorecho_bytes_received_bytes_total"));
-        Assert.Equal(1, PrometheusText.Sample(body, "actorecho_connections_closed_total", EchoMetrics.ReasonText(CloseReason.PeerClosed)));
+        Assert.Equal(1, PrometheusText.Sample(body, "actorecho_connections_closed_total", CloseReasonTags.Text(CloseReason.PeerClosed)));
 
         Assert.Equal("ok\n", await http.GetStringAsync(new Uri(url, "/ready"), ct));
         Assert.Equal("ok\n", await http.GetStringAsync(new Uri(url, "/live"), ct));

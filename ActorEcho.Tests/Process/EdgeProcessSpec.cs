@@ -21,8 +21,8 @@ public sealed class HaproxyTheoryAttribute : TheoryAttribute
 }
 
 /// <summary>
-/// The host process behind a real HAProxy that sends the PROXY header (issue 18's "done when"), and the host's
-/// own answers to peers that are not trusted or send no header.
+/// The host process behind a real HAProxy that sends the PROXY header (the deployment docs/edge.md describes), and
+/// the host's own answers to peers that are not trusted or send no header.
 /// </summary>
 public sealed class EdgeProcessSpec
 {

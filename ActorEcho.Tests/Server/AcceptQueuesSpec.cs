@@ -1,5 +1,5 @@
 using System.Globalization;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using Akka;
 using Akka.Actor;
@@ -22,7 +22,7 @@ public sealed class AcceptQueuesSpec(ITestOutputHelper output) : ServerKit(outpu
         const int Clients = 60;
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { AcceptQueues = Queues }));
 
-        var queues = await listener.Ask<EchoListener.AcceptQueueListeners>(EchoListener.GetAcceptQueues.Instance, Patience);
+        var queues = await listener.Ask<EchoProtocol.AcceptQueueListeners>(EchoProtocol.GetAcceptQueues.Instance, Patience);
         Assert.Equal(Queues, queues.Listeners.Count);
         Assert.Equal(Queues, ListeningSockets(endpoint.Port));
 
@@ -65,7 +65,7 @@ public sealed class AcceptQueuesSpec(ITestOutputHelper output) : ServerKit(outpu
             Assert.Equal((ConnectionEnd.Eof, 0L), await client.ReadToEndAsync(ct));
         }
 
-        Assert.Equal(Done.Instance, await listener.Ask<Done>(EchoListener.DrainConnections.Instance, Patience));
+        Assert.Equal(Done.Instance, await listener.Ask<Done>(EchoProtocol.DrainConnections.Instance, Patience));
         Assert.Equal(0, ListeningSockets(endpoint.Port));
     }
 
@@ -73,7 +73,7 @@ public sealed class AcceptQueuesSpec(ITestOutputHelper output) : ServerKit(outpu
     public async Task One_accept_queue_is_one_listening_socket()
     {
         var (listener, endpoint) = await StartListenerAsync(Settings());
-        var queues = await listener.Ask<EchoListener.AcceptQueueListeners>(EchoListener.GetAcceptQueues.Instance, Patience);
+        var queues = await listener.Ask<EchoProtocol.AcceptQueueListeners>(EchoProtocol.GetAcceptQueues.Instance, Patience);
         Assert.Single(queues.Listeners);
         if (OperatingSystem.IsLinux())
             Assert.Equal(1, ListeningSockets(endpoint.Port));

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
@@ -20,7 +20,7 @@ public sealed class BindFailureSpec(ITestOutputHelper output) : ServerKit(output
         var listener = Sys.ActorOf(EchoListener.Props(Settings(), taken));
         var result = await BindResultAsync(listener);
 
-        var failed = Assert.IsType<EchoListener.BindFailed>(result);
+        var failed = Assert.IsType<EchoProtocol.BindFailed>(result);
         Assert.Contains(taken.ToString(), failed.Reason);
     }
 

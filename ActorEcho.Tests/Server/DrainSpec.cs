@@ -1,6 +1,5 @@
-using ActorEcho.Diagnostics;
 using System.Net.Sockets;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using Akka;
 using Akka.Actor;
@@ -39,8 +38,8 @@ public sealed class DrainSpec(ITestOutputHelper output) : ServerKit(output)
         await metrics.WaitUntilAsync(m => m.ReadsSuspended >= 1, Patience, "the server paused reading");
         Assert.False(streamSending.IsCompleted, "the streaming client was never held up");
 
-        Assert.Equal(Done.Instance, await listener.Ask<Done>(EchoListener.StopAccepting.Instance, Patience));
-        var drained = listener.Ask<Done>(EchoListener.DrainConnections.Instance, TimeSpan.FromSeconds(10));
+        Assert.Equal(Done.Instance, await listener.Ask<Done>(EchoProtocol.StopAccepting.Instance, Patience));
+        var drained = listener.Ask<Done>(EchoProtocol.DrainConnections.Instance, TimeSpan.FromSeconds(10));
 
         // The quiet clients see a FIN (no reset) at once: they had all their echo already.
         Assert.Empty(await quiet1.ReceiveToEndAsync(ct));
@@ -113,8 +112,8 @@ public sealed class DrainSpec(ITestOutputHelper output) : ServerKit(output)
         var reading = client.ReceiveToEndAsync(ct);
         await metrics.WaitUntilAsync(m => m.BytesSent > 2 * pattern.Length, Patience, "the stream under way");
 
-        await listener.Ask<Done>(EchoListener.StopAccepting.Instance, Patience);
-        var drained = listener.Ask<Done>(EchoListener.DrainConnections.Instance, TimeSpan.FromSeconds(15));
+        await listener.Ask<Done>(EchoProtocol.StopAccepting.Instance, Patience);
+        var drained = listener.Ask<Done>(EchoProtocol.DrainConnections.Instance, TimeSpan.FromSeconds(15));
 
         // The echo ends with FIN, not a reset; everything echoed is what was sent, in order.
         var echoed = await reading;
@@ -149,8 +148,8 @@ public sealed class DrainSpec(ITestOutputHelper output) : ServerKit(output)
         var sending = held.SendAsync(data, ct);
         await AwaitStatsAsync(listener, stats => Assert.Equal(1, stats.Active));
 
-        await listener.Ask<Done>(EchoListener.StopAccepting.Instance, Patience);
-        var drained = listener.Ask<Done>(EchoListener.DrainConnections.Instance, TimeSpan.FromSeconds(10));
+        await listener.Ask<Done>(EchoProtocol.StopAccepting.Instance, Patience);
+        var drained = listener.Ask<Done>(EchoProtocol.DrainConnections.Instance, TimeSpan.FromSeconds(10));
 
         using (var over = await LoopbackClient.ConnectAsync(endpoint, ct))
             Assert.Equal((ConnectionEnd.Eof, 0L), await over.ReadToEndAsync(ct));

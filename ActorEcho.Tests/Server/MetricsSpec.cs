@@ -1,6 +1,5 @@
-using ActorEcho.Diagnostics;
 using System.Net.Sockets;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
@@ -61,7 +60,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : ServerKit(output)
         await metrics.WaitUntilAsync(m => m.ClosedTotal == 3 && m.ActiveConnections == 0, Patience, "all three closed");
         Assert.Equal(2, metrics.Closed(CloseReason.PeerClosed));
         Assert.Equal(1, metrics.Closed(CloseReason.Error));
-        await AwaitStatsAsync(listener, stats => Assert.Equal(new EchoListener.ListenerStats(0, 3, 1, 3), stats));
+        await AwaitStatsAsync(listener, stats => Assert.Equal(new EchoProtocol.ListenerStats(0, 3, 1, 3), stats));
     }
 
     [Fact]
@@ -131,7 +130,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : ServerKit(output)
         var data = LoopbackClient.RandomBytes(1000, seed: 4);
         Assert.Equal(data, await client.EchoAsync(data, ct));
 
-        var drained = listener.Ask<Akka.Done>(EchoListener.DrainConnections.Instance, Patience);
+        var drained = listener.Ask<Akka.Done>(EchoProtocol.DrainConnections.Instance, Patience);
         // The server half-closes after the last echo byte and waits for the client's FIN.
         Assert.Equal((ConnectionEnd.Eof, 0L), await client.ReadToEndAsync(ct));
         client.ShutdownSend();
@@ -163,7 +162,7 @@ public sealed class MetricsSpec(ITestOutputHelper output) : ServerKit(output)
             var victim = await WatchConnectionActorAsync(listener, 2);
 
             // An acknowledgement for a write it never made breaks the actor's accounting: its handler throws.
-            victim.Tell(EchoConnection.WriteAck.Instance, TestActor);
+            victim.Tell(EchoProtocol.WriteAck.Instance, TestActor);
 
             await ExpectTerminatedAsync(victim, Patience);
             var (end, _) = await clients[1].ReadToEndAsync(ct);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
-using ActorEcho.Networking;
 
 namespace ActorEcho.Tests.Support;
 

@@ -1,4 +1,4 @@
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using System.Diagnostics.Metrics;
 using ActorEcho.Diagnostics;
 using ActorEcho.UdpEcho;
@@ -26,7 +26,7 @@ public sealed class MetricsCapture : IDisposable
     public long BytesReceived => Total(EchoMetrics.BytesReceived.Name);
     public long BytesSent => Total(EchoMetrics.BytesSent.Name);
     public long ReadsSuspended => Total(EchoMetrics.ReadsSuspended.Name);
-    public long Closed(CloseReason reason) => Total(EchoMetrics.ConnectionsClosed.Name, EchoMetrics.ReasonText(reason));
+    public long Closed(CloseReason reason) => Total(EchoMetrics.ConnectionsClosed.Name, CloseReasonTags.Text(reason));
     public long ClosedTotal => Total(EchoMetrics.ConnectionsClosed.Name);
 
     /// <summary>The sum of what <paramref name="instrument"/> recorded, only with that <c>reason</c> tag if given.</summary>

@@ -1,6 +1,6 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.Configuration;
 using Xunit.Abstractions;
@@ -55,7 +55,7 @@ public abstract class ServerKit(ITestOutputHelper output)
     {
         var listener = StartListener(settings, new IPEndPoint(address ?? IPAddress.Loopback, 0), ConnectionKind.PlainEcho,
             $"listener-{++_listenerCount}");
-        var bound = Assert.IsType<EchoListener.BindSucceeded>(await BindResultAsync(listener));
+        var bound = Assert.IsType<EchoProtocol.BindSucceeded>(await BindResultAsync(listener));
         var endpoint = Assert.IsType<IPEndPoint>(bound.LocalAddress);
         Assert.NotEqual(0, endpoint.Port);
         return (listener, endpoint);
@@ -70,17 +70,17 @@ public abstract class ServerKit(ITestOutputHelper output)
         return listener;
     }
 
-    protected static Task<EchoListener.BindResult> BindResultAsync(IActorRef listener) =>
-        listener.Ask<EchoListener.BindResult>(EchoListener.GetBindResult.Instance, Patience);
+    protected static Task<EchoProtocol.BindResult> BindResultAsync(IActorRef listener) =>
+        listener.Ask<EchoProtocol.BindResult>(EchoProtocol.GetBindResult.Instance, Patience);
 
-    protected static Task<EchoListener.ListenerStats> StatsAsync(IActorRef listener) =>
-        listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, Patience);
+    protected static Task<EchoProtocol.ListenerStats> StatsAsync(IActorRef listener) =>
+        listener.Ask<EchoProtocol.ListenerStats>(EchoProtocol.GetStats.Instance, Patience);
 
     /// <summary>The echo budget a listener started here was given (the live object, read as its connections use it).</summary>
     protected EchoBudget BudgetOf(IActorRef listener) => _budgets[listener];
 
     /// <summary>Waits until the listener's counters satisfy <paramref name="assert"/> (which throws until then).</summary>
-    protected Task AwaitStatsAsync(IActorRef listener, Action<EchoListener.ListenerStats> assert) =>
+    protected Task AwaitStatsAsync(IActorRef listener, Action<EchoProtocol.ListenerStats> assert) =>
         AwaitAssertAsync(async () => assert(await StatsAsync(listener)), Patience, TimeSpan.FromMilliseconds(20));
 
     /// <summary>The actor serving the listener's <paramref name="number"/>-th accepted connection (children are

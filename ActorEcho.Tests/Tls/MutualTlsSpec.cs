@@ -1,8 +1,8 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using ActorEcho.Configuration;
 using ActorEcho.Tests.Support;
-using ActorEcho.Tls;
 using Xunit.Abstractions;
 
 namespace ActorEcho.Tests.Tls;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using ActorEcho.Configuration;
 using ActorEcho.Tls;
 
 namespace ActorEcho.Tests.Tls;

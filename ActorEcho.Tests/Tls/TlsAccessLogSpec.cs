@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Authentication;
+using ActorEcho.Configuration;
 using ActorEcho.Tests.Support;
-using ActorEcho.Tls;
 using Xunit.Abstractions;
 
 namespace ActorEcho.Tests.Tls;

@@ -1,8 +1,7 @@
 using System.Text.Json;
-using ActorEcho.Networking;
+using ActorEcho.Configuration;
 using ActorEcho.Tests.Process;
 using ActorEcho.Tests.Support;
-using ActorEcho.Tls;
 
 namespace ActorEcho.Tests.Tls;
 

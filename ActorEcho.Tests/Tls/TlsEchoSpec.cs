@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Authentication;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using Akka.Actor;
 using Xunit.Abstractions;
@@ -56,7 +57,7 @@ public sealed class TlsEchoSpec(ITestOutputHelper output) : TlsKit(output)
         await using var client = await TlsClient.ConnectAsync(endpoint, ct);
         await client.AssertEchoesAsync(seed: 5, ct);
 
-        var drained = listener.Ask<Akka.Done>(ActorEcho.Actors.EchoListener.DrainConnections.Instance, TimeSpan.FromSeconds(20));
+        var drained = listener.Ask<Akka.Done>(EchoProtocol.DrainConnections.Instance, TimeSpan.FromSeconds(20));
 
         Assert.Empty(await client.ReceiveToEndAsync(ct)); // close_notify: the TLS stream ends cleanly
         Assert.Equal(0, await client.Socket.ReceiveAsync(new byte[1], SocketFlags.None, ct)); // then FIN

@@ -1,12 +1,11 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Text;
-using ActorEcho.Actors;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Edge;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Server;
 using ActorEcho.Tests.Support;
-using ActorEcho.Tls;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Xunit.Abstractions;
 
@@ -55,7 +54,7 @@ public sealed class TlsHandshakeMetricsSpec(ITestOutputHelper output) : TlsKit(o
         Assert.Equal(1, completed.GetMeasurementSnapshot().Sum(m => m.Value));
         await closed.WaitForMeasurementsAsync(4, ct);
         Assert.All(closed.GetMeasurementSnapshot(), m => Assert.Equal("tls", m.Tags["listener"]));
-        Assert.Equal(3, closed.GetMeasurementSnapshot().Count(m => Equals(m.Tags["reason"], EchoMetrics.ReasonText(CloseReason.HandshakeFailed))));
+        Assert.Equal(3, closed.GetMeasurementSnapshot().Count(m => Equals(m.Tags["reason"], CloseReasonTags.Text(CloseReason.HandshakeFailed))));
     }
 
     [Fact]
@@ -92,7 +91,7 @@ public sealed class TlsHandshakeMetricsSpec(ITestOutputHelper output) : TlsKit(o
 
         await closed.WaitForMeasurementsAsync(3, ct);
         long Closed(CloseReason reason) => closed.GetMeasurementSnapshot()
-            .Where(m => Equals(m.Tags["reason"], EchoMetrics.ReasonText(reason))).Sum(m => m.Value);
+            .Where(m => Equals(m.Tags["reason"], CloseReasonTags.Text(reason))).Sum(m => m.Value);
         Assert.All(closed.GetMeasurementSnapshot(), m => Assert.Equal("tls", m.Tags["listener"]));
         Assert.Equal((1L, 1L, 1L), (Closed(CloseReason.ProxyHeaderInvalid), Closed(CloseReason.ProxyHeaderTimeout), Closed(CloseReason.PeerClosed)));
         Assert.Equal(1, completed.GetMeasurementSnapshot().Sum(m => m.Value));

@@ -1,6 +1,6 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Support;
 using ActorEcho.Tls;
 using Akka.Actor;
@@ -21,7 +21,7 @@ public abstract class TlsKit(ITestOutputHelper output) : ServerKit(output)
     {
         var kind = new TlsEchoKind(credentials ?? TestCertificates.ServerCredentials(), handshakeTimeout ?? TimeSpan.FromSeconds(10));
         var listener = StartListener(settings, new IPEndPoint(IPAddress.Loopback, 0), kind, $"tls-listener-{++_tlsListeners}");
-        var bound = Assert.IsType<EchoListener.BindSucceeded>(await BindResultAsync(listener));
+        var bound = Assert.IsType<EchoProtocol.BindSucceeded>(await BindResultAsync(listener));
         return (listener, Assert.IsType<IPEndPoint>(bound.LocalAddress));
     }
 

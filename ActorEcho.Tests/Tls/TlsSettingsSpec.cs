@@ -1,5 +1,4 @@
 using ActorEcho.Configuration;
-using ActorEcho.Tls;
 using Akka.Configuration;
 
 namespace ActorEcho.Tests.Tls;

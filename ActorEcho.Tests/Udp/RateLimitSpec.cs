@@ -1,6 +1,7 @@
 using System.Net;
+using ActorEcho.Configuration;
+using ActorEcho.Edge;
 using ActorEcho.Limits;
-using ActorEcho.UdpEcho;
 
 namespace ActorEcho.Tests.UdpEcho;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.UdpEcho;
 using Akka;
@@ -42,7 +41,7 @@ public sealed class UdpEchoListenerSpec(ITestOutputHelper output)
         var bind = await udp.ExpectMsgAsync<Udp.Bind>();
         Assert.Equal(echo, bind.Handler);
         udp.Reply(new Udp.Bound(Bound));
-        var result = await echo.Ask<UdpEchoListener.BindSucceeded>(UdpEchoListener.GetBindResult.Instance, TimeSpan.FromSeconds(5));
+        var result = await echo.Ask<UdpEchoProtocol.BindSucceeded>(UdpEchoProtocol.GetBindResult.Instance, TimeSpan.FromSeconds(5));
         Assert.Equal(Bound, result.LocalAddress);
         return (echo, udp);
     }
@@ -69,8 +68,8 @@ public sealed class UdpEchoListenerSpec(ITestOutputHelper output)
             udp.Reply(send.Ack);
     }
 
-    private static Task<UdpEchoListener.UdpStats> StatsAsync(IActorRef echo) =>
-        echo.Ask<UdpEchoListener.UdpStats>(UdpEchoListener.GetStats.Instance, TimeSpan.FromSeconds(5));
+    private static Task<UdpEchoProtocol.UdpStats> StatsAsync(IActorRef echo) =>
+        echo.Ask<UdpEchoProtocol.UdpStats>(UdpEchoProtocol.GetStats.Instance, TimeSpan.FromSeconds(5));
 
     [Fact]
     public async Task Datagrams_that_find_a_backlog_above_max_pending_datagrams_are_dropped_unread()
@@ -302,7 +301,7 @@ public sealed class UdpEchoListenerSpec(ITestOutputHelper output)
         Datagram(udp, echo, Bytes(10), Client);
         var send = await udp.ExpectMsgAsync<Udp.Send>();
 
-        var drained = echo.Ask<Done>(UdpEchoListener.Drain.Instance, TimeSpan.FromSeconds(10));
+        var drained = echo.Ask<Done>(UdpEchoProtocol.Drain.Instance, TimeSpan.FromSeconds(10));
         Datagram(udp, echo, Bytes(11), Client);               // arrives during the drain: not echoed
         await udp.ExpectNoMsgAsync(Quiet);                    // no Unbind while an echo is in flight
         Assert.False(drained.IsCompleted);
@@ -325,7 +324,7 @@ public sealed class UdpEchoListenerSpec(ITestOutputHelper output)
         var bind = await udp.ExpectMsgAsync<Udp.Bind>();
         udp.Reply(new Udp.CommandFailed(bind));
         udp.Reply(new Udp.Bound(null!)); // what Akka.IO 1.5.74 sends next, from its failed listener's PreStart
-        var result = await echo.Ask<UdpEchoListener.BindFailed>(UdpEchoListener.GetBindResult.Instance, TimeSpan.FromSeconds(5));
+        var result = await echo.Ask<UdpEchoProtocol.BindFailed>(UdpEchoProtocol.GetBindResult.Instance, TimeSpan.FromSeconds(5));
         Assert.StartsWith("cannot listen on udp 127.0.0.1:0", result.Reason);
         Assert.DoesNotContain('\n', result.Reason);
     }

@@ -1,5 +1,4 @@
 using ActorEcho.Configuration;
-using ActorEcho.UdpEcho;
 using Akka.Configuration;
 
 namespace ActorEcho.Tests.UdpEcho;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Tests.Support;
 using ActorEcho.UdpEcho;
@@ -35,13 +34,13 @@ public sealed class UdpEchoSocketSpec(ITestOutputHelper output)
     {
         var loopback = family == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback;
         var echo = Sys.ActorOf(UdpEchoListener.Props(settings, new IPEndPoint(loopback, 0)));
-        var bound = await echo.Ask<UdpEchoListener.BindSucceeded>(UdpEchoListener.GetBindResult.Instance, TimeSpan.FromSeconds(10));
+        var bound = await echo.Ask<UdpEchoProtocol.BindSucceeded>(UdpEchoProtocol.GetBindResult.Instance, TimeSpan.FromSeconds(10));
         Assert.NotEqual(0, bound.LocalAddress.Port);
         return (echo, bound.LocalAddress);
     }
 
-    private static Task<UdpEchoListener.UdpStats> StatsAsync(IActorRef echo) =>
-        echo.Ask<UdpEchoListener.UdpStats>(UdpEchoListener.GetStats.Instance, TimeSpan.FromSeconds(5));
+    private static Task<UdpEchoProtocol.UdpStats> StatsAsync(IActorRef echo) =>
+        echo.Ask<UdpEchoProtocol.UdpStats>(UdpEchoProtocol.GetStats.Instance, TimeSpan.FromSeconds(5));
 
     [Fact]
     public Task Datagrams_of_1_byte_1400_bytes_and_the_maximum_come_back_exact_IPv4() => SizesAsync(AddressFamily.InterNetwork);

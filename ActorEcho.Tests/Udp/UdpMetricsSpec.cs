@@ -1,5 +1,4 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Tests.Server;
 using ActorEcho.Tests.Support;
@@ -36,7 +35,7 @@ public sealed class UdpMetricsSpec(ITestOutputHelper output)
         Datagram(10, new IPEndPoint(IPAddress.Parse("192.0.2.2"), 19));          // refused-port
         udp.Reply((await udp.ExpectMsgAsync<Udp.Send>()).Ack);
         udp.Reply((await udp.ExpectMsgAsync<Udp.Send>()).Ack);
-        await AwaitAssertAsync(async () => Assert.Equal(2, (await echo.Ask<UdpEchoListener.UdpStats>(UdpEchoListener.GetStats.Instance)).Echoed));
+        await AwaitAssertAsync(async () => Assert.Equal(2, (await echo.Ask<UdpEchoProtocol.UdpStats>(UdpEchoProtocol.GetStats.Instance)).Echoed));
 
         const string dropped = "actorecho.udp.datagrams.dropped";
         Assert.Equal(5, metrics.Total("actorecho.udp.datagrams.received"));

@@ -1,6 +1,6 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.Networking;
 using ActorEcho.UdpEcho;
 using Akka.Actor;
 using Akka.IO;
@@ -23,14 +23,14 @@ public sealed class UdpSocketLostSpec(ITestOutputHelper output)
         var echo = Sys.ActorOf(UdpEchoListener.Props(new UdpEchoSettings { BindAddress = "127.0.0.1:0" }, new IPEndPoint(IPAddress.Loopback, 0), udp, new ManualTime()));
         await udp.ExpectMsgAsync<Udp.Bind>();
         udp.Reply(new Udp.Bound(new IPEndPoint(IPAddress.Loopback, 40007)));
-        await echo.Ask<UdpEchoListener.BindSucceeded>(UdpEchoListener.GetBindResult.Instance, TimeSpan.FromSeconds(5));
+        await echo.Ask<UdpEchoProtocol.BindSucceeded>(UdpEchoProtocol.GetBindResult.Instance, TimeSpan.FromSeconds(5));
         return (echo, udp);
     }
 
     private async Task AssertShutDownForLostSocketAsync()
     {
         await Sys.WhenTerminated.WaitAsync(TimeSpan.FromSeconds(20));
-        var reason = Assert.IsType<EchoListener.ListeningSocketLost>(CoordinatedShutdown.Get(Sys).ShutdownReason);
+        var reason = Assert.IsType<ListeningSocketLost>(CoordinatedShutdown.Get(Sys).ShutdownReason);
         Assert.Equal(3, reason.ExitCode);
         Assert.Contains("the UDP socket on 127.0.0.1:40007 failed", reason.Message);
     }

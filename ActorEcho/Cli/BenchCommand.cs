@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
-using ActorEcho.Networking;
 
 namespace ActorEcho.Cli;
 

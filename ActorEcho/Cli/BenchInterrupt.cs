@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Cli;

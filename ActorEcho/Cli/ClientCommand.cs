@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using System.Text;
+using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
-using ActorEcho.Networking;
 
 namespace ActorEcho.Cli;
 

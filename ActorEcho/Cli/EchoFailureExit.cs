@@ -1,3 +1,4 @@
+using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Cli;

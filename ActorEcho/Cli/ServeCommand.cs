@@ -1,11 +1,8 @@
 using System.CommandLine;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Hosting;
 using ActorEcho.Networking;
-using ActorEcho.Tls;
-using ActorEcho.UdpEcho;
 using Akka.Actor;
 
 namespace ActorEcho.Cli;
@@ -94,7 +91,7 @@ public sealed class ServeCommand : Command
         await server.WhenTerminated;
         var reason = server.ShutdownReason;
         await server.DisposeAsync(); // writes out the log still queued
-        return reason is EchoListener.ListeningSocketLost lost
+        return reason is ListeningSocketLost lost
             ? ExitCodes.Report(ExitCodes.NetworkError, lost.Message)
             : ExitCodes.Ok;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using ActorEcho.Configuration;
-using ActorEcho.Networking;
 using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Cli;

@@ -5,8 +5,9 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text.Json;
+using ActorEcho.Configuration;
+using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
-using ActorEcho.Networking;
 
 namespace ActorEcho.Cli;
 

@@ -4,9 +4,9 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
-using ActorEcho.Networking;
 using ActorEcho.Tls;
 
 namespace ActorEcho.Cli;

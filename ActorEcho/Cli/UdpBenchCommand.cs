@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
 
 namespace ActorEcho.Cli;

@@ -1,8 +1,5 @@
 using ActorEcho.Diagnostics;
-using ActorEcho.Edge;
 using ActorEcho.Networking;
-using ActorEcho.Tls;
-using ActorEcho.UdpEcho;
 using Akka.Configuration;
 
 namespace ActorEcho.Configuration;
@@ -25,7 +22,7 @@ public sealed record EchoSettings
     public int Backlog { get; init; } = ListenBacklog.OsMaximum();
 
     /// <summary>Listening sockets bound to the address with SO_REUSEPORT, each its own kernel accept queue and
-    /// Akka.IO accept loop (issue 11: reconnect storms). 1: one ordinary listening socket.</summary>
+    /// Akka.IO accept loop, for reconnect storms. 1: one ordinary listening socket.</summary>
     public int AcceptQueues { get; init; } = 1;
 
     /// <summary>Whether socket completions run on .NET's socket event thread rather than the thread pool
@@ -45,7 +42,7 @@ public sealed record EchoSettings
     public int WriteLowWatermark { get; init; } = 32 * 1024;
 
     /// <summary>Echo bytes the whole server may hold (read, not yet acknowledged) before connections that hold
-    /// some stop reading (<see cref="Actors.EchoBudget"/>). <c>auto</c>: <see cref="MemoryBound.AutoBudget"/>.</summary>
+    /// some stop reading (<c>EchoBudget</c>). <c>auto</c>: <see cref="MemoryBound.AutoBudget"/>.</summary>
     public long MaxBufferedBytes { get; init; } = MemoryBound.AutoBudget();
 
     /// <summary>How long shutdown waits for connections to finish echoing before aborting the rest.</summary>
@@ -81,7 +78,7 @@ public sealed record EchoSettings
     /// <summary>The UDP echo (<c>actor-echo.udp</c>); off unless <c>udp.bind-address</c> is set.</summary>
     public UdpEchoSettings Udp { get; init; } = UdpEchoSettings.Off;
 
-    /// <summary>The PROXY protocol, per-source limits, allow and deny lists, the access log (issue 18).</summary>
+    /// <summary>The PROXY protocol, per-source limits, allow and deny lists, the access log (docs/edge.md).</summary>
     public EdgeSettings Edge { get; init; } = EdgeSettings.Off;
 
     /// <summary>The TLS listener (<c>actor-echo.tls</c>); off unless <c>tls.bind-address</c> is set.</summary>
@@ -219,6 +216,3 @@ public sealed record EchoSettings
 
     internal static void Require(Config section, string key) => SettingsSection.Require(SectionName, section, key);
 }
-
-/// <summary>A setting is missing, malformed or out of range; the message is one line meant for the user.</summary>
-public sealed class SettingsException(string message) : Exception(message);

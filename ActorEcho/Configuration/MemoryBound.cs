@@ -4,14 +4,14 @@ namespace ActorEcho.Configuration;
 
 /// <summary>
 /// The most memory the settings let the TCP echo hold, against the memory the process may use: logged once at
-/// start (docs/benchmarks.md, "Memory under a flood of clients that stop reading", has the measured figures).
+/// start (docs/performance.md, "Memory under a flood of clients that stop reading", has the measured figures).
 /// </summary>
 /// <remarks>
 /// Per connection, whatever its client does:
 /// <list type="bullet">
 /// <item>Akka.IO's receive buffer: one frame (<c>akka.io.tcp.maximum-frame-size</c>, rounded up to a power of two by
 /// <c>ArrayPool.Shared</c>), rented when the connection is accepted and held for its life;</item>
-/// <item>the one frame that a connection holding nothing may always read (<see cref="Actors.EchoBudget"/>'s rule);</item>
+/// <item>the one frame that a connection holding nothing may always read (<c>EchoBudget</c>'s rule);</item>
 /// <item>the actors, the socket and their bookkeeping: <see cref="ConnectionStateBytes"/>.</item>
 /// </list>
 /// Server-wide: <c>max-buffered-bytes</c>, the budget for everything else held (both listeners share it). So the worst
@@ -21,12 +21,12 @@ namespace ActorEcho.Configuration;
 /// </remarks>
 public sealed record MemoryBound(long WorstCaseBytes, long AvailableBytes)
 {
-    /// <summary>Per connection beyond its buffers, measured (issue 16): the resident memory of 10,000 idle connections
-    /// less their receive buffers, rounded up.</summary>
+    /// <summary>Per connection beyond its buffers, measured (docs/journal/issue-16-memory.md): the resident memory of
+    /// 10,000 idle connections less their receive buffers, rounded up.</summary>
     public const int ConnectionStateBytes = 16 * 1024;
 
     /// <summary>What a TLS connection holds beyond a plain one's share: SslStream's record buffers, OpenSSL's native
-    /// state and buffers, and while a record is echoed the plaintext buffer (<see cref="Tls.TlsTransport.PlaintextBufferSize"/>).
+    /// state and buffers, and while a record is echoed the plaintext buffer (<c>TlsTransport.PlaintextBufferSize</c>).
     /// Measured through ActorEcho (bench/tls-flood.sh: 1,000 clients x 1 MiB that stop reading, over TLS and over
     /// plain TCP, fresh servers alternating, four pairs of runs): the TLS floods peaked 141-169 MB above the plain
     /// ones, 138-165 KiB per connection; rounded up with a margin, since the bound is about resident memory

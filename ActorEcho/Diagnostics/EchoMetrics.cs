@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using ActorEcho.Actors;
 
 namespace ActorEcho.Diagnostics;
 
@@ -61,21 +60,6 @@ public static class EchoMetrics
     public static readonly Counter<long> TlsHandshakesFailed = Meter.CreateCounter<long>(
         "actorecho.tls.handshakes.failed", "{handshake}", "TLS handshakes that failed, by reason: timeout, protocol, certificate");
 
-    /// <summary>The <c>reason</c> tag on <see cref="ConnectionsClosed"/> for <paramref name="reason"/>: cached, so
-    /// that recording a close allocates nothing.</summary>
-    public static KeyValuePair<string, object?> ReasonTag(CloseReason reason) => ReasonTags[(int)reason];
-
-    /// <summary>The <c>reason</c> tag's text: the member's name in kebab case (<c>PeerClosed</c>: <c>peer-closed</c>).</summary>
-    public static string ReasonText(CloseReason reason) => (string)ReasonTags[(int)reason].Value!;
-
-    /// <summary>Indexed by the enum's value: its members are numbered 0, 1, 2... in order.</summary>
-    private static readonly KeyValuePair<string, object?>[] ReasonTags = Enum.GetValues<CloseReason>()
-        .Select(reason => new KeyValuePair<string, object?>("reason", KebabCase(reason.ToString())))
-        .ToArray();
-
-    private static string KebabCase(string name) =>
-        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 ? $"-{char.ToLowerInvariant(c)}" : $"{char.ToLowerInvariant(c)}"));
-
-    /// <summary>The <c>reason</c> tag of <see cref="ConnectionsRejected"/>: one of <see cref="Edge.Refusal"/>.</summary>
+    /// <summary>The <c>reason</c> tag of <see cref="ConnectionsRejected"/>: one of the edge's refusals (<c>Refusal</c>, in Edge/).</summary>
     public static KeyValuePair<string, object?> RefusalTag(string refusal) => new("reason", refusal);
 }

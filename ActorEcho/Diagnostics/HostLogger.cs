@@ -44,7 +44,7 @@ public sealed class HostLogger : ActorBase, IRequiresMessageQueue<ILoggerMessage
         }
     }
 
-    /// <summary>One category per logging class (<c>ActorEcho.Actors.EchoListener</c>), as .NET code logs.</summary>
+    /// <summary>One category per logging class (<c>ActorEcho.TcpEcho.EchoListener</c>), as .NET code logs.</summary>
     private ILogger LoggerFor(LogEvent logEvent)
     {
         var category = logEvent.LogClass?.FullName ?? "Akka";

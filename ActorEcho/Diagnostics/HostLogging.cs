@@ -4,16 +4,6 @@ using Microsoft.Extensions.Logging.Console;
 
 namespace ActorEcho.Diagnostics;
 
-/// <summary>How the log is written on stderr (<c>actor-echo.log-format</c>).</summary>
-public enum LogFormat
-{
-    /// <summary>One line per event: time, level, category, message (Microsoft's simple console formatter).</summary>
-    Text,
-    /// <summary>One JSON object per line (Microsoft's JSON console formatter), with the event's named values as
-    /// fields under <c>State</c>.</summary>
-    Json,
-}
-
 /// <summary>
 /// The host's logging: every event on stderr (stdout carries only the <c>Listening on</c> lines that scripts read),
 /// through Microsoft.Extensions.Logging's console logger. Akka's events arrive through <see cref="HostLogger"/>; the

@@ -2,29 +2,9 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using ActorEcho.Configuration;
 
 namespace ActorEcho.Edge;
-
-/// <summary>Which PROXY protocol versions a listener accepts from its trusted sources (<c>actor-echo.proxy-protocol.mode</c>).</summary>
-public enum ProxyProtocolMode
-{
-    Off,
-    V1,
-    V2,
-    Any,
-}
-
-/// <summary>What a complete PROXY header said. <see cref="Source"/> is null when the connection's own addresses
-/// stand: v1 UNKNOWN, v2 LOCAL (a balancer's health check), and v2 PROXY over UNSPEC or AF_UNIX (no IP to use).</summary>
-public sealed record ProxyHeader(int Version, IPEndPoint? Source, IPEndPoint? Destination);
-
-public enum ProxyParseStatus
-{
-    /// <summary>Every byte so far can start a valid header; more are needed.</summary>
-    NeedMore,
-    Complete,
-    Invalid,
-}
 
 /// <summary>
 /// The PROXY protocol header, versions 1 and 2 (HAProxy's doc/proxy-protocol.txt), parsed from the bytes a
@@ -211,53 +191,4 @@ public static class ProxyProtocolParser
         : received.Length > 12 && (received[12] & 0x0F) > 1 ? "PROXY v2 command is neither LOCAL nor PROXY"
         : received.Length > 13 && (received[13] >> 4 > 3 || (received[13] & 0x0F) > 2) ? "PROXY v2 address family or transport unknown"
         : null;
-}
-
-/// <summary>
-/// Gathers a connection's first reads until they hold a complete PROXY header (or cannot), however the header was
-/// split across reads. Holds at most <see cref="ProxyProtocolParser.MaxHeaderLength"/> bytes of header, plus the
-/// the read it ends in (where the data after it begins: <see cref="DataStart"/>, to be echoed). Not thread-safe:
-/// one connection actor owns it.
-/// </summary>
-public sealed class ProxyHeaderReader(ProxyProtocolMode mode)
-{
-    private byte[] _buffer = [];
-
-    /// <summary>With <see cref="ProxyParseStatus.Complete"/>: the header.</summary>
-    public ProxyHeader? Header { get; private set; }
-
-    /// <summary>With <see cref="ProxyParseStatus.Complete"/>: where, in the read that completed the header, the
-    /// data begins (the bytes from there on are the client's, to be echoed).</summary>
-    public int DataStart { get; private set; }
-
-    /// <summary>With <see cref="ProxyParseStatus.Invalid"/>: why.</summary>
-    public string? Error { get; private set; }
-
-    public ProxyParseStatus Append(ReadOnlySpan<byte> data)
-    {
-        // Only the first MaxHeaderLength bytes can be header: keep the rest of this read aside, never buffer it.
-        var room = ProxyProtocolParser.MaxHeaderLength - _buffer.Length;
-        var take = Math.Min(room, data.Length);
-        var gathered = new byte[_buffer.Length + take];
-        _buffer.CopyTo(gathered, 0);
-        data[..take].CopyTo(gathered.AsSpan(_buffer.Length));
-        var status = ProxyProtocolParser.Parse(gathered, mode, out var header, out var length, out var error);
-        switch (status)
-        {
-            case ProxyParseStatus.Complete:
-                Header = header;
-                // The header ends inside this read (it did not end in the earlier ones): data begins after it.
-                DataStart = length - _buffer.Length;
-                _buffer = [];
-                break;
-            case ProxyParseStatus.Invalid:
-                Error = error;
-                _buffer = [];
-                break;
-            default:
-                _buffer = gathered;
-                break;
-        }
-        return status;
-    }
 }

@@ -1,5 +1,4 @@
 using ActorEcho.Diagnostics;
-using ActorEcho.Operations;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;

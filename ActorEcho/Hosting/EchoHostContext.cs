@@ -1,11 +1,7 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Networking;
-using ActorEcho.Operations;
-using ActorEcho.Tls;
-using ActorEcho.UdpEcho;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
@@ -76,11 +72,11 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
             UdpLocalEndpoint = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
         var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget), "listener");
         registry.Register<EchoListener>(listener);
-        LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoListener.GetBindResult.Instance, Timeouts.Bind,
+        LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, Timeouts.Bind,
             EndpointParser.Format(Endpoint)).ConfigureAwait(false);
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
-        // TLS (issue 19): a second listener beside the TCP one, sharing its budget; null when off.
+        // TLS: a second listener beside the TCP one, sharing its budget; null when off.
         TlsLocalEndpoint = await TlsListener.StartAsync(system, Settings, Budget, Timeouts).ConfigureAwait(false);
         LameDuck.Register(system, Readiness, Settings.LameDuck);
         Readiness.MarkServing();

@@ -1,10 +1,8 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
-using ActorEcho.Operations;
-using ActorEcho.Tls;
-using ActorEcho.UdpEcho;
+using ActorEcho.Networking;
+using ActorEcho.TcpEcho;
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
@@ -74,7 +72,7 @@ public sealed class EchoServer : IAsyncDisposable
     /// started the shutdown.</summary>
     public Task WhenTerminated { get; }
 
-    /// <summary>Why the actor system's CoordinatedShutdown ran, once it has (e.g. <see cref="EchoListener.ListeningSocketLost"/>).</summary>
+    /// <summary>Why the actor system's CoordinatedShutdown ran, once it has (e.g. <see cref="ListeningSocketLost"/>).</summary>
     public CoordinatedShutdown.Reason? ShutdownReason => CoordinatedShutdown.Get(System).ShutdownReason;
 
     private async Task StopAfterTermination(Task hostStopped)
@@ -218,12 +216,12 @@ public sealed class EchoServer : IAsyncDisposable
         var shutdown = CoordinatedShutdown.Get(system);
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceUnbind, taskPrefix + "stop-accepting", async () =>
         {
-            await listener.Ask<Done>(EchoListener.StopAccepting.Instance, timeouts.StopAccepting).ConfigureAwait(false);
+            await listener.Ask<Done>(EchoProtocol.StopAccepting.Instance, timeouts.StopAccepting).ConfigureAwait(false);
             return Done.Instance;
         });
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, taskPrefix + "drain-connections", async () =>
         {
-            await listener.Ask<Done>(EchoListener.DrainConnections.Instance, timeouts.Drain).ConfigureAwait(false);
+            await listener.Ask<Done>(EchoProtocol.DrainConnections.Instance, timeouts.Drain).ConfigureAwait(false);
             return Done.Instance;
         });
     }

@@ -1,5 +1,5 @@
 using System.Net;
-using ActorEcho.Actors;
+using ActorEcho.Networking;
 using Akka.Actor;
 
 namespace ActorEcho.Hosting;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ActorEcho.LoadEngine;
@@ -14,41 +13,4 @@ public enum BenchMode
 
     /// <summary>Each connection keeps a window of bytes in flight, sending and receiving at the same time.</summary>
     Stream,
-}
-
-public static class BenchModes
-{
-    /// <summary>The mode's one name: <c>pingpong</c> or <c>stream</c>.</summary>
-    public static string Name(this BenchMode mode) => mode switch
-    {
-        BenchMode.PingPong => "pingpong",
-        BenchMode.Stream => "stream",
-        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, null),
-    };
-
-    public static IEnumerable<string> Names => Enum.GetValues<BenchMode>().Select(Name);
-
-    public static bool TryParse(string name, out BenchMode mode)
-    {
-        foreach (var candidate in Enum.GetValues<BenchMode>())
-        {
-            if (candidate.Name() == name)
-            {
-                mode = candidate;
-                return true;
-            }
-        }
-        mode = default;
-        return false;
-    }
-}
-
-/// <summary>A mode in JSON is its <see cref="BenchModes.Name"/>.</summary>
-internal sealed class BenchModeJsonConverter : JsonConverter<BenchMode>
-{
-    public override BenchMode Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        BenchModes.TryParse(reader.GetString() ?? "", out var mode) ? mode : throw new JsonException($"unknown bench mode '{reader.GetString()}'");
-
-    public override void Write(Utf8JsonWriter writer, BenchMode value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.Name());
 }

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace ActorEcho.LoadEngine;
 
 /// <summary>What a finished run measured. Byte counts are payload bytes in the measured period; MB is 10^6 bytes.
@@ -34,10 +32,3 @@ public sealed record BenchResult
     /// <summary>Always 0 in a result: any error ends the run with an error exit code instead.</summary>
     public int Errors { get; init; }
 }
-
-/// <summary>Message latency in microseconds, from the merged HdrHistogram (3 significant digits).</summary>
-public sealed record LatencySummary(long Count, double Mean, double P50, double P90, double P99, double P999, double Max);
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(BenchResult))]
-internal sealed partial class BenchJsonContext : JsonSerializerContext;

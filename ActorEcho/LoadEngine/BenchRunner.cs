@@ -4,9 +4,6 @@ using HdrHistogram;
 
 namespace ActorEcho.LoadEngine;
 
-/// <summary>Live figures for the progress line, over the last interval.</summary>
-public readonly record struct BenchProgress(TimeSpan Elapsed, bool WarmingUp, double MessagesPerSecond, double MegabytesPerSecond);
-
 /// <summary>
 /// Runs one bench: opens all connections (timing the setup), runs them as tasks on the thread pool until the
 /// clock stops them, and merges their counters and latencies. The first error aborts every connection and

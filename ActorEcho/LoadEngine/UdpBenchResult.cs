@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace ActorEcho.LoadEngine;
 
@@ -52,7 +51,3 @@ public sealed record UdpBenchResult
         BenchReport.WriteLatencyAndErrors(output, LatencyMicroseconds);
     }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(UdpBenchResult))]
-internal sealed partial class UdpBenchJsonContext : JsonSerializerContext;

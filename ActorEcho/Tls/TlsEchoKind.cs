@@ -1,5 +1,5 @@
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 
 namespace ActorEcho.Tls;

@@ -1,5 +1,5 @@
 using System.Security.Authentication;
-using ActorEcho.Actors;
+using ActorEcho.TcpEcho;
 using Akka.Event;
 using Akka.IO;
 
@@ -15,7 +15,7 @@ internal sealed record CiphertextRead(Memory<byte> Buffer, TaskCompletionSource<
 
 /// <summary>SslStream's ciphertext to send; <paramref name="Done"/> completes once it is handed to Akka.IO.
 /// <paramref name="CarriesEchoAck"/>: the first write of an echo's ciphertext, acknowledged with the connection's own
-/// <see cref="EchoConnection.WriteAck"/>.</summary>
+/// <see cref="EchoProtocol.WriteAck"/>.</summary>
 internal sealed record CiphertextWrite(ByteString Data, TaskCompletionSource Done, bool CarriesEchoAck) : IDeadLetterSuppression;
 
 /// <summary>Akka.IO's ack of a ciphertext write that is not an echo's (the handshake's, an alert, close_notify):

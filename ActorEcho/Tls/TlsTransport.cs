@@ -2,9 +2,9 @@ using System.Buffers;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
@@ -30,7 +30,7 @@ namespace ActorEcho.Tls;
 /// rents one record's buffer).</item>
 /// <item>Writes: each <see cref="Write"/> goes to the write loop, which encrypts it; every ciphertext write is
 /// handed to Akka.IO at once, so the echo waits in Akka.IO's queue, bounded by the connection's window. An echo's
-/// ciphertext write carries the connection's own <see cref="EchoConnection.WriteAck"/> (<see cref="EchoWriteMark"/>),
+/// ciphertext write carries the connection's own <see cref="EchoProtocol.WriteAck"/> (<see cref="EchoWriteMark"/>),
 /// which Akka.IO returns to the connection in write order, as on plain TCP; other writes carry an ack nobody waits
 /// for.</item>
 /// <item>Close: close_notify after the queued echo, then the TCP command; an abort at once.</item>
@@ -149,9 +149,9 @@ public sealed class TlsTransport : EchoTransport
                     return null; // the connection gave up on it (timed out) and is closing
                 _opened = true;
                 _negotiated = succeeded.Negotiated;
-                return new Opened(NegotiatedTls.ProtocolName(succeeded.Protocol));
+                return new EchoProtocol.TransportOpened(NegotiatedTls.ProtocolName(succeeded.Protocol));
             case HandshakeFailed failed:
-                return _phase == Phase.Session ? new OpenFailed(failed.Reason, failed.Detail) : null;
+                return _phase == Phase.Session ? new EchoProtocol.TransportOpenFailed(failed.Reason, failed.Detail) : null;
             case CloseNotifySent:
                 if (_closeSent is null)
                     SendClose(_closeAfterNotify!);
@@ -228,7 +228,7 @@ public sealed class TlsTransport : EchoTransport
             write.Done.TrySetException(new IOException("the connection is closing"));
             return;
         }
-        Connection.Tell(Tcp.Write.Create(write.Data, write.CarriesEchoAck ? EchoConnection.WriteAck.Instance : CiphertextAck.Instance));
+        Connection.Tell(Tcp.Write.Create(write.Data, write.CarriesEchoAck ? EchoProtocol.WriteAck.Instance : CiphertextAck.Instance));
         // Completed at once, so that SslStream lets go of its buffer: the connection's window bounds what waits here.
         write.Done.TrySetResult();
     }

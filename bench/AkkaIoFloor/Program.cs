@@ -1,11 +1,11 @@
-// The Akka.IO floor that bench/run.sh measures beside ActorEcho (issue 20): a minimal Akka.IO echo with one trivial
-// actor per connection, created with Props.Create<T>(args). The bind handler answers each Connected with
-// Register(child); the child answers each Received with a Write. No acks, no watermarks, no timers, no watch, no
-// metrics, no log, and push-mode reading: what Akka.IO itself costs per connection and per frame, under which
+// The Akka.IO floor that bench/run.sh measures beside ActorEcho, to tell ActorEcho's own cost from Akka.IO's: a minimal
+// Akka.IO echo with one trivial actor per connection, created with Props.Create<T>(args). The bind handler answers each
+// Connected with Register(child); the child answers each Received with a Write. No acks, no watermarks, no timers, no
+// watch, no metrics, no log, and push-mode reading: what Akka.IO itself costs per connection and per frame, under which
 // ActorEcho cannot go. (Without backpressure its memory is unbounded when clients stop reading: that is the floor's
-// nature, not a setting.) It runs with ActorEcho's akka.hocon (copied next to the binary) plus the same overlay, so
-// the dispatcher, frame size, backlog and inline socket completions are ActorEcho's own; only the logger is Akka's,
-// since ActorEcho's stderr logger lives in the ActorEcho assembly.
+// nature, not a setting.) It runs with ActorEcho's akka.hocon (copied next to the binary) plus the same overlay, so the
+// dispatcher, frame size, backlog and inline socket completions are ActorEcho's own; only the logger is Akka's, since
+// ActorEcho's stderr logger lives in the ActorEcho assembly.
 //
 // Usage: AkkaIoFloor [ADDRESS] [--config OVERLAY.hocon]   (default 127.0.0.1:0; prints "Listening on <ip>:<port>")
 using System.Net;

@@ -21,7 +21,8 @@ public sealed record Flood
 }
 
 /// <summary>
-/// slow-reader-flood (issue 16): against one fresh server, <see cref="Clients"/> clients each send 1 MiB and read
+/// slow-reader-flood (memory under clients that stop reading): against one fresh server, <see cref="Clients"/>
+/// clients each send 1 MiB and read
 /// nothing for <see cref="NotReading"/>, then read everything back (echoload slowread, every byte checked); then a
 /// second identical flood right after the first (once the first has been gone for <see cref="Afterwards"/>, when
 /// its RSS is read). Meanwhile one more client does 64 B ping-pong on one connection through both floods: a

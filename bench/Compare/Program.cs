@@ -62,9 +62,9 @@ if (options.Servers is { } only)
     servers.RemoveAll(server => !only.Contains(server.Name));
 
 // The storms and the 1,000-connection ping-pong swing between rounds on this kind of VM, on every server: storms
-// ±15 % and a stall of 1-2 s now and then; the ping-pong up to 2x, in the VM's slow phases (docs/benchmarks.md,
-// "Issue 20"). Their verdict takes more rounds than the rest (--swing-rounds); the rounds
-// past --rounds run them alone.
+// ±15 % and a stall of 1-2 s now and then; the ping-pong up to 2x, in the VM's slow phases
+// (docs/journal/issue-20-storm-and-pingpong.md, "Ping-pong with 1,000 connections: what its rounds swing on").
+// Their verdict takes more rounds than the rest (--swing-rounds); the rounds past --rounds run them alone.
 var swingRounds = Math.Max(options.Rounds, options.SwingRounds);
 static bool Swings(string scenario) => scenario.StartsWith("storm", StringComparison.Ordinal) || scenario == "pingpong-1000";
 for (var round = 1; round <= swingRounds; round++)

@@ -237,7 +237,7 @@ public static class Table
         }
     }
 
-    /// <summary>Issue 20: ActorEcho against the Akka.IO floor (one trivial actor per connection) in the same run.</summary>
+    /// <summary>ActorEcho against the Akka.IO floor (one trivial actor per connection) in the same run.</summary>
     private static IEnumerable<string> FloorVerdicts(string scenario, Measurement? raw, Measurement floor, Measurement actor)
     {
         switch (scenario)
@@ -262,7 +262,7 @@ public static class Table
         }
     }
 
-    /// <summary>Issue 16: the flood of slow readers, in and out of a 512 MiB memory cgroup.</summary>
+    /// <summary>The flood of slow readers, in and out of a 512 MiB memory cgroup: memory stays bounded.</summary>
     private static IEnumerable<string> FloodVerdicts(string scenario, Measurement actor)
     {
         var floods = actor.Floods ?? [];

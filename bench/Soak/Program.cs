@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
 using ActorEcho.Hosting;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Server;
 using Akka.Actor;
 
@@ -63,12 +63,12 @@ static long Rss()
 
 static string Show(int? fds) => fds?.ToString(CultureInfo.InvariantCulture) ?? "n/a";
 
-static async Task<EchoListener.ListenerStats> AwaitIdleAsync(IActorRef listener, CancellationToken ct)
+static async Task<EchoProtocol.ListenerStats> AwaitIdleAsync(IActorRef listener, CancellationToken ct)
 {
     // Polled: the listener has no "tell me when idle" message, and this runs only twice per soak.
     for (var attempt = 0; ; attempt++)
     {
-        var stats = await listener.Ask<EchoListener.ListenerStats>(EchoListener.GetStats.Instance, TimeSpan.FromSeconds(5));
+        var stats = await listener.Ask<EchoProtocol.ListenerStats>(EchoProtocol.GetStats.Instance, TimeSpan.FromSeconds(5));
         if (stats.Active == 0 || attempt == 200 || ct.IsCancellationRequested)
             return stats;
         await Task.Delay(50, CancellationToken.None);

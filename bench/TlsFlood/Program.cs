@@ -1,4 +1,4 @@
-// bench/tls-flood.sh's TLS client (issue 19), the TLS twin of `echoload --mode=slowread` beside an echoload
+// bench/tls-flood.sh's TLS client, the TLS twin of `echoload --mode=slowread` beside an echoload
 // ping-pong: CLIENTS TLS connections (PARALLEL handshakes at a time; the server's certificate is not checked, for
 // `certificate = self-signed`) each write BYTES of the load engine's pattern and read nothing for HOLD seconds
 // (counted from when they all start writing), then read everything back checking every byte, send close_notify and

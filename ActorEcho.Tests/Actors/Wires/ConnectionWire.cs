@@ -1,6 +1,6 @@
 using System.Net;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;

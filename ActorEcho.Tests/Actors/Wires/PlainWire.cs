@@ -1,5 +1,5 @@
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.IO;
 using Akka.TestKit;
@@ -34,11 +34,11 @@ public sealed class PlainWire(TestKitBase kit) : ConnectionWire(kit)
     {
         var write = await Connection.ExpectMsgAsync<Tcp.Write>();
         Xunit.Assert.Equal(expected, write.Data.ToArray());
-        Xunit.Assert.Same(EchoConnection.WriteAck.Instance, write.Ack);
+        Xunit.Assert.Same(EchoProtocol.WriteAck.Instance, write.Ack);
         return write;
     }
 
-    public override void AckOldest() => Tell(EchoConnection.WriteAck.Instance);
+    public override void AckOldest() => Tell(EchoProtocol.WriteAck.Instance);
 
     public override async Task ExpectReadAsync() => await Connection.ExpectMsgAsync<Tcp.ResumeReading>();
 

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Threading.Channels;
-using ActorEcho.Actors;
 using ActorEcho.Configuration;
+using ActorEcho.TcpEcho;
 using ActorEcho.Tests.Tls;
 using ActorEcho.Tls;
 using Akka.Actor;

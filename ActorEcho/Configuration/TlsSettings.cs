@@ -1,0 +1,104 @@
+using Akka.Configuration;
+
+namespace ActorEcho.Configuration;
+
+/// <summary>
+/// The <c>actor-echo.tls</c> section, read once at start-up: the TLS listener, off unless <c>bind-address</c> is set.
+/// Every key, its default and why is documented in <c>akka.hocon</c>; docs/tls.md says how it works.
+/// </summary>
+public sealed record TlsSettings
+{
+    public const string SectionName = "actor-echo.tls";
+
+    /// <summary>The word for a certificate made at start (<c>SelfSignedCertificate</c>, in Tls/).</summary>
+    public const string SelfSigned = "self-signed";
+
+    /// <summary>TLS off: <c>bind-address = off</c>.</summary>
+    public static TlsSettings Off { get; } = new();
+
+    /// <summary>Address to serve TLS on (<c>127.0.0.1:2443</c>), or <c>null</c> for no TLS listener.</summary>
+    public string? BindAddress { get; init; }
+
+    /// <summary>A PEM certificate chain (with <see cref="PrivateKey"/>), a PKCS#12 file, or <see cref="SelfSigned"/>;
+    /// <c>null</c>: none configured (an error when TLS is on).</summary>
+    public string? Certificate { get; init; }
+
+    /// <summary>The PEM private key of a PEM <see cref="Certificate"/>.</summary>
+    public string? PrivateKey { get; init; }
+
+    /// <summary>Name of the environment variable holding the PKCS#12 file's password, or <c>null</c>: no password.</summary>
+    public string? Pkcs12PasswordVariable { get; init; }
+
+    public ClientCertificateMode ClientCertificate { get; init; } = ClientCertificateMode.Off;
+
+    /// <summary>PEM bundle of the CAs a client certificate must chain to (and nothing else).</summary>
+    public string? ClientCa { get; init; }
+
+    /// <summary>A client that has not finished its handshake this long after connecting is closed.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public bool IsOn => BindAddress is not null;
+
+    /// <summary>Reads <c>actor-echo.tls</c> and checks it (<see cref="Validate"/>).</summary>
+    /// <exception cref="SettingsException">a key is missing, malformed, or the keys do not fit together.</exception>
+    public static TlsSettings Create(Config config)
+    {
+        var section = SettingsSection.Get(config, SectionName);
+        var settings = new TlsSettings
+        {
+            BindAddress = Read(section, "bind-address", OptionalString),
+            Certificate = Read(section, "certificate", OptionalString),
+            PrivateKey = Read(section, "private-key", OptionalString),
+            Pkcs12PasswordVariable = Read(section, "pkcs12-password-env", OptionalString),
+            ClientCertificate = Read(section, "client-certificate", Mode),
+            ClientCa = Read(section, "client-ca", OptionalString),
+            HandshakeTimeout = Read(section, "handshake-timeout", Duration),
+        };
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>The settings with the TLS listener on <paramref name="address"/> (<c>serve --tls ADDRESS</c>), checked.</summary>
+    /// <exception cref="SettingsException">the keys do not fit together.</exception>
+    public TlsSettings WithBindAddress(string address)
+    {
+        var settings = this with { BindAddress = address.Trim() };
+        settings.Validate();
+        return settings;
+    }
+
+    /// <summary>Checks the keys against each other when TLS is on; the files themselves are read when the listener
+    /// starts (<c>TlsServerCredentials.Load</c>, in Tls/).</summary>
+    /// <exception cref="SettingsException">they do not fit.</exception>
+    public void Validate()
+    {
+        if (!IsOn)
+            return;
+        if (Certificate is null)
+            throw new SettingsException(
+                $"{SectionName}.bind-address is set but {SectionName}.certificate is not: name a PEM or PKCS#12 file, or \"{SelfSigned}\"");
+        if (ClientCertificate != ClientCertificateMode.Off && ClientCa is null)
+            throw new SettingsException(
+                $"{SectionName}.client-certificate = {ClientCertificate.ToString().ToLowerInvariant()} needs {SectionName}.client-ca (a PEM bundle of the CAs to trust)");
+    }
+
+    /// <summary>Reads one key of this section, which must be there (<see cref="SettingsSection.Read{T}"/>).</summary>
+    private static T Read<T>(Config section, string key, Func<Config, string, T> read)
+    {
+        SettingsSection.Require(SectionName, section, key);
+        return SettingsSection.Read(SectionName, section, key, read);
+    }
+
+    private static string? OptionalString(Config section, string key) => SettingsSection.OptionalString(section, key);
+
+    private static ClientCertificateMode Mode(Config section, string key) =>
+        section.GetString(key)?.Trim().ToLowerInvariant() switch
+        {
+            "off" or "false" => ClientCertificateMode.Off,
+            "optional" => ClientCertificateMode.Optional,
+            "required" => ClientCertificateMode.Required,
+            var other => throw new SettingsException($"{SectionName}.{key} must be off, optional or required, got '{other}'"),
+        };
+
+    private static TimeSpan Duration(Config section, string key) => SettingsSection.Duration(SectionName, section, key);
+}

@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Sockets;
+using ActorEcho.Configuration;
+using ActorEcho.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+
+namespace ActorEcho.Hosting;
+
+/// <summary>
+/// The optional HTTP endpoint (<c>actor-echo.http-endpoint</c>) for balancers, orchestrators and Prometheus,
+/// served by Kestrel inside the server's one host (<see cref="EchoServer"/>):
+/// <list type="bullet">
+/// <item><c>GET /metrics</c>: the <see cref="EchoMetrics.MeterName"/> meter in Prometheus' text format
+/// (OpenTelemetry's ASP.NET Core exporter);</item>
+/// <item><c>GET /ready</c>: 200 while the server is bound and not shutting down, 503 otherwise (lame duck and
+/// drain included) — what HAProxy's <c>option httpchk</c> and a Kubernetes readiness probe ask;</item>
+/// <item><c>GET /live</c>: 200 while the actor system runs, 503 otherwise — a liveness probe.</item>
+/// </list>
+/// It has no authentication: keep it on loopback or a private network.
+/// </summary>
+public static class HttpEndpoint
+{
+    public const string MetricsPath = "/metrics";
+    public const string ReadyPath = "/ready";
+    public const string LivePath = "/live";
+
+    /// <summary>Adds Kestrel, listening at <paramref name="url"/> (scheme, host and port are used), to the host
+    /// being built, with the three paths; <c>/ready</c> and <c>/live</c> are ASP.NET Core health checks fed by
+    /// <paramref name="readiness"/>.</summary>
+    public static void Configure(IWebHostBuilder web, Uri url, ServerReadiness readiness)
+    {
+        var endpoint = new IPEndPoint(HostAddress(url), url.Port);
+        web.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(endpoint);
+        });
+        web.ConfigureServices(services =>
+        {
+            services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService("actor-echo"))
+                .WithMetrics(metrics => metrics.AddMeter(EchoMetrics.MeterName).AddPrometheusExporter());
+            services.AddRoutingCore();
+            services.AddHealthChecks()
+                .AddCheck(ReadyPath, () => Check(readiness.IsReady, readiness.Current), tags: [ReadyPath])
+                .AddCheck(LivePath, () => Check(readiness.IsLive, readiness.Current), tags: [LivePath]);
+        });
+        web.Configure(app =>
+        {
+            app.UseRouting();
+            app.UseEndpoints(endpoints =>
+            {
+                endpoints.MapPrometheusScrapingEndpoint(MetricsPath); // the host's MeterProvider
+                endpoints.MapHealthChecks(ReadyPath, Options(ReadyPath)).WithMetadata(ReadOnly);
+                endpoints.MapHealthChecks(LivePath, Options(LivePath)).WithMetadata(ReadOnly);
+            });
+        });
+    }
+
+    /// <summary>Probes only read: anything but GET and HEAD is 405.</summary>
+    private static readonly HttpMethodMetadata ReadOnly = new([HttpMethods.Get, HttpMethods.Head]);
+
+    /// <summary>Where Kestrel listens, with the real port when the configured one was 0.</summary>
+    public static Uri Address(IServiceProvider services) =>
+        new(services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    /// <summary>Kestrel's failure to listen as the one line the user gets.</summary>
+    public static BindFailedException BindFailed(Uri url, Exception e) =>
+        new($"cannot serve HTTP on {Format(new IPEndPoint(HostAddress(url), url.Port))}: {Reason(e)}");
+
+    /// <summary>Whether <paramref name="e"/> is Kestrel failing to listen (in use, not a local address).</summary>
+    public static bool IsBindFailure(Exception e) => e is IOException or SocketException;
+
+    private static HealthCheckResult Check(bool ok, ServerReadiness.Stage stage) =>
+        ok ? HealthCheckResult.Healthy("ok") : HealthCheckResult.Unhealthy(Describe(stage));
+
+    /// <summary>One check per path; the body is the check's one word ("ok", "starting", "shutting down").</summary>
+    private static HealthCheckOptions Options(string path) => new()
+    {
+        Predicate = check => check.Tags.Contains(path),
+        ResponseWriter = (context, report) =>
+        {
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            return context.Response.WriteAsync($"{report.Entries[path].Description}\n");
+        },
+    };
+
+    private static string Describe(ServerReadiness.Stage stage) => stage switch
+    {
+        ServerReadiness.Stage.Starting or ServerReadiness.Stage.Binding => "starting",
+        ServerReadiness.Stage.Serving => "serving",
+        ServerReadiness.Stage.ShuttingDown => "shutting down",
+        _ => "stopped",
+    };
+
+    /// <summary>An IP literal, or <c>localhost</c> meaning 127.0.0.1 (one address, so that port 0 is allowed and
+    /// the real port can be reported).</summary>
+    private static IPAddress HostAddress(Uri url) =>
+        url.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 ? IPAddress.Parse(url.Host.Trim('[', ']'))
+        : string.Equals(url.Host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
+        : throw new SettingsException($"{EchoSettings.SectionName}.http-endpoint: the host must be an IP address or 'localhost', got '{url.Host}'");
+
+    private static string Format(IPEndPoint endpoint) => $"http://{EndpointParser.Format(endpoint)}";
+
+    /// <summary>Kestrel wraps the socket error ("Address already in use") in its own sentence, which also names the
+    /// address; the socket error alone reads best after ours.</summary>
+    private static string Reason(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is SocketException socket)
+                return OneLine.Of(socket.Message);
+        return OneLine.Of(e.Message);
+    }
+}
