@@ -95,10 +95,10 @@ public sealed class EchoSettingsSpec
         var withUdp = settings with { Udp = settings.Udp with { BindAddress = "127.0.0.1:0" } };
         Assert.Equal(bound.WorstCaseBytes + (1024L + 1024) * 1472 + 10_000 * 256,
             MemoryBound.For(withUdp, maximumFrameSize: 16 * 1024).WorstCaseBytes);
-        // The TLS listener, when on, adds max-connections of its own, each a plain share plus TLS's (192 KiB).
+        // The TLS listener, when on, adds max-connections of its own, each a plain share plus TLS's (256 KiB).
         var withTls = settings with { Tls = settings.Tls with { BindAddress = "127.0.0.1:0" } };
-        Assert.Equal(192 * 1024, MemoryBound.TlsConnectionBytes);
-        Assert.Equal(1000L * (2 * 16 * 1024 + MemoryBound.ConnectionStateBytes + 192 * 1024),
+        Assert.Equal(256 * 1024, MemoryBound.TlsConnectionBytes);
+        Assert.Equal(1000L * (2 * 16 * 1024 + MemoryBound.ConnectionStateBytes + 256 * 1024),
             MemoryBound.TlsBytes(withTls, maximumFrameSize: 16 * 1024));
         Assert.Equal(bound.WorstCaseBytes + MemoryBound.TlsBytes(withTls, maximumFrameSize: 16 * 1024),
             MemoryBound.For(withTls, maximumFrameSize: 16 * 1024).WorstCaseBytes);
