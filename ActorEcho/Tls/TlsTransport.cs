@@ -46,7 +46,6 @@ public sealed class TlsTransport : EchoTransport
     private readonly bool _recordNegotiated;
 
     private Phase _phase = Phase.BeforeHandshake;
-    private SslStream? _ssl;
     private CiphertextStream? _stream;
     /// <summary>The read loop's permits: one per <see cref="ResumeReading"/> (at most one is out).</summary>
     private readonly Channel<bool> _readPermits = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -107,10 +106,10 @@ public sealed class TlsTransport : EchoTransport
         _unread = received;
         _ciphertextEnded = peerClosed;
         _stream = new CiphertextStream(_context.Self);
-        _ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
         var rejection = new CertificateRejection();
         var options = _kind.Credentials.OptionsFor(rejection);
-        _ = Task.Run(() => RunAsync(_ssl, options, rejection));
+        _ = Task.Run(() => RunAsync(ssl, options, rejection));
     }
 
     public override object? Translate(object message)
