@@ -48,13 +48,10 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     public async Task Echoes_each_received_frame_as_an_acked_write_of_the_same_bytes_and_asks_for_the_next_read()
     {
         var wire = await StartAsync();
-        var handler = wire.Handler;
 
         foreach (var text in new[] { "hello", "world!", "x" })
         {
-            await wire.SendAsync(Bytes(text));
-            await wire.ExpectEchoAsync(Bytes(text));
-            await wire.ExpectReadAsync();
+            await wire.EchoRoundTripAsync(Bytes(text));
         }
         await wire.ExpectNothingMoreAsync();
     }
@@ -63,12 +60,9 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     public async Task Stops_reading_at_the_high_watermark_and_reads_again_only_once_acks_reach_the_low_one()
     {
         var wire = await StartAsync();
-        var handler = wire.Handler;
 
         // 60 unacked bytes: still below the high watermark, so the next read is requested.
-        await wire.SendAsync(Bytes(60));
-        await wire.ExpectEchoAsync(Bytes(60));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(60));
 
         // 100 = the high watermark: reading pauses.
         await wire.SendAsync(Bytes(40));
@@ -87,14 +81,9 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     public async Task Stays_paused_while_acks_leave_the_unacked_bytes_above_the_low_watermark()
     {
         var wire = await StartAsync();
-        var handler = wire.Handler;
 
-        await wire.SendAsync(Bytes(30));
-        await wire.ExpectEchoAsync(Bytes(30));
-        await wire.ExpectReadAsync();
-        await wire.SendAsync(Bytes(30));
-        await wire.ExpectEchoAsync(Bytes(30));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(30));
+        await wire.EchoRoundTripAsync(Bytes(30));
         await wire.SendAsync(Bytes(50)); // 110 unacked: above the high watermark
         await wire.ExpectEchoAsync(Bytes(50));
         await wire.ExpectNothingMoreAsync();
@@ -107,9 +96,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         await wire.ExpectReadAsync();
 
         // Back to normal: a small frame is echoed and the next read follows straight away.
-        await wire.SendAsync(Bytes(10));
-        await wire.ExpectEchoAsync(Bytes(10));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(10));
     }
 
     [Fact]
@@ -117,12 +104,8 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     {
         var wire = await StartKeepingOpenAsync();
         var handler = wire.Handler;
-        await wire.SendAsync(Bytes(10));
-        await wire.ExpectEchoAsync(Bytes(10));
-        await wire.ExpectReadAsync();
-        await wire.SendAsync(Bytes(5));
-        await wire.ExpectEchoAsync(Bytes(5));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(10));
+        await wire.EchoRoundTripAsync(Bytes(5));
 
         wire.PeerClosed();
         await wire.ExpectNothingMoreAsync();
@@ -142,7 +125,6 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     public async Task Peer_closed_with_nothing_pending_closes_at_once()
     {
         var wire = await StartKeepingOpenAsync();
-        var handler = wire.Handler;
         wire.PeerClosed();
         await wire.ExpectCloseAsync<Tcp.Close>();
         await wire.ExpectNothingMoreAsync();
@@ -177,9 +159,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     {
         var wire = await StartAsync();
         var handler = wire.Handler;
-        await wire.SendAsync(Bytes(20));
-        await wire.ExpectEchoAsync(Bytes(20));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(20));
 
         handler.Tell(EchoProtocol.Drain.Instance);
         await wire.ExpectNothingMoreAsync();
@@ -229,9 +209,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     {
         var wire = await StartKeepingOpenAsync();
         var handler = wire.Handler;
-        await wire.SendAsync(Bytes(20));
-        await wire.ExpectEchoAsync(Bytes(20));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(20));
         handler.Tell(EchoProtocol.Drain.Instance);
 
         // The client closes first: no FIN of ours is left to linger on, so the close is a plain one.
@@ -247,9 +225,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     {
         var wire = await StartKeepingOpenAsync();
         var handler = wire.Handler;
-        await wire.SendAsync(Bytes(20));
-        await wire.ExpectEchoAsync(Bytes(20));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(20));
         wire.PeerClosed();
 
         handler.Tell(EchoProtocol.Drain.Instance);
@@ -264,9 +240,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     {
         var wire = await StartAsync();
         var handler = wire.Handler;
-        await wire.SendAsync(Bytes(20));
-        await wire.ExpectEchoAsync(Bytes(20));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(20));
         wire.AckOldest();
 
         // Echo complete and nothing arrived for drain-quiet: quiet.
@@ -282,9 +256,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     {
         var wire = await StartAsync();
         var handler = wire.Handler;
-        await wire.SendAsync(Bytes(10));
-        await wire.ExpectEchoAsync(Bytes(10));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(10));
         wire.AckOldest();
 
         handler.Tell(EchoProtocol.Drain.Instance);
@@ -295,9 +267,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         {
             Scheduler.Advance(DrainQuiet - Tick);
             await wire.ExpectNothingMoreAsync();
-            await wire.SendAsync(Bytes(10));
-            await wire.ExpectEchoAsync(Bytes(10));
-            await wire.ExpectReadAsync();
+            await wire.EchoRoundTripAsync(Bytes(10));
             wire.AckOldest();
             await wire.ExpectNothingMoreAsync();
         }
@@ -315,9 +285,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     {
         var wire = await StartAsync();
         var handler = wire.Handler;
-        await wire.SendAsync(Bytes(20));
-        await wire.ExpectEchoAsync(Bytes(20));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(20));
         handler.Tell(EchoProtocol.Drain.Instance);
 
         // Nothing arrives, but the client has not taken its echo yet: not quiet.
@@ -362,9 +330,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         await wire.ExpectNothingMoreAsync();
 
         Scheduler.Advance(DrainQuiet / 2);
-        await wire.SendAsync(Bytes("request"));
-        await wire.ExpectEchoAsync(Bytes("request"));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes("request"));
         wire.AckOldest();
         wire.PeerClosed();
         await wire.ExpectCloseAsync<Tcp.Close>();
@@ -380,9 +346,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         var wire = await StartAsync();
         var handler = wire.Handler;
         handler.Tell(EchoProtocol.Drain.Instance);
-        await wire.SendAsync(Bytes(30));
-        await wire.ExpectEchoAsync(Bytes(30));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(30));
 
         handler.Tell(EchoProtocol.DrainTimeoutReached.Instance);
         await wire.ExpectNothingMoreAsync();
@@ -432,9 +396,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     {
         var wire = await StartKeepingOpenAsync();
         var handler = wire.Handler;
-        await wire.SendAsync(Bytes(20));
-        await wire.ExpectEchoAsync(Bytes(20));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(20));
         handler.Tell(EchoProtocol.Drain.Instance);
         wire.PeerClosed();
         handler.Tell(EchoProtocol.DrainTimeoutReached.Instance);
@@ -450,7 +412,6 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     public async Task Idle_timeout_with_nothing_pending_closes_after_one_idle_timeout_and_not_before()
     {
         var wire = await StartAsync(Settings with { IdleTimeout = IdleTimeout });
-        var handler = wire.Handler;
 
         AdvanceIdleTicks(3);
         await wire.ExpectNothingMoreAsync();
@@ -462,10 +423,7 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     public async Task Idle_timeout_with_writes_pending_aborts()
     {
         var wire = await StartAsync(Settings with { IdleTimeout = IdleTimeout });
-        var handler = wire.Handler;
-        await wire.SendAsync(Bytes(10));
-        await wire.ExpectEchoAsync(Bytes(10));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(10));
 
         // The ack never comes: the client stopped reading its echo. The read counts as traffic, so the idle
         // timeout runs from the first tick after it.
@@ -479,16 +437,13 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     public async Task Traffic_keeps_the_idle_timeout_from_firing_and_the_close_follows_within_a_quarter_more()
     {
         var wire = await StartAsync(Settings with { IdleTimeout = IdleTimeout });
-        var handler = wire.Handler;
 
         // Four exchanges spaced at half the idle timeout: two whole idle periods pass, but never one without
         // traffic.
         for (var i = 0; i < 4; i++)
         {
             AdvanceIdleTicks(2);
-            await wire.SendAsync(Bytes(3));
-            await wire.ExpectEchoAsync(Bytes(3));
-            await wire.ExpectReadAsync();
+            await wire.EchoRoundTripAsync(Bytes(3));
             wire.AckOldest();
             await wire.ExpectNothingMoreAsync();
         }

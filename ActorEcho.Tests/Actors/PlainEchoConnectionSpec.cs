@@ -33,9 +33,7 @@ public sealed class PlainEchoConnectionSpec(ITestOutputHelper output) : EchoConn
     {
         var wire = NewWire();
         await wire.StartAsync(Settings);
-        await wire.SendAsync(Bytes(10));
-        await wire.ExpectEchoAsync(Bytes(10));
-        await wire.ExpectReadAsync();
+        await wire.EchoRoundTripAsync(Bytes(10));
         wire.AckOldest();
 
         // Akka.IO sent the queued echo, closed, and reports the client's FIN as the connection's end.

@@ -50,6 +50,14 @@ public abstract class ConnectionWire(TestKitBase kit)
     /// <summary>The connection has asked nothing more of Akka.IO, and is alive.</summary>
     public abstract Task ExpectNothingMoreAsync();
 
+    /// <summary>One exchange while the window is open: the client's bytes, their echo, then the next read.</summary>
+    public async Task EchoRoundTripAsync(byte[] data)
+    {
+        await SendAsync(data);
+        await ExpectEchoAsync(data);
+        await ExpectReadAsync();
+    }
+
     /// <summary>The client closed its side (FIN).</summary>
     public void PeerClosed() => Tell(Tcp.PeerClosed.Instance);
 
