@@ -102,7 +102,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private bool _readRequested;
     private readonly IdleClock _idle = new();
     /// <summary>On <see cref="Now"/>'s clock: when data last arrived, or reading last resumed after a pause (the
-    /// connection's start at first). The drain's quiet period runs from here.</summary>
+    /// start of echoing at first, after any PROXY header and handshake). The drain's quiet period runs from here.</summary>
     private TimeSpan _lastArrival;
     /// <summary>In <see cref="Finishing"/>: how the connection will close once the window is empty.</summary>
     private CloseReason _finishAs;
@@ -214,7 +214,6 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         // Reads and acks mark the connection active; a periodic timer counts the ticks that saw none (IdleClock).
         if (_settings.IdleTimeout is { } idle)
             Timers.StartPeriodicTimer(IdleTick.Instance, IdleTick.Instance, IdleClock.TickInterval(idle));
-        _lastArrival = Now();
         if (_proxyHeader is not null)
         {
             Become(ReadingProxyHeader);
