@@ -54,6 +54,7 @@ public sealed class ServeCommand : Command
         var signals = ShutdownSignals.ForProcess();
 
         EchoServer server;
+        SettingsReload reload;
         try
         {
             var config = ConfigLoader.Load(configPath);
@@ -70,6 +71,9 @@ public sealed class ServeCommand : Command
                 settings = settings with { Tls = settings.Tls.WithBindAddress(tls) };
             var endpoint = await EndpointParser.ResolveAsync(settings.BindAddress);
             server = await EchoServer.StartAsync(config, settings, endpoint, PrintListening);
+            // SIGHUP from now on re-reads the same file, with the overrides above kept (until now it is only logged).
+            reload = new SettingsReload(server, configPath, config, settings);
+            signals.ReloadRequested += reload.Request;
         }
         catch (SettingsException e)
         {
@@ -89,6 +93,7 @@ public sealed class ServeCommand : Command
         if (signals.Requested.IsCompleted)
             await server.StopAsync();
         await server.WhenTerminated;
+        signals.ReloadRequested -= reload.Request;
         var reason = server.ShutdownReason;
         await server.DisposeAsync(); // writes out the log still queued
         return reason is ListeningSocketLost lost

@@ -60,6 +60,8 @@ public static class EchoMetrics
     public static readonly Counter<long> TlsHandshakesFailed = Meter.CreateCounter<long>(
         "actorecho.tls.handshakes.failed", "{handshake}", "TLS handshakes that failed, by reason: timeout, protocol, certificate");
 
+    public static readonly Counter<long> Reloads = Meter.CreateCounter<long>("actorecho.reloads", "{reload}", "Configuration reloads (SIGHUP), by result: ok, rejected");
+
     /// <summary>The <c>reason</c> tag of <see cref="ConnectionsRejected"/>: one of the edge's refusals (<c>Refusal</c>, in Edge/).</summary>
     public static KeyValuePair<string, object?> RefusalTag(string refusal) => new("reason", refusal);
 }

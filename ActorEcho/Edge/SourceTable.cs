@@ -23,9 +23,9 @@ public sealed class SourceTable
     }
 
     private readonly Dictionary<IPAddress, Entry> _entries = [];
-    private readonly int? _maxConnections;
-    private readonly int? _connectRate;
-    private readonly int _maxSources;
+    private int? _maxConnections;
+    private int? _connectRate;
+    private int _maxSources;
     private readonly TimeProvider _time;
     private readonly long _sweepIntervalTicks;
     private long _lastSweep;
@@ -97,6 +97,35 @@ public sealed class SourceTable
 
     private static bool IsForgettable(Entry entry, long now) =>
         entry.Open <= 0 && (entry.Bucket is null || entry.Bucket.IsFullAt(now));
+
+    /// <summary>New limits (a reload), in place: the open connections stay counted. A changed connect rate gives
+    /// every source a full bucket at the new rate (a bucket cannot change its rate, and a full one forgets nothing a
+    /// client could exploit beyond one second's worth).</summary>
+    public void ChangeLimits(int? maxConnections, int? connectRate, int maxSources)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSources);
+        var rateChanged = connectRate != _connectRate;
+        _maxConnections = maxConnections;
+        _connectRate = connectRate;
+        _maxSources = maxSources;
+        if (!rateChanged)
+            return;
+        var now = _time.GetTimestamp();
+        foreach (var entry in _entries.Values)
+            entry.Bucket = connectRate is { } rate ? new TokenBucket(rate, 1, _time.TimestampFrequency, now) : null;
+    }
+
+    /// <summary>Counts a connection that is already open (one served before a reload made this table), whatever
+    /// the limits say: the limits then refuse new connections until the source is under them.</summary>
+    public void CountOpen(IPAddress key)
+    {
+        if (!_entries.TryGetValue(key, out var entry))
+        {
+            entry = new Entry { Bucket = _connectRate is { } rate ? new TokenBucket(rate, 1, _time.TimestampFrequency, _time.GetTimestamp()) : null };
+            _entries.Add(key, entry);
+        }
+        entry.Open++;
+    }
 
     /// <summary>Forgets the sources with nothing open and a full bucket; true if that made room.</summary>
     private bool Sweep(long now)

@@ -2,6 +2,7 @@ using System.Net;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.TcpEcho;
+using ActorEcho.Tls;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
@@ -47,6 +48,13 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
     /// <summary>Where the TLS listener listens, or <c>null</c> when it is off (<see cref="TlsListener"/>).</summary>
     public IPEndPoint? TlsLocalEndpoint { get; private set; }
 
+    /// <summary>The TLS listener and the kind of connection it started with (its credentials), or null when TLS is
+    /// off; what a reload (<see cref="SettingsReload"/>) needs.</summary>
+    public (IActorRef Listener, TlsEchoKind Kind)? Tls { get; private set; }
+
+    /// <summary>The UDP echo's listener, or null when it is off; what a reload needs.</summary>
+    public IActorRef? UdpListener { get; private set; }
+
     /// <summary>Where the HTTP endpoint listens, with its real port; or null.</summary>
     public Uri? HttpAddress { get; private set; }
 
@@ -69,7 +77,7 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         // a failed UDP bind leaves no TCP listener behind (whose late log lines, written by Akka's stdout
         // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
         if (Settings.Udp.BindAddress is not null)
-            UdpLocalEndpoint = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
+            (UdpLocalEndpoint, UdpListener) = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
         var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget), "listener");
         registry.Register<EchoListener>(listener);
         LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, Timeouts.Bind,
@@ -77,7 +85,11 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
         // TLS: a second listener beside the TCP one, sharing its budget; null when off.
-        TlsLocalEndpoint = await TlsListener.StartAsync(system, Settings, Budget, Timeouts).ConfigureAwait(false);
+        if (await TlsListener.StartAsync(system, Settings, Budget, Timeouts).ConfigureAwait(false) is { } tls)
+        {
+            TlsLocalEndpoint = tls.Endpoint;
+            Tls = (tls.Listener, tls.Kind);
+        }
         LameDuck.Register(system, Readiness, Settings.LameDuck);
         Readiness.MarkServing();
         if (Settings.HttpEndpoint is not null)

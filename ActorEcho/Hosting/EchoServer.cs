@@ -62,6 +62,9 @@ public sealed class EchoServer : IAsyncDisposable
     /// <summary>Where the UDP echo listens, or <c>null</c> when it is off.</summary>
     public IPEndPoint? UdpLocalEndpoint => _echo.UdpLocalEndpoint;
 
+    /// <summary>What a reload (<see cref="SettingsReload"/>) tells its new settings: the host's listeners.</summary>
+    internal EchoHostContext Context => _echo;
+
     /// <summary>What <c>/ready</c> and <c>/live</c> report; flipped as the server starts, shuts down, stops.</summary>
     public ServerReadiness Readiness => _echo.Readiness;
 

@@ -10,6 +10,9 @@ namespace ActorEcho.Hosting;
 /// changes nothing (the drain under way goes on). Nothing else handles signals: the host's lifetime
 /// (<see cref="SystemdNotify"/>) does not, and Akka's CoordinatedShutdown is not run by the CLR's exit
 /// (<c>run-by-clr-shutdown-hook = off</c>, <see cref="ActorEchoHosting"/>).
+/// SIGHUP asks for a reload of the settings (<see cref="ReloadRequested"/>, which <c>serve</c> hands to
+/// <see cref="SettingsReload"/> once the server is up); its default handling, the end of the process, is cancelled
+/// too, so a SIGHUP while starting is only logged.
 /// </summary>
 public sealed class ShutdownSignals
 {
@@ -27,6 +30,7 @@ public sealed class ShutdownSignals
             PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal),
             PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
             PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal),
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnReloadSignal),
         ];
     }
 
@@ -35,6 +39,18 @@ public sealed class ShutdownSignals
 
     /// <summary>Completes at the first signal.</summary>
     public Task Requested => _requested.Task;
+
+    /// <summary>Raised on the signal's thread at each SIGHUP; the handler must return at once (it hands the reload on).</summary>
+    public event Action? ReloadRequested;
+
+    private void OnReloadSignal(PosixSignalContext context)
+    {
+        context.Cancel = true;
+        if (ReloadRequested is { } reload)
+            reload();
+        else
+            Console.Error.WriteLine("actor-echo: reload ignored: the server is still starting");
+    }
 
     private void OnSignal(PosixSignalContext context)
     {

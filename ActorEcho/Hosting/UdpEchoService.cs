@@ -18,11 +18,12 @@ public static class UdpEchoService
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Resolves <see cref="UdpEchoSettings.BindAddress"/>, binds it (waiting at most
-    /// <paramref name="bindTimeout"/> for the answer) and returns the address bound.</summary>
+    /// <paramref name="bindTimeout"/> for the answer) and returns the address bound and the listener (which a reload
+    /// tells its new settings).</summary>
     /// <exception cref="SettingsException">the address or the akka.io.udp settings are invalid.</exception>
     /// <exception cref="BindFailedException">the address could not be bound (in use, not local, no permission), or
     /// the bind did not answer within <paramref name="bindTimeout"/>.</exception>
-    public static async Task<IPEndPoint> StartAsync(ActorSystem system, UdpEchoSettings settings, TimeSpan bindTimeout)
+    public static async Task<(IPEndPoint Endpoint, IActorRef Listener)> StartAsync(ActorSystem system, UdpEchoSettings settings, TimeSpan bindTimeout)
     {
         var address = settings.BindAddress ?? throw new InvalidOperationException("UDP is off");
         var endpoint = await EndpointParser.ResolveAsync(address).ConfigureAwait(false);
@@ -44,6 +45,6 @@ public static class UdpEchoService
             await listener.Ask<Done>(UdpEchoProtocol.Drain.Instance, DrainTimeout).ConfigureAwait(false);
             return Done.Instance;
         });
-        return bound;
+        return (bound, listener);
     }
 }

@@ -19,17 +19,28 @@ public sealed class EchoBudget
 {
     private long _heldBytes;
     private int _pausedConnections;
+    private long _limitBytes;
 
     public EchoBudget(long limitBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limitBytes);
-        LimitBytes = limitBytes;
+        _limitBytes = limitBytes;
     }
 
     /// <summary>No limit: for actors tested on their own.</summary>
     public static EchoBudget Unlimited() => new(long.MaxValue);
 
-    public long LimitBytes { get; }
+    /// <summary>Changeable while connections use it (a reload of <c>max-buffered-bytes</c>): a lower limit holds back
+    /// the connections that hold some at their next read, a higher one lets them read at their next ack.</summary>
+    public long LimitBytes
+    {
+        get => Volatile.Read(ref _limitBytes);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            Volatile.Write(ref _limitBytes, value);
+        }
+    }
 
     /// <summary>Echo bytes held now, server-wide.</summary>
     public long HeldBytes => Volatile.Read(ref _heldBytes);

@@ -84,7 +84,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private long _bytesIn;
     private long _bytesOut;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
-    private readonly EchoSettings _settings;
+    /// <summary>Replaced by a reload (<see cref="SettingsChanged"/>, <see cref="Adopt"/>).</summary>
+    private EchoSettings _settings;
     /// <summary>Made on first use: most connections log nothing (their lines are DEBUG), and making an adapter
     /// formats the actor's path, work a reconnect storm would do ten thousand times for nothing.</summary>
     private ILoggingAdapter? _logger;
@@ -287,6 +288,12 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         try
         {
+            // A reload is the same in every state, and no transport's business.
+            if (message is SettingsChanged changed)
+            {
+                Adopt(changed.Settings);
+                return true;
+            }
             return _transport.Translate(message) is not { } translated || base.AroundReceive(receive, translated);
         }
         catch
@@ -797,6 +804,27 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _closeReason ??= reason;
         _history |= History.ConnectionClosed;
         Context.Stop(Self);
+    }
+
+    /// <summary>A reload: the idle timeout (its clock restarts at the new period; off, the connection actor is watched
+    /// instead, as <see cref="PreStart"/> does), the watermarks (for the next read) and the access log (read at the
+    /// end). The log adapter is made again at its next use, so that it follows a new log level.</summary>
+    private void Adopt(EchoSettings settings)
+    {
+        var idleBefore = _settings.IdleTimeout;
+        _settings = settings;
+        _logger = null;
+        _window.ChangeWatermarks(settings.WriteHighWatermark, settings.WriteLowWatermark);
+        if (settings.IdleTimeout == idleBefore)
+            return;
+        _idle.Touch();
+        if (settings.IdleTimeout is { } idle)
+            Timers.StartPeriodicTimer(IdleTick.Instance, IdleTick.Instance, IdleClock.TickInterval(idle));
+        else
+        {
+            Timers.Cancel(IdleTick.Instance);
+            Context.Watch(_transport.Connection);
+        }
     }
 
     private void LogCommandFailed(Tcp.CommandFailed failed) =>

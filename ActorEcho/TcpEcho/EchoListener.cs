@@ -70,15 +70,18 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// confirmed, before the listener stops it.</summary>
     private static readonly TimeSpan AbandonMargin = TimeSpan.FromSeconds(1);
 
-    private readonly EchoSettings _settings;
+    /// <summary>Replaced by a reload (<see cref="Reconfigure"/>); what needs a restart stays as it was at start.</summary>
+    private EchoSettings _settings;
     private readonly IPEndPoint _endpoint;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
+    /// <summary>Made again by a reload: an adapter keeps the log level in force when it was made.</summary>
+    private ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _bindWaiters = [];
     private readonly List<IActorRef> _drainWaiters = [];
     /// <summary>The echo bytes all this listener's connections hold, bounded by <c>max-buffered-bytes</c>.</summary>
     private readonly EchoBudget _budget;
-    /// <summary>What this listener's connections are: plain echo or TLS (<see cref="ConnectionKind"/>).</summary>
-    private readonly ConnectionKind _kind;
+    /// <summary>What this listener's connections are: plain echo or TLS (<see cref="ConnectionKind"/>); a reload gives
+    /// the TLS listener's new connections new credentials.</summary>
+    private ConnectionKind _kind;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -97,8 +100,9 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <summary>Akka.IO's TCP manager, which binds: the system's, unless a spec gives a stand-in.</summary>
     private readonly IActorRef? _tcpManager;
     /// <summary>Per-source counts (<c>actor-echo.per-source</c>); null when no per-source limit is set.</summary>
-    private readonly SourceTable? _sources;
-    /// <summary>The source each connection counts against in <see cref="_sources"/>, released when it ends.</summary>
+    private SourceTable? _sources;
+    /// <summary>The source key of every admitted connection, table or not, released when it ends: a reload that
+    /// switches per-source limits on counts the connections already open from here (<see cref="Reconfigured"/>).</summary>
     private readonly Dictionary<IActorRef, IPAddress> _sourceOf = [];
     /// <summary>Refused clients, logged at most once per <see cref="RefusalLogInterval"/>.</summary>
     private readonly DropLog _refusalLog;
@@ -223,6 +227,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
                 Sender.Tell(_bindResult);
         });
         Receive<Terminated>(terminated => OnListeningSocketLost(terminated.ActorRef));
+        Receive<Reconfigure>(_ => Sender.Tell(Akka.Done.Instance)); // not serving yet: the host reloads once bound
         Queries();
     }
 
@@ -236,6 +241,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             Sender.Tell(Akka.Done.Instance);
         });
         Receive<DrainConnections>(_ => StartDrain(Sender));
+        Receive<Reconfigure>(Reconfigured);
         Serving(draining: false);
     }
 
@@ -246,6 +252,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Receive<Tcp.Connected>(connected => AcceptWithinLimit(Sender, connected));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainConnections>(_ => StartDrain(Sender));
+        Receive<Reconfigure>(Reconfigured);
         Serving(draining: false);
     }
 
@@ -256,6 +263,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Receive<Tcp.Connected>(connected => AcceptWithinLimit(Sender, connected)?.Tell(Drain.Instance));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainConnections>(_ => _drainWaiters.Add(Sender));
+        Receive<Reconfigure>(_ => Sender.Tell(Akka.Done.Instance)); // the drain serves under the settings it began with
         Receive<DrainTimeoutElapsed>(_ =>
         {
             Become(DrainTimedOut);
@@ -274,6 +282,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Receive<Tcp.Connected>(_ => Reject(Sender, Refusal.ShuttingDown));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainConnections>(_ => _drainWaiters.Add(Sender));
+        Receive<Reconfigure>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainAbandoned>(_ =>
         {
             _log.Warning("Aborting {0} connection(s) that did not close within {1} of the drain timeout", _active, _settings.DrainLinger);
@@ -396,10 +405,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             return Refusal.Denied;
         if (!edge.Allow.IsEmpty && !edge.Allow.Contains(address))
             return Refusal.NotAllowed;
-        if (_sources is null)
-            return null;
         var key = SourceTable.KeyOf(address);
-        if (_sources.TryOpen(key) is { } refusal)
+        if (_sources?.TryOpen(key) is { } refusal)
             return refusal;
         source = key;
         return null;
@@ -447,6 +454,32 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
         connection.Tell(new Tcp.Register(Self));
         connection.Tell(Tcp.Close.Instance);
+    }
+
+    /// <summary>A reload: new settings for admission and new connections, the per-source table's limits changed in
+    /// place (or made, counting the connections open now, or dropped), and the open connections told what they adopt.
+    /// A lower max-connections closes nobody: new clients are refused until the count is under it.</summary>
+    private void Reconfigured(Reconfigure reconfigure)
+    {
+        _settings = reconfigure.Settings;
+        _kind = reconfigure.Kind;
+        _log = Context.GetLogger();
+        _budget.LimitBytes = _settings.MaxBufferedBytes; // shared with the other listener, which sets the same
+        var edge = _settings.Edge;
+        if (!edge.LimitsPerSource)
+            _sources = null;
+        else if (_sources is not null)
+            _sources.ChangeLimits(edge.PerSourceMaxConnections, edge.PerSourceConnectRate, edge.MaxSources);
+        else
+        {
+            _sources = new SourceTable(edge.PerSourceMaxConnections, edge.PerSourceConnectRate, edge.MaxSources, TimeProvider.System);
+            foreach (var source in _sourceOf.Values)
+                _sources.CountOpen(source);
+        }
+        var changed = new SettingsChanged(_settings);
+        foreach (var child in Context.GetChildren())
+            child.Tell(changed);
+        Sender.Tell(Akka.Done.Instance);
     }
 
     private void CompleteBind(BindResult result)
@@ -537,6 +570,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainTimeoutElapsed>(_ => { });
         Receive<DrainAbandoned>(_ => { });
+        Receive<Reconfigure>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<Tcp.ConnectionClosed>(_ => { });
         Receive<Tcp.CommandFailed>(failed => _log.Warning("Listener command failed: {0}", failed));
         Receive<GetBindResult>(_ => Sender.Tell(_bindResult));

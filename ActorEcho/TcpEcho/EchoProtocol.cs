@@ -1,4 +1,5 @@
 using System.Net;
+using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.Edge;
 using ActorEcho.Networking;
@@ -76,6 +77,13 @@ public static class EchoProtocol
 
     public sealed record AcceptQueueListeners(IReadOnlyList<IActorRef> Listeners);
 
+    /// <summary>A reload (SIGHUP): serve with <paramref name="Settings"/> from now on (admission, limits, new
+    /// connections) and tell each open connection what it adopts (<see cref="SettingsChanged"/>); new connections are
+    /// of <paramref name="Kind"/> (the TLS listener's with the new credentials; open ones keep theirs). The settings
+    /// that need a restart are the ones in force already (the host keeps them). Answered with <see cref="Akka.Done"/>;
+    /// a listener that is draining or released ignores it.</summary>
+    public sealed record Reconfigure(EchoSettings Settings, ConnectionKind Kind);
+
     // Listener → connection: the drain.
 
     /// <summary>Sent by the listener at shutdown (and to each client it accepts during the drain): serve the
@@ -93,6 +101,11 @@ public static class EchoProtocol
         public static readonly DrainTimeoutReached Instance = new();
         private DrainTimeoutReached() { }
     }
+
+    /// <summary>Sent by the listener on a reload: an open connection adopts <paramref name="Settings"/>' idle timeout
+    /// (its idle clock restarts), watermarks and access log; the rest of what it serves with was fixed when it
+    /// started (its transport, its PROXY header step).</summary>
+    public sealed record SettingsChanged(EchoSettings Settings);
 
     // Connection ⇄ listener: the admission of the client a PROXY header names.
 

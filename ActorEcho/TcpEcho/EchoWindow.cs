@@ -16,18 +16,25 @@ namespace ActorEcho.TcpEcho;
 public sealed class EchoWindow
 {
     private readonly Queue<int> _writes = new();
-    private readonly int _highWatermark;
-    private readonly int _lowWatermark;
+    private int _highWatermark;
+    private int _lowWatermark;
     private readonly EchoBudget _budget;
 
     public EchoWindow(int highWatermark, int lowWatermark, EchoBudget budget)
+    {
+        ChangeWatermarks(highWatermark, lowWatermark);
+        _budget = budget;
+    }
+
+    /// <summary>New watermarks (a reload): they decide the next read, on the bytes already held; a pause in force
+    /// ends once acknowledgements bring those under the new low watermark.</summary>
+    public void ChangeWatermarks(int highWatermark, int lowWatermark)
     {
         if (lowWatermark < 0 || lowWatermark >= highWatermark)
             throw new ArgumentOutOfRangeException(nameof(lowWatermark), lowWatermark,
                 $"the low watermark must be at least 0 and below the high watermark ({highWatermark})");
         _highWatermark = highWatermark;
         _lowWatermark = lowWatermark;
-        _budget = budget;
     }
 
     /// <summary>Bytes written and not yet acknowledged.</summary>

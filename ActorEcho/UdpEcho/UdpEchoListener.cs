@@ -50,14 +50,15 @@ public sealed class UdpEchoListener : ReceiveActor
         private BacklogProbe() { }
     }
 
-    private readonly UdpEchoSettings _settings;
+    /// <summary>Replaced by a reload (<see cref="ChangeSettings"/>), with the limiters and the drop log below.</summary>
+    private UdpEchoSettings _settings;
     private readonly IPEndPoint _endpoint;
     private readonly IActorRef? _udpManager;
     private readonly TimeProvider _time;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly SourceRateLimiter _perSource;
-    private readonly TokenBucket _global;
-    private readonly DropLog _dropLog;
+    private ILoggingAdapter _log = Context.GetLogger();
+    private SourceRateLimiter _perSource;
+    private TokenBucket _global;
+    private DropLog _dropLog;
     private readonly Dictionary<string, long> _dropped = [];
     private readonly List<IActorRef> _bindWaiters = [];
     private readonly List<IActorRef> _drainWaiters = [];
@@ -125,6 +126,7 @@ public sealed class UdpEchoListener : ReceiveActor
         Receive<GetBindResult>(_ => _bindWaiters.Add(Sender));
         Receive<Drain>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<ChangeSettings>(_ => Sender.Tell(Akka.Done.Instance)); // not serving yet: the host reloads once bound
     }
 
     /// <summary>After a failed bind: Akka's listener still sends a <c>Bound</c> for its unbound socket, then
@@ -184,6 +186,7 @@ public sealed class UdpEchoListener : ReceiveActor
         Receive<Udp.Bound>(_ => { });
         Receive<GetBindResult>(_ => Sender.Tell(_bindResult));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<ChangeSettings>(_ => Sender.Tell(Akka.Done.Instance));
     }
 
     private void CommonReceives()
@@ -206,6 +209,16 @@ public sealed class UdpEchoListener : ReceiveActor
         Receive<Terminated>(terminated => terminated.ActorRef.Equals(_socket), _ => OnSocketLost("Akka.IO's UDP listener stopped"));
         Receive<GetBindResult>(_ => Sender.Tell(_bindResult));
         Receive<GetStats>(_ => Sender.Tell(Stats()));
+        Receive<ChangeSettings>(change =>
+        {
+            _settings = change.Settings;
+            _log = Context.GetLogger();
+            _perSource = new SourceRateLimiter(_settings.PerSourcePacketsPerSecond, _settings.PerSourceBytesPerSecond, _settings.MaxSources, _time);
+            _global = new TokenBucket(_settings.GlobalPacketsPerSecond, _settings.GlobalBytesPerSecond, _time.TimestampFrequency, _time.GetTimestamp());
+            _dropLog.Flush();
+            _dropLog = new DropLog(_settings.DropLogInterval, _time, line => _log.Warning(line));
+            Sender.Tell(Akka.Done.Instance);
+        });
     }
 
     private void OnDatagram(Udp.Received datagram)

@@ -1,4 +1,5 @@
 using System.Net;
+using ActorEcho.Configuration;
 using ActorEcho.Networking;
 
 namespace ActorEcho.UdpEcho;
@@ -34,6 +35,11 @@ public static class UdpEchoProtocol
         public static readonly Drain Instance = new();
         private Drain() { }
     }
+
+    /// <summary>A reload (SIGHUP): echo under <paramref name="Settings"/>' limits from now on (rates, source table, refused
+    /// ports, backlogs, drop log); the socket's own settings are the ones in force already (the host keeps them).
+    /// The rate buckets start full at the new rates. Answered with <see cref="Akka.Done"/>.</summary>
+    public sealed record ChangeSettings(UdpEchoSettings Settings);
 
     /// <summary>Asks for a snapshot of the counters; answered with <see cref="UdpStats"/>.</summary>
     public sealed class GetStats
