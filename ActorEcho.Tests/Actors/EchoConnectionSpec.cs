@@ -479,6 +479,48 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_reload_switches_the_idle_timeout_on_for_an_open_connection()
+    {
+        var wire = await StartAsync(); // no idle timeout
+        wire.Tell(new EchoProtocol.SettingsChanged(Settings with { IdleTimeout = IdleTimeout }));
+        // The echo comes after the reload in the mailbox: once it is seen, the idle clock runs. The ack is the last traffic.
+        await wire.EchoRoundTripAsync(Bytes(10));
+        wire.AckOldest();
+
+        AdvanceIdleTicks(4);
+        await wire.ExpectNothingMoreAsync();
+        AdvanceIdleTicks(1);
+        await wire.ExpectCloseAsync<Tcp.Close>();
+    }
+
+    [Fact]
+    public async Task A_reload_switches_the_idle_timeout_off_for_an_open_connection()
+    {
+        var wire = await StartAsync(Settings with { IdleTimeout = IdleTimeout });
+        wire.Tell(new EchoProtocol.SettingsChanged(Settings with { IdleTimeout = null }));
+        await wire.EchoRoundTripAsync(Bytes(10));
+        wire.AckOldest();
+
+        // Twice the old timeout, and nothing: with the old one still running it would have closed after 5 ticks.
+        AdvanceIdleTicks(8);
+        await wire.ExpectNothingMoreAsync();
+    }
+
+    [Fact]
+    public async Task A_reload_adopts_new_watermarks_for_the_next_read()
+    {
+        var wire = await StartAsync();
+        wire.Tell(new EchoProtocol.SettingsChanged(Settings with { WriteHighWatermark = 20, WriteLowWatermark = 10 }));
+
+        // 30 unacked bytes: under the old high watermark (100) a read would follow, over the new one (20) none does.
+        await wire.SendAsync(Bytes(30));
+        await wire.ExpectEchoAsync(Bytes(30));
+        await wire.ExpectNothingMoreAsync();
+        wire.AckOldest();
+        await wire.ExpectReadAsync();
+    }
+
+    [Fact]
     public async Task A_failed_write_waits_for_the_connection_end_that_explains_it()
     {
         var wire = await StartAsync();

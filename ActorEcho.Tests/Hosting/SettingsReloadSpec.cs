@@ -1,0 +1,136 @@
+using System.Net;
+using ActorEcho.Configuration;
+using ActorEcho.Diagnostics;
+using ActorEcho.Hosting;
+using ActorEcho.Tests.Support;
+using ActorEcho.Tests.Tls;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+
+namespace ActorEcho.Tests.Hosting;
+
+/// <summary>
+/// <see cref="SettingsReload"/> on a whole server in process (TLS on, from PEM files), its file in a temporary
+/// directory: each bad input of issue 28 is refused whole (old settings in force, the server serving, counted as
+/// rejected), and a good file is put in force with the keys that need a restart kept.
+/// </summary>
+public sealed class SettingsReloadSpec : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private readonly string _directory = Directory.CreateTempSubdirectory("actor-echo-reload-").FullName;
+    private readonly MetricCollector<long> _reloads = new(EchoMetrics.Reloads);
+    private EchoServer? _server;
+    private SettingsReload? _reload;
+
+    private string ConfigPath => Path.Combine(_directory, "echo.hocon");
+    private string CertificatePath => Path.Combine(_directory, "server.pem");
+    private string KeyPath => Path.Combine(_directory, "server.key");
+
+    private string FileText(string extra = "") => $$"""
+        actor-echo {
+          max-connections = 100
+          tls { bind-address = "127.0.0.1:0", certificate = "{{CertificatePath}}", private-key = "{{KeyPath}}" }
+          {{extra}}
+        }
+        """;
+
+    public async Task InitializeAsync()
+    {
+        var (certificate, key) = TestCertificates.Pem(TestCertificates.Server);
+        await File.WriteAllTextAsync(CertificatePath, certificate);
+        await File.WriteAllTextAsync(KeyPath, key);
+        await File.WriteAllTextAsync(ConfigPath, FileText());
+        var config = ConfigLoader.Load(ConfigPath);
+        var endpoint = new IPEndPoint(IPAddress.Loopback, 0);
+        var settings = EchoSettings.Create(config) with { BindAddress = EndpointParser.Format(endpoint) };
+        _server = await EchoServer.StartAsync(config, settings, endpoint);
+        _reload = new SettingsReload(_server, ConfigPath, config, settings);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_server is not null)
+            await _server.DisposeAsync();
+        _reloads.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    public static TheoryData<string, string> BadFiles => new()
+    {
+        { "misspelt key", "max-conections = 5" },
+        { "bad value", "max-connections = -5" },
+        { "bad pair", "write-low-watermark = 1 MiB" },
+        { "not HOCON", "max-connections = {" },
+        { "bad log level", "\n}\nakka.loglevel = LOUD\nactor-echo {" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public async Task A_file_that_fails_a_check_is_refused_whole_and_the_old_settings_stay(string what, string line)
+    {
+        await File.WriteAllTextAsync(ConfigPath, FileText(line + "\n  idle-timeout = 1s"));
+        await AssertRejectedAsync(what);
+    }
+
+    [Fact]
+    public async Task A_missing_file_is_refused()
+    {
+        File.Delete(ConfigPath);
+        await AssertRejectedAsync("missing file");
+    }
+
+    [Fact]
+    public async Task A_certificate_that_does_not_parse_is_refused()
+    {
+        await File.WriteAllTextAsync(CertificatePath, "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
+        await AssertRejectedAsync("unparsable certificate");
+    }
+
+    [Fact]
+    public async Task A_certificate_that_does_not_match_its_key_is_refused()
+    {
+        var (other, _) = TestCertificates.Pem(TestCertificates.Issue(TestCertificates.Ca, "CN=other", TestCertificates.ServerAuth));
+        await File.WriteAllTextAsync(CertificatePath, other);
+        await AssertRejectedAsync("certificate and key that do not match");
+    }
+
+    [Fact]
+    public async Task A_good_file_is_put_in_force_keeping_what_needs_a_restart()
+    {
+        var before = _reload!.Settings;
+        await File.WriteAllTextAsync(ConfigPath, FileText("max-connections = 7\n  drain-timeout = 3s\n  access-log = on"));
+
+        Assert.Equal(ReloadOutcome.Applied, await _reload.ReloadAsync());
+
+        var after = _reload.Settings;
+        Assert.Equal(7, after.MaxConnections);
+        Assert.True(after.Edge.AccessLog);
+        Assert.Equal(before.DrainTimeout, after.DrainTimeout); // needs a restart
+        Assert.Equal(before.BindAddress, after.BindAddress); // the command line's override stays
+        Assert.Equal(1, Count("ok"));
+        await AssertServesAsync();
+
+        // The same file again: nothing changes.
+        Assert.Equal(ReloadOutcome.Unchanged, await _reload.ReloadAsync());
+        Assert.Equal(2, Count("ok"));
+    }
+
+    private async Task AssertRejectedAsync(string what)
+    {
+        var before = _reload!.Settings;
+        Assert.True(ReloadOutcome.Rejected == await _reload.ReloadAsync(), $"{what}: not rejected");
+        Assert.Same(before, _reload.Settings);
+        Assert.Equal(1, Count("rejected"));
+        Assert.Equal(0, Count("ok"));
+        await AssertServesAsync();
+    }
+
+    private async Task AssertServesAsync()
+    {
+        var ct = Deadline.After(Patience);
+        using var client = await LoopbackClient.ConnectAsync(_server!.LocalEndpoint, ct);
+        await client.AssertEchoesAsync(seed: 7, ct);
+    }
+
+    private long Count(string result) => _reloads.GetMeasurementSnapshot()
+        .Where(m => m.Tags.TryGetValue("result", out var tag) && Equals(tag, result)).Sum(m => m.Value);
+}
