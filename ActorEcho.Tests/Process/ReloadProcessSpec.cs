@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using ActorEcho.Tests.Support;
+using ActorEcho.Tests.Tls;
+
+namespace ActorEcho.Tests.Process;
+
+/// <summary>
+/// Issue 28's reload, end to end: the built host with a configuration file and a PEM certificate in a temporary
+/// directory, SIGHUP from outside (kill), the reload's log line awaited on stderr. A lowered per-source limit
+/// refuses a new client while the open ones keep echoing; a misspelt key is refused and the old limit stays; a new
+/// certificate is presented to new handshakes while a TLS connection opened before it keeps echoing.
+/// </summary>
+public sealed partial class ReloadProcessSpec : IDisposable
+{
+    private const int SigHup = 1;
+    private const int Clients = 20;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private readonly string _directory = Directory.CreateTempSubdirectory("actor-echo-reload-process-").FullName;
+
+    private string ConfigPath => Path.Combine(_directory, "echo.hocon");
+    private string CertificatePath => Path.Combine(_directory, "server.pem");
+    private string KeyPath => Path.Combine(_directory, "server.key");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private Task WriteConfigAsync(string perSource) => File.WriteAllTextAsync(ConfigPath, $$"""
+        actor-echo {
+          {{perSource}}
+          tls { bind-address = "127.0.0.1:0", certificate = "{{CertificatePath}}", private-key = "{{KeyPath}}" }
+        }
+        """);
+
+    private async Task WriteCertificateAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var (pem, key) = TestCertificates.Pem(certificate);
+        await File.WriteAllTextAsync(CertificatePath, pem);
+        await File.WriteAllTextAsync(KeyPath, key);
+    }
+
+    [Fact]
+    public async Task SIGHUP_lowers_the_per_source_limit_refuses_a_misspelt_key_and_serves_a_new_certificate_to_new_handshakes()
+    {
+        var ct = Deadline.After(Patience * 3);
+        var first = TestCertificates.Issue(TestCertificates.Ca, "CN=before reload", TestCertificates.ServerAuth);
+        var second = TestCertificates.Issue(TestCertificates.Ca, "CN=after reload", TestCertificates.ServerAuth);
+        await WriteCertificateAsync(first);
+        await WriteConfigAsync("per-source.max-connections = 100");
+        await using var host = HostProcess.Start(["serve", "127.0.0.1:0", "--config", ConfigPath]);
+        var endpoint = await host.WaitListeningAsync(Patience);
+        await host.WaitForLineAsync("Listening on tls ", Patience);
+        var tlsEndpoint = IPEndPoint.Parse(TlsListeningLine().Match(host.StandardOutput).Groups[1].Value);
+
+        var clients = new List<LoopbackClient>();
+        for (var i = 0; i < Clients; i++)
+        {
+            clients.Add(await LoopbackClient.ConnectAsync(endpoint, ct));
+            await clients[i].AssertEchoesAsync(seed: i, ct);
+        }
+        await using var tlsBefore = await TlsClient.ConnectAsync(tlsEndpoint, ct);
+        Assert.Equal(first.SerialNumber, SerialOf(tlsBefore));
+        await tlsBefore.AssertEchoesAsync(seed: 100, ct);
+
+        // 1. The limit lowered under the 20 open: a new client from the same source is refused, the 20 echo on.
+        await WriteConfigAsync("per-source.max-connections = 5");
+        host.Signal(SigHup);
+        await host.WaitForLineAsync("Reload applied: actor-echo.per-source.max-connections: 100 -> 5", Patience);
+        await AssertRefusedAsync(endpoint, ct);
+        await AssertAllEchoAsync(clients, seed: 200, ct);
+
+        // 2. A misspelt key: refused whole, the limit of 5 still in force, the process up.
+        await WriteConfigAsync("per-source.max-conections = 50");
+        host.Signal(SigHup);
+        await host.WaitForLineAsync("Reload rejected: ", Patience);
+        Assert.Contains("per-source.max-conections", host.StandardError);
+        await AssertRefusedAsync(endpoint, ct);
+        await AssertAllEchoAsync(clients, seed: 300, ct);
+
+        // 3. A new certificate in the same files: new handshakes get it, the TLS connection opened before echoes on.
+        await WriteCertificateAsync(second);
+        await WriteConfigAsync("per-source.max-connections = 5");
+        host.Signal(SigHup);
+        await host.WaitForLineAsync("Reload applied: TLS certificate: ", Patience);
+        await using (var tlsAfter = await TlsClient.ConnectAsync(tlsEndpoint, ct))
+        {
+            Assert.Equal(second.SerialNumber, SerialOf(tlsAfter));
+            await tlsAfter.AssertEchoesAsync(seed: 400, ct);
+        }
+        await tlsBefore.AssertEchoesAsync(seed: 500, ct);
+        await AssertAllEchoAsync(clients, seed: 600, ct);
+
+        Assert.DoesNotContain("Exception", host.StandardError);
+        foreach (var client in clients)
+            client.Dispose();
+    }
+
+    private static string? SerialOf(TlsClient client) => client.Stream.RemoteCertificate?.GetSerialNumberString();
+
+    private static async Task AssertRefusedAsync(IPEndPoint endpoint, CancellationToken ct)
+    {
+        using var refused = await LoopbackClient.ConnectAsync(endpoint, ct);
+        Assert.Equal((ConnectionEnd.Eof, 0L), await refused.ReadToEndAsync(ct));
+    }
+
+    private static async Task AssertAllEchoAsync(List<LoopbackClient> clients, int seed, CancellationToken ct)
+    {
+        foreach (var client in clients)
+            await client.AssertEchoesAsync(seed++, ct);
+    }
+
+    [GeneratedRegex(@"(?m)^Listening on tls (\S+)$")]
+    private static partial Regex TlsListeningLine();
+}
