@@ -114,6 +114,21 @@ public sealed class SettingsReloadSpec : IAsyncLifetime
         Assert.Equal(2, Count("ok"));
     }
 
+    [Fact]
+    public async Task A_reload_once_shutdown_has_begun_is_ignored_and_changes_nothing()
+    {
+        var before = _reload!.Settings;
+        await File.WriteAllTextAsync(ConfigPath, FileText("max-connections = 7"));
+        _server!.Readiness.MarkShuttingDown(); // as the first shutdown phase does
+
+        Assert.Equal(ReloadOutcome.Ignored, await _reload.ReloadAsync());
+        Assert.Same(before, _reload.Settings);
+        Assert.Equal(0, Count("ok") + Count("rejected"));
+
+        await _server.StopAsync();
+        Assert.Equal(ReloadOutcome.Ignored, await _reload.ReloadAsync()); // and once the server has stopped
+    }
+
     private async Task AssertRejectedAsync(string what)
     {
         var before = _reload!.Settings;

@@ -155,6 +155,30 @@ public sealed class UdpEchoListenerSpec(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_reload_replaces_the_rates_with_full_buckets_at_the_new_ones()
+    {
+        var (echo, udp) = await StartAsync(); // 5 datagrams/s per source; the clock stands still
+        for (var i = 0; i < 5; i++)
+        {
+            Datagram(udp, echo, Bytes(10), Client);
+            await ExpectEchoAsync(udp, Bytes(10), Client);
+        }
+        Datagram(udp, echo, Bytes(10), Client);
+        await udp.ExpectNoMsgAsync(Quiet);
+
+        await echo.Ask<Done>(new UdpEchoProtocol.ChangeSettings(Settings with { PerSourcePacketsPerSecond = 8 }), TimeSpan.FromSeconds(5));
+
+        for (var i = 0; i < 8; i++)
+        {
+            Datagram(udp, echo, Bytes(10), Client);
+            await ExpectEchoAsync(udp, Bytes(10), Client);
+        }
+        Datagram(udp, echo, Bytes(10), Client);
+        await udp.ExpectNoMsgAsync(Quiet);
+        Assert.Equal(2, (await StatsAsync(echo)).DroppedFor(UdpMetrics.Reasons.SourceRate));
+    }
+
+    [Fact]
     public async Task Datagrams_over_the_maximum_size_and_empty_ones_are_dropped()
     {
         var (echo, udp) = await StartAsync();
