@@ -20,6 +20,8 @@ public sealed class CloseReasonSpec
         { CloseReason.ProxyHeaderInvalid, "proxy-header-invalid" },
         { CloseReason.Refused, "refused" },
         { CloseReason.HandshakeFailed, "handshake-failed" },
+        { CloseReason.DurationLimit, "duration-limit" },
+        { CloseReason.ByteLimit, "byte-limit" },
     };
 
     [Theory]

@@ -573,6 +573,63 @@ public abstract class EchoConnectionSpec(ITestOutputHelper output)
         await ExpectTerminatedAsync(handler);
     }
 
+    [Fact]
+    public async Task Max_connection_duration_stops_reading_echoes_what_was_read_then_closes_with_fin()
+    {
+        var lifetime = TimeSpan.FromSeconds(10);
+        var wire = await StartAsync(Settings with { MaxConnectionDuration = lifetime });
+        var handler = wire.Handler;
+        await wire.EchoRoundTripAsync(Bytes(20));
+
+        Scheduler.Advance(lifetime - Tick);
+        await wire.ExpectNothingMoreAsync();
+        Scheduler.Advance(Tick);
+        await wire.ExpectNothingMoreAsync();
+        // The read asked for before the limit still brings data: echoed, and no further read is asked for.
+        await wire.SendAsync(Bytes(30));
+        await wire.ExpectEchoAsync(Bytes(30));
+        await wire.ExpectNothingMoreAsync();
+        wire.AckOldest();
+        await wire.ExpectNothingMoreAsync();
+        wire.AckOldest();
+
+        // Echo complete: FIN, and reading goes on only to see the client's FIN.
+        await wire.ExpectCloseAsync<Tcp.ConfirmedClose>();
+        await wire.ExpectReadAsync();
+        Watch(handler);
+        wire.Tell(Tcp.ConfirmedClosed.Instance);
+        await ExpectTerminatedAsync(handler);
+    }
+
+    [Fact]
+    public async Task Max_bytes_per_connection_echoes_exactly_up_to_the_cap_then_closes_with_fin()
+    {
+        var wire = await StartAsync(Settings with { MaxBytesPerConnection = 50 });
+        await wire.EchoRoundTripAsync(Bytes(30));
+
+        // A read that crosses the cap: its first 20 bytes are echoed, the rest dropped, and nothing more is read.
+        await wire.SendAsync(Bytes(40));
+        await wire.ExpectEchoAsync(Bytes(40)[..20]);
+        await wire.ExpectNothingMoreAsync();
+        wire.AckOldest();
+        await wire.ExpectNothingMoreAsync();
+        wire.AckOldest();
+        await wire.ExpectCloseAsync<Tcp.ConfirmedClose>();
+        await wire.ExpectReadAsync();
+        await wire.ExpectNothingMoreAsync();
+    }
+
+    [Fact]
+    public async Task Max_bytes_per_connection_reached_exactly_closes_without_asking_for_more()
+    {
+        var wire = await StartAsync(Settings with { MaxBytesPerConnection = 30 });
+        await wire.SendAsync(Bytes(30));
+        await wire.ExpectEchoAsync(Bytes(30));
+        await wire.ExpectNothingMoreAsync();
+        wire.AckOldest();
+        await wire.ExpectCloseAsync<Tcp.ConfirmedClose>();
+    }
+
     private async Task<ConnectionWire> StartAsync(EchoSettings? settings = null)
     {
         var wire = NewWire();

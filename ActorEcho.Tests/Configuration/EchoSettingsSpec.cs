@@ -49,6 +49,8 @@ public sealed class EchoSettingsSpec
               drain-quiet = 250ms
               socket-receive-buffer-size = 256 KiB
               socket-send-buffer-size = 128 KiB
+              max-connection-duration = 1h
+              max-bytes-per-connection = 8 GiB
             }
             """);
 
@@ -65,6 +67,8 @@ public sealed class EchoSettingsSpec
             DrainQuiet = TimeSpan.FromMilliseconds(250),
             SocketReceiveBufferSize = 256 * 1024,
             SocketSendBufferSize = 128 * 1024,
+            MaxConnectionDuration = TimeSpan.FromHours(1),
+            MaxBytesPerConnection = 8L * 1024 * 1024 * 1024,
         }, settings);
     }
 
@@ -138,6 +142,10 @@ public sealed class EchoSettingsSpec
     [InlineData("drain-timeout = -1s", "-1s")]
     [InlineData("drain-timeout = soon", "'soon'")]
     [InlineData("idle-timeout = -3s", "-3s")]
+    [InlineData("max-connection-duration = 0s", "max-connection-duration")]
+    [InlineData("max-connection-duration = -1m", "max-connection-duration")]
+    [InlineData("max-bytes-per-connection = 0", "max-bytes-per-connection")]
+    [InlineData("max-bytes-per-connection = -5 MiB", "max-bytes-per-connection")]
     [InlineData("bind-address = \"\"", "bind-address")]
     public void Rejects_bad_values_with_a_one_line_message(string line, string expectedFragment)
     {

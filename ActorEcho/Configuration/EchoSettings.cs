@@ -35,6 +35,14 @@ public sealed record EchoSettings
     /// <summary>A connection with no traffic either way for this long is closed; <c>null</c> means never.</summary>
     public TimeSpan? IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long a connection may live from its accept before it is finished and closed
+    /// (<c>duration-limit</c>); <c>null</c>: no limit.</summary>
+    public TimeSpan? MaxConnectionDuration { get; init; }
+
+    /// <summary>Client bytes a connection echoes before it is finished and closed (<c>byte-limit</c>); <c>null</c>:
+    /// no limit.</summary>
+    public long? MaxBytesPerConnection { get; init; }
+
     /// <summary>Un-acknowledged echo bytes above which the connection stops reading from its client.</summary>
     public int WriteHighWatermark { get; init; } = 128 * 1024;
 
@@ -98,6 +106,8 @@ public sealed record EchoSettings
             InlineSocketCompletions = Read(section, "inline-socket-completions", Boolean),
             MaxConnections = Read(section, "max-connections", PositiveInt),
             IdleTimeout = Read(section, "idle-timeout", OptionalDuration),
+            MaxConnectionDuration = Read(section, "max-connection-duration", OptionalDuration),
+            MaxBytesPerConnection = Read(section, "max-bytes-per-connection", OptionalLongByteSize),
             WriteHighWatermark = Read(section, "write-high-watermark", ByteSize),
             WriteLowWatermark = Read(section, "write-low-watermark", ByteSize),
             MaxBufferedBytes = Read(section, "max-buffered-bytes", BudgetOrAuto),
@@ -172,6 +182,16 @@ public sealed record EchoSettings
         if (value is null or < 1 or > int.MaxValue)
             throw new SettingsException($"{SectionName}.{key} must be a positive size such as '64 KiB', got '{section.GetString(key)}'");
         return (int)value.Value;
+    }
+
+    private static long? OptionalLongByteSize(Config section, string key)
+    {
+        if (IsOff(section, key))
+            return null;
+        var value = section.GetByteSize(key);
+        if (value is null or < 1)
+            throw new SettingsException($"{SectionName}.{key} must be 'off' or a positive size such as '1 GiB', got '{section.GetString(key)}'");
+        return value.Value;
     }
 
     private static int? OptionalByteSize(Config section, string key) =>

@@ -49,4 +49,12 @@ public enum CloseReason
     /// <summary>TLS only: the handshake did not complete (timeout, protocol error, refused certificate); nothing was
     /// echoed. The reason is counted on <see cref="EchoMetrics.TlsHandshakesFailed"/>.</summary>
     HandshakeFailed,
+
+    /// <summary>The connection lived <c>max-connection-duration</c>: reading stopped, what it had sent was echoed,
+    /// then FIN (reset if the client did not close within <c>drain-linger</c>).</summary>
+    DurationLimit,
+
+    /// <summary>The client sent <c>max-bytes-per-connection</c>: that many bytes were echoed (the rest of the read that
+    /// crossed it discarded), then FIN as for <see cref="DurationLimit"/>.</summary>
+    ByteLimit,
 }

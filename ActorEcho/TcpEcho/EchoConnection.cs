@@ -60,6 +60,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         private DrainLingerElapsed() { }
     }
 
+    /// <summary>Timer: the connection has lived <c>max-connection-duration</c>.</summary>
+    private sealed class DurationLimitReached
+    {
+        public static readonly DurationLimitReached Instance = new();
+        private DurationLimitReached() { }
+    }
+
     /// <summary>Timer: the transport's handshake did not complete within its timeout.</summary>
     private sealed class HandshakeTimedOut
     {
@@ -107,6 +114,10 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private TimeSpan _lastArrival;
     /// <summary>In <see cref="Finishing"/>: how the connection will close once the window is empty.</summary>
     private CloseReason _finishAs;
+    /// <summary>In <see cref="Finishing"/> for a limit: the client closed its side too, so a plain close ends both.</summary>
+    private bool _peerClosedWhileFinishing;
+    /// <summary>Client bytes still to echo under <c>max-bytes-per-connection</c>; null: no limit.</summary>
+    private long? _bytesLeft;
     /// <summary>Set on the way into <see cref="Closing"/> (the close this actor asked for), or when the connection
     /// ended without one (why it ended): the reason reported. Null while neither has happened.</summary>
     private CloseReason? _closeReason;
@@ -160,6 +171,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         if (expectProxyHeader)
             _proxyHeader = new ProxyHeaderStep(settings.Edge.ProxyProtocol, (IPEndPoint)remote, Context.Parent, Self);
         _settings = settings;
+        _bytesLeft = settings.MaxBytesPerConnection;
         _window = new EchoWindow(settings.WriteHighWatermark, settings.WriteLowWatermark, budget);
         _scheduler = Context.System.Scheduler;
         _realTime = _scheduler is IDateTimeOffsetNowTimeProvider;
@@ -215,6 +227,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         // Reads and acks mark the connection active; a periodic timer counts the ticks that saw none (IdleClock).
         if (_settings.IdleTimeout is { } idle)
             Timers.StartPeriodicTimer(IdleTick.Instance, IdleTick.Instance, IdleClock.TickInterval(idle));
+        if (_settings.MaxConnectionDuration is { } lifetime)
+            Timers.StartSingleTimer(DurationLimitReached.Instance, DurationLimitReached.Instance, lifetime);
         if (_proxyHeader is not null)
         {
             Become(ReadingProxyHeader);
@@ -240,6 +254,11 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         StartEchoing();
         if (!received.IsEmpty)
             Echo(received);
+        if (ByteLimitReached)
+        {
+            BeginFinishing(CloseReason.ByteLimit);
+            return;
+        }
         if (peerClosed)
         {
             BeginFinishing(CloseReason.PeerClosed);
@@ -353,6 +372,10 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 _proxyHeader!.Cancel();
                 BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
                 break;
+            case DurationLimitReached:
+                _proxyHeader!.Cancel();
+                BeginClosing(Tcp.Close.Instance, CloseReason.DurationLimit);
+                break;
             case IdleTick:
                 break;
             default:
@@ -394,6 +417,10 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 HandshakeFailed(EchoMetrics.HandshakeFailures.Timeout, "not completed by the drain timeout");
                 BeginClosing(Tcp.Close.Instance, CloseReason.DrainTimeout);
                 break;
+            case DurationLimitReached:
+                HandshakeFailed(EchoMetrics.HandshakeFailures.Timeout, "not completed within max-connection-duration");
+                BeginClosing(Tcp.Close.Instance, CloseReason.DurationLimit);
+                break;
             case IdleTick:
                 break;
             case Tcp.ConnectionClosed:
@@ -424,8 +451,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         switch (message)
         {
             case Tcp.Received received:
-                Echo(received);
-                RequestReadIfAllowed();
+                EchoThenRead(received);
                 break;
             case WriteAck:
                 OnAck();
@@ -445,6 +471,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 _history |= History.DrainRequested;
                 OnDrainTimeout();
                 break;
+            case DurationLimitReached:
+                OnLimit(CloseReason.DurationLimit);
+                break;
             default:
                 WhileServing(message);
                 break;
@@ -460,8 +489,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         switch (message)
         {
             case Tcp.Received received:
-                Echo(received);
-                RequestReadIfAllowed();
+                EchoThenRead(received);
                 break;
             case WriteAck:
                 OnAck();
@@ -480,6 +508,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 break;
             case DrainTimeoutReached:
                 OnDrainTimeout();
+                break;
+            case DurationLimitReached:
+                OnLimit(CloseReason.DurationLimit);
                 break;
             default:
                 WhileServing(message);
@@ -502,8 +533,12 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 CloseIfFinished();
                 break;
             case Tcp.PeerClosed when _keepOpenOnPeerClosed:
-                // The drain timed out and then the client closed: a plain close then ends both sides.
-                _finishAs = CloseReason.PeerClosed;
+                // The drain timed out (or a limit was reached) and then the client closed: a plain close then ends
+                // both sides. A limit still names the close.
+                if (_finishAs is CloseReason.DurationLimit or CloseReason.ByteLimit)
+                    _peerClosedWhileFinishing = true;
+                else
+                    _finishAs = CloseReason.PeerClosed;
                 CloseIfFinished();
                 break;
             case Drain:
@@ -521,7 +556,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                     Remote, _settings.DrainLinger);
                 BeginClosing(Tcp.Abort.Instance, CloseReason.DrainTimeout);
                 break;
-            case QuietCheck:
+            case QuietCheck or DurationLimitReached:
                 break;
             default:
                 WhileServing(message);
@@ -544,7 +579,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case Tcp.PeerClosed when _keepOpenOnPeerClosed:
                 break;
             case WriteAck or Drain or DrainTimeoutReached or QuietCheck or ProxyHeaderTimedOut or AdmissionGranted or AdmissionRefused
-                or HandshakeTimedOut or TransportOpened or TransportOpenFailed:
+                or HandshakeTimedOut or TransportOpened or TransportOpenFailed or DurationLimitReached:
                 break;
             case DrainLingerElapsed:
                 // Every echo byte was handed over before our FIN; a client that stays connected without answering
@@ -623,6 +658,30 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     private void Echo(Tcp.Received received) => Echo(received.Data);
 
+    /// <summary>Echoing or Draining: echo, then read on as the window allows, or finish once the byte limit is reached.</summary>
+    private void EchoThenRead(Tcp.Received received)
+    {
+        Echo(received.Data);
+        if (ByteLimitReached)
+            OnLimit(CloseReason.ByteLimit);
+        else
+            RequestReadIfAllowed();
+    }
+
+    /// <summary><c>max-bytes-per-connection</c> is set and that many bytes were echoed.</summary>
+    private bool ByteLimitReached => _bytesLeft == 0;
+
+    /// <summary>A limit per connection was reached while serving: read no more, echo what was read, then close as a
+    /// drained connection does (FIN, drain-linger for the client's own, then a reset).</summary>
+    private void OnLimit(CloseReason limit)
+    {
+        DebugLog?.Debug("Connection from {0} reached its {1}; finishing {2} echo bytes", Remote,
+            CloseReasonTags.Text(limit), _window.UnackedBytes);
+        Timers.Cancel(QuietCheck.Instance);
+        Timers.Cancel(DurationLimitReached.Instance);
+        BeginFinishing(limit);
+    }
+
     private void Echo(ByteString data)
     {
         _idle.Touch();
@@ -632,6 +691,15 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             return;
         EchoMetrics.BytesReceived.Add(data.Count, _listenerTag);
         _bytesIn += data.Count;
+        if (_bytesLeft is { } left)
+        {
+            // max-bytes-per-connection: Akka.IO reads whole frames, so a read may cross the cap; the rest is dropped.
+            if (data.Count > left)
+                data = data.Slice(0, (int)left);
+            _bytesLeft = left - data.Count;
+            if (data.Count == 0)
+                return;
+        }
         _window.Written(data.Count);
         _transport.Write(data);
     }
@@ -732,14 +800,14 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         if (!_window.IsEmpty)
             return;
 
-        if (_finishAs == CloseReason.PeerClosed)
+        if (_finishAs == CloseReason.PeerClosed || _peerClosedWhileFinishing)
         {
             // The client sent its FIN and everything it sent has been echoed: a plain close ends both sides.
-            BeginClosing(Tcp.Close.Instance, CloseReason.PeerClosed);
+            BeginClosing(Tcp.Close.Instance, _finishAs);
             return;
         }
 
-        // Drained or drain timeout. The client may still be sending. Half-close so it reads our FIN after the last
+        // Drained, drain timeout or a limit. The client may still be sending. Half-close so it reads our FIN after the last
         // echo byte, and keep reading until its own FIN: closing a socket with unread input would send a reset
         // instead, and a reset can destroy echo bytes the client has not read yet. After a drain timeout the
         // linger already runs (from the timeout).
