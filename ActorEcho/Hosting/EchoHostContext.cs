@@ -33,10 +33,14 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
     /// <summary>The one bound on the echo bytes the whole server holds (<c>max-buffered-bytes</c>), made here and
     /// handed to the TCP and the TLS listener alike.</summary>
     public EchoBudget Budget { get; } = new(settings.MaxBufferedBytes);
+    public ConnectionTable Connections { get; } = new();
 
     /// <summary>The TCP listener, also in the <see cref="ActorRegistry"/> as <see cref="EchoListener"/>; Nobody
     /// until bound.</summary>
     public IActorRef Listener { get; private set; } = ActorRefs.Nobody;
+
+    /// <summary>The TLS listener; Nobody when TLS is off or until bound.</summary>
+    public IActorRef TlsEchoListener { get; private set; } = ActorRefs.Nobody;
 
     /// <summary>Where the TCP listener listens, with its real port, once bound.</summary>
     public IPEndPoint LocalEndpoint { get; private set; } = new(IPAddress.None, 0);
@@ -70,14 +74,18 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
         if (Settings.Udp.BindAddress is not null)
             UdpLocalEndpoint = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
-        var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget), "listener");
+        var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget, connections: Connections), "listener");
         registry.Register<EchoListener>(listener);
         LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, Timeouts.Bind,
             EndpointParser.Format(Endpoint)).ConfigureAwait(false);
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
         // TLS: a second listener beside the TCP one, sharing its budget; null when off.
-        TlsLocalEndpoint = await TlsListener.StartAsync(system, Settings, Budget, Timeouts).ConfigureAwait(false);
+        if (await TlsListener.StartAsync(system, Settings, Budget, Timeouts, Connections).ConfigureAwait(false) is { } tls)
+        {
+            TlsLocalEndpoint = tls.Bound;
+            TlsEchoListener = tls.Listener;
+        }
         LameDuck.Register(system, Readiness, Settings.LameDuck);
         Readiness.MarkServing();
         if (Settings.HttpEndpoint is not null)

@@ -15,14 +15,15 @@ namespace ActorEcho.Hosting;
 /// </summary>
 public static class TlsListener
 {
-    /// <summary>Loads the credentials, binds, and registers the drain; returns the address bound, or null when TLS is
-    /// off.</summary>
+    /// <summary>Loads the credentials, binds, and registers the drain; returns the address bound and the listener, or
+    /// null when TLS is off.</summary>
     /// <exception cref="SettingsException">the certificate, key or CA bundle cannot be used.</exception>
     /// <exception cref="BindFailedException">the address cannot be bound, or the bind did not answer within
     /// <see cref="ServerTimeouts.Bind"/>.</exception>
     /// <param name="budget">The server's budget, the one the main listener has.</param>
-    public static async Task<IPEndPoint?> StartAsync(ActorSystem system, EchoSettings settings, EchoBudget budget,
-        ServerTimeouts timeouts)
+    /// <param name="connections">The server's live view, the one the main listener has.</param>
+    public static async Task<(IPEndPoint Bound, IActorRef Listener)?> StartAsync(ActorSystem system, EchoSettings settings,
+        EchoBudget budget, ServerTimeouts timeouts, ConnectionTable connections)
     {
         var tls = settings.Tls;
         if (tls.BindAddress is not { } address)
@@ -32,10 +33,11 @@ public static class TlsListener
         if (tls.Certificate == TlsSettings.SelfSigned)
             system.Log.Info("TLS: self-signed certificate made at start, SHA-256 fingerprint {0}", credentials.Fingerprint);
         var listener = system.ActorOf(
-            EchoListener.Props(settings, endpoint, new TlsEchoKind(credentials, tls.HandshakeTimeout), budget), "tls-listener");
+            EchoListener.Props(settings, endpoint, new TlsEchoKind(credentials, tls.HandshakeTimeout), budget, connections: connections),
+            "tls-listener");
         var bound = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, timeouts.Bind,
             EndpointParser.Format(endpoint), prefix: "tls: ").ConfigureAwait(false);
         EchoServer.RegisterShutdownTasks(system, listener, timeouts, taskPrefix: "tls-");
-        return bound;
+        return (bound, listener);
     }
 }

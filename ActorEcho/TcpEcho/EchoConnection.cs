@@ -80,9 +80,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private ProxyHeaderStep? _proxyHeader;
     /// <summary>With PROXY, the balancer, for the access log ("via"); null for a direct client.</summary>
     private string? _via;
-    // For the access log: data bytes only (a PROXY header is neither).
-    private long _bytesIn;
-    private long _bytesOut;
+    /// <summary>What the live view shows of this connection, its byte counts (the access log's too) included.</summary>
+    private readonly ConnectionView _view;
+    private readonly ConnectionTable _connections;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
     private readonly EchoSettings _settings;
     /// <summary>Made on first use: most connections log nothing (their lines are DEBUG), and making an adapter
@@ -148,8 +148,9 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// <param name="expectProxyHeader">The peer is a trusted balancer: read its PROXY header first.</param>
     /// <param name="keepOpenOnPeerClosed">Plain TCP: finish the client's half-close here rather than in Akka.IO (what a
     /// PROXY client needs; specs of that path ask for it without a header). Null: as the PROXY header says.</param>
+    /// <param name="connections">The live view this connection publishes itself in while its actor runs.</param>
     internal EchoConnection(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
-        ConnectionKind kind, bool expectProxyHeader, bool? keepOpenOnPeerClosed = null)
+        ConnectionKind kind, bool expectProxyHeader, ConnectionTable connections, bool? keepOpenOnPeerClosed = null)
     {
         _transport = kind.CreateTransport(connection, Context, settings, keepOpenOnPeerClosed ?? expectProxyHeader);
         _keepOpenOnPeerClosed = _transport.KeepOpenOnPeerClosed;
@@ -162,6 +163,20 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _window = new EchoWindow(settings.WriteHighWatermark, settings.WriteLowWatermark, budget);
         _scheduler = Context.System.Scheduler;
         _realTime = _scheduler is IDateTimeOffsetNowTimeProvider;
+        _connections = connections;
+        _view = new ConnectionView(ViewId(kind.ListenerName, Self.Path.Name), EndpointParser.Format(local), kind.ListenerName,
+            remote as IPEndPoint ?? (IPEndPoint)UnknownLocal,
+            expectProxyHeader ? ConnectionState.ProxyHeader
+            : _transport.HandshakeTimeout is not null ? ConnectionState.Handshaking
+            : ConnectionState.Echoing);
+    }
+
+    /// <summary>The listener's name and the number of the listener's child, <c>connection-17</c> of TLS's being
+    /// <c>tls-17</c>: unique among the server's open connections.</summary>
+    private static string ViewId(string listenerName, string actorName)
+    {
+        const string prefix = "connection-";
+        return listenerName + "-" + (actorName.StartsWith(prefix, StringComparison.Ordinal) ? actorName[prefix.Length..] : actorName);
     }
 
     /// <summary>A plain TCP connection of a direct client (no PROXY header), as specs and the README's example make it.</summary>
@@ -171,15 +186,17 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// <summary>Made by a <see cref="Producer"/>: an expression (<c>() => new EchoConnection(...)</c>) is compiled
     /// for every actor, about 1 ms of CPU each in Akka 1.5.74, and <c>Props.Create&lt;T&gt;(args)</c> finds the
     /// constructor by reflection for every actor; a reconnect storm of thousands pays either in full.</summary>
+    /// <param name="connections">The live view to publish in (null: a table of its own, as a lone connection in a spec).</param>
     public static Props Props(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
-        ConnectionKind kind, bool expectProxyHeader) =>
-        Akka.Actor.Props.CreateBy(new Producer(() => new EchoConnection(connection, remote, local, settings, budget, kind, expectProxyHeader)));
+        ConnectionKind kind, bool expectProxyHeader, ConnectionTable? connections = null) =>
+        Akka.Actor.Props.CreateBy(new Producer(() => new EchoConnection(connection, remote, local, settings, budget, kind, expectProxyHeader,
+            connections ?? new ConnectionTable())));
 
     /// <summary>For specs of the half-close finished here (<see cref="_keepOpenOnPeerClosed"/>) without a PROXY header.</summary>
     internal static Props PropsKeepingOpen(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget) =>
         Akka.Actor.Props.CreateBy(new Producer(() =>
             new EchoConnection(connection, remote, UnknownLocal, settings, budget, ConnectionKind.PlainEcho, expectProxyHeader: false,
-                keepOpenOnPeerClosed: true)));
+                new ConnectionTable(), keepOpenOnPeerClosed: true)));
 
     /// <summary>Makes the actor with a plain constructor call.</summary>
     private sealed class Producer(Func<EchoConnection> create) : IIndirectActorProducer
@@ -204,6 +221,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
 
     protected override void PreStart()
     {
+        _connections.Add(_view);
         // Akka.IO tells the handler how its connection ended, whatever ends it, once the Register below is in; the
         // one silent end is a registration that comes after akka.io.tcp.register-timeout. The idle clock ends that
         // case too (see Closing), so the connection actor is watched, a measurable share of a reconnect storm's CPU,
@@ -232,6 +250,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         {
             _history |= History.Handshaking;
             Become(Handshaking);
+            _view.MoveTo(ConnectionState.Handshaking);
             Timers.StartSingleTimer(HandshakeTimedOut.Instance, HandshakeTimedOut.Instance, handshakeTimeout);
             _transport.Open(received, peerClosed);
             return;
@@ -253,11 +272,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private void StartEchoing()
     {
         Become(Has(History.DrainRequested) ? Draining : Echoing);
+        _view.MoveTo(ServingState);
         _lastArrival = Now();
     }
 
     protected override void PostStop()
     {
+        _connections.Remove(_view);
         _window.Release();
         if (!Has(History.ConnectionClosed))
         {
@@ -271,7 +292,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         var reason = ReportedReason();
         EchoMetrics.ConnectionsClosed.Add(1, CloseReasonTags.Tag(reason), _listenerTag);
         if (_settings.Edge.AccessLog)
-            AccessLog.Write(Log, Remote, _via, _local, _startedAt, _bytesIn, _bytesOut, reason, _transport.AccessLogFields);
+            AccessLog.Write(Log, Remote, _via, _local, _startedAt, _view.BytesIn, _view.BytesOut, reason, _transport.AccessLogFields);
     }
 
     private CloseReason ReportedReason() =>
@@ -317,6 +338,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case ProxyStepOutcome.HeaderRead:
                 _remote = EndpointParser.Format(step.Client!);
                 _via = EndpointParser.Format(step.Balancer);
+                _view.ClientNamed(step.Client!, step.Balancer);
                 break;
             case ProxyStepOutcome.Close:
                 DebugLog?.Debug("Connection from {0}: {1}; closing", Remote, step.Why);
@@ -364,6 +386,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 Timers.Cancel(HandshakeTimedOut.Instance);
                 _history &= ~History.Handshaking;
                 EchoMetrics.TlsHandshakesCompleted.Add(1);
+                if (_transport.AccessLogFields is { } negotiated)
+                    _view.Negotiated(negotiated);
                 DebugLog?.Debug("Handshake with {0} completed ({1})", Remote, opened.Protocol);
                 StartEchoing();
                 RequestReadIfAllowed();
@@ -431,6 +455,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case Drain:
                 _history |= History.DrainRequested;
                 Become(Draining);
+                if (!_window.IsPaused && !_window.IsPausedByBudget)
+                    _view.MoveTo(ConnectionState.Draining);
                 CloseIfQuiet();
                 break;
             case DrainTimeoutReached:
@@ -531,7 +557,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 // Pull mode: reading must go on after a ConfirmedClose so that the peer's FIN is seen; what the
                 // peer sends after our FIN is discarded, as there is no way left to echo it.
                 EchoMetrics.BytesReceived.Add(received.Data.Count, _listenerTag);
-                _bytesIn += received.Data.Count;
+                _view.Received(received.Data.Count);
                 _transport.ResumeReading();
                 break;
             case Tcp.PeerClosed when _keepOpenOnPeerClosed:
@@ -624,7 +650,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         if (data.Count == 0)
             return;
         EchoMetrics.BytesReceived.Add(data.Count, _listenerTag);
-        _bytesIn += data.Count;
+        _view.Received(data.Count);
         _window.Written(data.Count);
         _transport.Write(data);
     }
@@ -633,7 +659,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         _idle.Touch();
         var acked = _window.Acked();
-        _bytesOut += acked;
+        _view.Sent(acked);
         EchoMetrics.BytesSent.Add(acked, _listenerTag);
     }
 
@@ -648,15 +674,18 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 return;
             case ReadGate.Paused:
                 EchoMetrics.ReadsSuspended.Add(1);
+                _view.MoveTo(ConnectionState.PausedByWindow);
                 DebugLog?.Debug("Pausing reads from {0}: {1} unacked bytes", Remote, _window.UnackedBytes);
                 return;
             case ReadGate.PausedByBudget:
+                _view.MoveTo(ConnectionState.PausedByBudget);
                 DebugLog?.Debug("Pausing reads from {0}: the server holds max-buffered-bytes ({1} unacked here)", Remote, _window.UnackedBytes);
                 return;
             case ReadGate.Resumed:
                 DebugLog?.Debug("Resuming reads from {0}: {1} unacked bytes", Remote, _window.UnackedBytes);
                 // While paused, nothing could arrive: the quiet period starts again from now.
                 _lastArrival = Now();
+                _view.MoveTo(ServingState);
                 break;
         }
 
@@ -709,6 +738,10 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         Timers.StartSingleTimer(DrainLingerElapsed.Instance, DrainLingerElapsed.Instance, _settings.DrainLinger);
     }
 
+    /// <summary>What the live view shows while <see cref="Echoing"/> or <see cref="Draining"/> reads: in those two
+    /// states the drain was asked for exactly when draining.</summary>
+    private ConnectionState ServingState => Has(History.DrainRequested) ? ConnectionState.Draining : ConnectionState.Echoing;
+
     /// <summary>Now, on the scheduler's clock (see <see cref="_realTime"/>).</summary>
     private TimeSpan Now() => _realTime ? _scheduler.MonotonicClock : TimeSpan.FromTicks(_scheduler.Now.UtcTicks);
 
@@ -717,6 +750,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         _finishAs = finishAs;
         Become(Finishing);
+        _view.MoveTo(ConnectionState.Closing);
         CloseIfFinished();
     }
 
@@ -751,6 +785,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _closeReason = reason;
         _idle.Touch();
         Become(Closing);
+        _view.MoveTo(ConnectionState.Closing);
     }
 
     /// <summary>In <see cref="Closing"/>: the abort, too, gets a whole idle period to be confirmed.</summary>

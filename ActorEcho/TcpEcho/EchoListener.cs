@@ -79,6 +79,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private readonly EchoBudget _budget;
     /// <summary>What this listener's connections are: plain echo or TLS (<see cref="ConnectionKind"/>).</summary>
     private readonly ConnectionKind _kind;
+    /// <summary>The live view every connection publishes itself in, shared with the other listener.</summary>
+    private readonly ConnectionTable _connections;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -111,14 +113,16 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <param name="budget">The budget to share with another listener; null: a budget of its own.</param>
     /// <param name="tcpManager">Akka.IO's TCP manager, to which the binds go; null: the system's. Specs give a probe,
     /// and drive the drain in virtual time.</param>
+    /// <param name="connections">The live view to share with another listener; null: a table of its own.</param>
     public EchoListener(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget? budget,
-        IActorRef? tcpManager = null)
+        IActorRef? tcpManager = null, ConnectionTable? connections = null)
     {
         _settings = settings;
         _tcpManager = tcpManager;
         _endpoint = endpoint;
         _kind = kind;
         _budget = budget ?? new EchoBudget(settings.MaxBufferedBytes);
+        _connections = connections ?? new ConnectionTable();
         var edge = settings.Edge;
         if (edge.LimitsPerSource)
             _sources = new SourceTable(edge.PerSourceMaxConnections, edge.PerSourceConnectRate, edge.MaxSources, TimeProvider.System);
@@ -129,11 +133,12 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     public static Props Props(EchoSettings settings, IPEndPoint endpoint) =>
         Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint));
 
-    /// <summary>A listener whose connections are of <paramref name="kind"/>, sharing <paramref name="budget"/>; its
-    /// binds go to <paramref name="tcpManager"/> (null: Akka.IO's).</summary>
+    /// <summary>A listener whose connections are of <paramref name="kind"/>, sharing <paramref name="budget"/> and
+    /// <paramref name="connections"/> (null: a table of its own); its binds go to <paramref name="tcpManager"/> (null:
+    /// Akka.IO's).</summary>
     public static Props Props(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget budget,
-        IActorRef? tcpManager = null) =>
-        Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint, kind, budget, tcpManager));
+        IActorRef? tcpManager = null, ConnectionTable? connections = null) =>
+        Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint, kind, budget, tcpManager, connections));
 
     /// <summary>Refusals counted since the last summary line still get their line.</summary>
     protected override void PostStop() => _refusalLog.Flush();
@@ -427,7 +432,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         if (!expectProxyHeader && _log.IsInfoEnabled)
             _log.Info("Accepting connection from {Remote}", EndpointParser.Format(connected.RemoteAddress));
         var child = Context.ActorOf(
-            _kind.ConnectionProps(connection, connected.RemoteAddress, connected.LocalAddress, _settings, _budget, expectProxyHeader),
+            _kind.ConnectionProps(connection, connected.RemoteAddress, connected.LocalAddress, _settings, _budget, expectProxyHeader,
+                _connections),
             $"connection-{++_nextChildId}");
         Context.Watch(child);
         _active++;
