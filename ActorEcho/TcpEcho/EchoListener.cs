@@ -102,6 +102,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private readonly SourceTable? _sources;
     /// <summary>The source each connection counts against in <see cref="_sources"/>, released when it ends.</summary>
     private readonly Dictionary<IActorRef, IPAddress> _sourceOf = [];
+    /// <summary>Refusals by source and reason, for <c>GET /sources</c>.</summary>
+    private readonly SourceRefusalTable _refusalsBySource;
     /// <summary>Refused clients, logged at most once per <see cref="RefusalLogInterval"/>.</summary>
     private readonly DropLog _refusalLog;
     private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
@@ -126,6 +128,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         var edge = settings.Edge;
         if (edge.LimitsPerSource)
             _sources = new SourceTable(edge.PerSourceMaxConnections, edge.PerSourceConnectRate, edge.MaxSources, TimeProvider.System);
+        _refusalsBySource = new SourceRefusalTable(edge.MaxSources);
         _refusalLog = new DropLog(RefusalLogInterval, TimeProvider.System, line => _log.Warning(line), "Refused connections:");
         Binding();
     }
@@ -276,7 +279,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private void DrainTimedOut()
     {
         // Past drain-timeout nobody is served any more; the socket goes within drain-linger.
-        Receive<Tcp.Connected>(_ => Reject(Sender, Refusal.ShuttingDown));
+        Receive<Tcp.Connected>(connected => Reject(Sender, connected.RemoteAddress, Refusal.ShuttingDown));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainConnections>(_ => _drainWaiters.Add(Sender));
         Receive<DrainAbandoned>(_ =>
@@ -319,6 +322,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         Receive<GetStats>(_ => Sender.Tell(new ListenerStats(_active, _accepted, _rejected, _closed)));
         Receive<GetAcceptQueues>(_ => Sender.Tell(new AcceptQueueListeners(_tcpListeners.ToArray())));
+        Receive<GetSourceRefusals>(_ => Sender.Tell(new SourceRefusals(_refusalsBySource.Snapshot())));
     }
 
     private bool IsAcceptQueue(IActorRef actor) => _tcpListeners.Contains(actor);
@@ -330,7 +334,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             return AcceptOrRefuse(connection, connected);
         _log.Warning("Rejecting connection from {0}: max-connections ({1}) reached",
             EndpointParser.Format(connected.RemoteAddress), _settings.MaxConnections);
-        Reject(connection);
+        Reject(connection, connected.RemoteAddress);
         return null;
     }
 
@@ -413,7 +417,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <summary>Closes a client refused at accept (FIN, nothing read or echoed), counted and logged by reason.</summary>
     private void Refuse(IActorRef connection, string refusal, IPEndPoint peer)
     {
-        Reject(connection, refusal);
+        Reject(connection, peer, refusal);
         _refusalLog.Dropped(refusal, EndpointParser.Format(peer));
     }
 
@@ -421,6 +425,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         _rejected++;
         EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal), _kind.ListenerTag);
+        _refusalsBySource.Refused(client.Address, refusal);
         _refusalLog.Dropped(refusal, EndpointParser.Format(client));
     }
 
@@ -446,10 +451,12 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         return child;
     }
 
-    private void Reject(IActorRef connection, string refusal = Refusal.MaxConnections)
+    private void Reject(IActorRef connection, EndPoint peer, string refusal = Refusal.MaxConnections)
     {
         _rejected++;
         EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal), _kind.ListenerTag);
+        if (peer is IPEndPoint address)
+            _refusalsBySource.Refused(address.Address, refusal);
         // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
         connection.Tell(new Tcp.Register(Self));
         connection.Tell(Tcp.Close.Instance);
@@ -539,7 +546,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <summary>What <see cref="Unbinding"/> and <see cref="Released"/> handle alike: no client is served any more.</summary>
     private void Closed()
     {
-        Receive<Tcp.Connected>(_ => Reject(Sender, Refusal.ShuttingDown));
+        Receive<Tcp.Connected>(connected => Reject(Sender, connected.RemoteAddress, Refusal.ShuttingDown));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainTimeoutElapsed>(_ => { });
         Receive<DrainAbandoned>(_ => { });
