@@ -71,16 +71,11 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private readonly EchoTransport _transport;
     /// <summary>The <c>listener</c> tag of this connection's metrics.</summary>
     private readonly KeyValuePair<string, object?> _listenerTag;
-    /// <summary>The client's address as logged (see <see cref="Remote"/>); with PROXY, the header's client.</summary>
-    private string? _remote;
-    /// <summary>The socket's peer: the client, or the balancer when a PROXY header is expected.</summary>
-    private readonly EndPoint _peer;
     private readonly EndPoint _local;
     /// <summary>Until the client is admitted: the PROXY header step (docs/edge.md). Null otherwise.</summary>
     private ProxyHeaderStep? _proxyHeader;
-    /// <summary>With PROXY, the balancer, for the access log ("via"); null for a direct client.</summary>
-    private string? _via;
-    /// <summary>What the live view shows of this connection, its byte counts (the access log's too) included.</summary>
+    /// <summary>What the live view shows of this connection: also the logs' client and via, and the access log's
+    /// byte counts.</summary>
     private readonly ConnectionView _view;
     private readonly ConnectionTable _connections;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
@@ -155,7 +150,6 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _transport = kind.CreateTransport(connection, Context, settings, keepOpenOnPeerClosed ?? expectProxyHeader);
         _keepOpenOnPeerClosed = _transport.KeepOpenOnPeerClosed;
         _listenerTag = kind.ListenerTag;
-        _peer = remote;
         _local = local;
         if (expectProxyHeader)
             _proxyHeader = new ProxyHeaderStep(settings.Edge.ProxyProtocol, (IPEndPoint)remote, Context.Parent, Self);
@@ -216,8 +210,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// then neither makes the adapter nor evaluates its arguments.</summary>
     private ILoggingAdapter? DebugLog => Context.System.EventStream.LogLevel <= LogLevel.DebugLevel ? Log : null;
 
-    /// <summary>The client's address as logged, formatted on first use (see <see cref="_logger"/>).</summary>
-    private string Remote => _remote ??= EndpointParser.Format(_peer);
+    /// <summary>The client's address as logged: the socket's peer, or the client a PROXY header named.</summary>
+    private string Remote => _view.Client;
 
     protected override void PreStart()
     {
@@ -292,7 +286,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         var reason = ReportedReason();
         EchoMetrics.ConnectionsClosed.Add(1, CloseReasonTags.Tag(reason), _listenerTag);
         if (_settings.Edge.AccessLog)
-            AccessLog.Write(Log, Remote, _via, _local, _startedAt, _view.BytesIn, _view.BytesOut, reason, _transport.AccessLogFields);
+            AccessLog.Write(Log, Remote, _view.Via, _local, _startedAt, _view.BytesIn, _view.BytesOut, reason, _transport.AccessLogFields);
     }
 
     private CloseReason ReportedReason() =>
@@ -336,8 +330,6 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 RequestRead();
                 break;
             case ProxyStepOutcome.HeaderRead:
-                _remote = EndpointParser.Format(step.Client!);
-                _via = EndpointParser.Format(step.Balancer);
                 _view.ClientNamed(step.Client!, step.Balancer);
                 break;
             case ProxyStepOutcome.Close:
