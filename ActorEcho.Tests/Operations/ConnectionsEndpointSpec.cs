@@ -85,12 +85,20 @@ public sealed class ConnectionsEndpointSpec(ITestOutputHelper output) : IAsyncLi
         }
     }
 
-    [Fact]
-    public async Task A_client_that_stops_reading_while_sending_more_than_the_high_watermark_shows_as_paused_by_window()
+    /// <param name="budget">max-buffered-bytes: with less than the high watermark (128 KiB), the budget runs out
+    /// first.</param>
+    [Theory]
+    [InlineData(null, "paused-by-window")]
+    [InlineData(64 * 1024, "paused-by-budget")]
+    public async Task A_client_that_stops_reading_while_sending_more_than_the_window_or_budget_shows_as_paused(int? budget, string state)
     {
         var ct = Deadline.After(Patience);
         // A small server send buffer: the window fills after a few hundred KiB rather than the kernel's megabytes.
-        var server = await StartAsync(s => s with { SocketSendBufferSize = 64 * 1024 });
+        var server = await StartAsync(s => s with
+        {
+            SocketSendBufferSize = 64 * 1024,
+            MaxBufferedBytes = budget ?? s.MaxBufferedBytes,
+        });
         using var reader = await LoopbackClient.ConnectAsync(server.LocalEndpoint, ct);
         using var stalled = await LoopbackClient.ConnectAsync(server.LocalEndpoint, ct, receiveBufferSize: 16 * 1024);
         await reader.AssertEchoesAsync(1, ct);
@@ -98,14 +106,14 @@ public sealed class ConnectionsEndpointSpec(ITestOutputHelper output) : IAsyncLi
         var sending = stalled.SendAsync(LoopbackClient.RandomBytes(8 * 1024 * 1024, seed: 2), stopSending.Token);
 
         await WaitForConnectionsAsync(server, "",
-            rows => rows.Any(row => row.GetProperty("state").GetString() == "paused-by-window"), "a paused connection", ct);
+            rows => rows.Any(row => row.GetProperty("state").GetString() == state), "a paused connection", ct);
         // Read again: a row's figures are taken a moment before its state, and the client never reads, so it stays
-        // paused. Acks may still trickle in, but reading resumes only at the low watermark.
+        // paused. Acks may still trickle in, but reading resumes only at the low watermark (or an empty window).
         var (_, rows) = await GetConnectionsAsync(server, "", ct);
-        var paused = Assert.Single(rows, row => row.GetProperty("state").GetString() == "paused-by-window");
+        var paused = Assert.Single(rows, row => row.GetProperty("state").GetString() == state);
         Assert.Equal($"127.0.0.1:{Port(stalled)}", paused.GetProperty("client").GetString());
         Assert.InRange(paused.GetProperty("bytes_in").GetInt64() - paused.GetProperty("bytes_out").GetInt64(),
-            server.Settings.WriteLowWatermark + 1, long.MaxValue);
+            budget is null ? server.Settings.WriteLowWatermark + 1 : 1, long.MaxValue);
         Assert.Equal("echoing", Assert.Single(rows, row => row.GetProperty("client").GetString() == $"127.0.0.1:{Port(reader)}")
             .GetProperty("state").GetString());
 

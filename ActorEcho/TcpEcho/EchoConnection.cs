@@ -663,6 +663,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         switch (_window.NextRead())
         {
             case ReadGate.StillPaused:
+                // Paused by both, one may end first: show the one still holding reads.
+                _view.MoveTo(_window.IsPaused ? ConnectionState.PausedByWindow : ConnectionState.PausedByBudget);
                 return;
             case ReadGate.Paused:
                 EchoMetrics.ReadsSuspended.Add(1);
