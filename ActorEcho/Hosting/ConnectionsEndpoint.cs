@@ -21,7 +21,8 @@ namespace ActorEcho.Hosting;
 /// <item><c>GET /connections</c>: one JSON object per open connection, plain and TLS, read from the host's
 /// <see cref="ConnectionTable"/> without a message to any actor (the echo pays nothing for a reader);
 /// <c>?limit=N</c> (1 to 10,000, default 100), <c>?sort=age</c> (oldest first, the default) or <c>bytes</c> (most
-/// bytes in and out first), <c>?source=CIDR</c> (an address or a network, IPv4 or IPv6).</item>
+/// bytes in and out first), <c>?source=CIDR</c> (an address or a network, IPv4 or IPv6); <c>open</c> counts every
+/// connection that matches, the list holds at most <c>limit</c> of them.</item>
 /// <item><c>GET /sources</c>: per source (<see cref="SourceTable.KeyOf"/>: IPv6 by its /64), the open connections
 /// (from the table) and the refusals by reason (asked of both listeners, which refuse, within a second);
 /// <c>?limit=N</c> as above.</item>

@@ -37,7 +37,7 @@ public static class HttpEndpoint
     public const string LivePath = "/live";
 
     /// <summary>Adds Kestrel, listening at <paramref name="url"/> (scheme, host and port are used), to the host
-    /// being built, with the three paths; <c>/ready</c> and <c>/live</c> are ASP.NET Core health checks fed by
+    /// being built, with its paths; <c>/ready</c> and <c>/live</c> are ASP.NET Core health checks fed by
     /// <paramref name="readiness"/>.</summary>
     public static void Configure(IWebHostBuilder web, Uri url, ServerReadiness readiness)
     {
