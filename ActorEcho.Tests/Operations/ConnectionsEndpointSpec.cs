@@ -85,6 +85,19 @@ public sealed class ConnectionsEndpointSpec(ITestOutputHelper output) : IAsyncLi
         }
     }
 
+    [Fact]
+    public async Task A_tls_client_that_has_not_sent_its_client_hello_shows_as_handshaking_without_tls()
+    {
+        var ct = Deadline.After(Patience);
+        var server = await StartAsync(s => s);
+        using var silent = await LoopbackClient.ConnectAsync(server.TlsLocalEndpoint!, ct);
+        var row = Assert.Single(await WaitForConnectionsAsync(server, "", rows => rows.Count == 1, "the TLS connection", ct));
+        Assert.Equal($"127.0.0.1:{Port(silent)}", Client(row));
+        Assert.Equal("tls", row.GetProperty("transport").GetString());
+        Assert.Equal("handshaking", row.GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("tls").ValueKind);
+    }
+
     /// <param name="budget">max-buffered-bytes: with less than the high watermark (128 KiB), the budget runs out
     /// first.</param>
     [Theory]
