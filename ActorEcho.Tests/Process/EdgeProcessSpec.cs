@@ -34,7 +34,7 @@ public sealed class EdgeProcessSpec
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin")
         .Select(dir => Path.Combine(dir, "haproxy")).FirstOrDefault(File.Exists);
 
-    private static async Task<string> WriteTempAsync(string extension, string text)
+    internal static async Task<string> WriteTempAsync(string extension, string text)
     {
         var path = Path.Combine(Path.GetTempPath(), $"actor-echo-edge-{Guid.NewGuid():N}.{extension}");
         await File.WriteAllTextAsync(path, text);
@@ -130,7 +130,7 @@ public sealed class EdgeProcessSpec
 
     /// <summary>HAProxy in TCP mode on 127.0.0.1:<paramref name="front"/>, forwarding to 127.0.0.1:<paramref name="backend"/>
     /// with <paramref name="sendProxy"/>.</summary>
-    private static async Task<System.Diagnostics.Process> StartHaproxyAsync(int front, int backend, string sendProxy)
+    internal static async Task<System.Diagnostics.Process> StartHaproxyAsync(int front, int backend, string sendProxy)
     {
         var config = await WriteTempAsync("cfg", $"""
             global
@@ -173,7 +173,7 @@ public sealed class EdgeProcessSpec
         }
     }
 
-    private static Task<LoopbackClient> ConnectWhenListeningAsync(IPEndPoint front, System.Diagnostics.Process haproxy,
+    internal static Task<LoopbackClient> ConnectWhenListeningAsync(IPEndPoint front, System.Diagnostics.Process haproxy,
         CancellationToken ct) =>
         WhenListeningAsync(haproxy, ct, () => LoopbackClient.ConnectAsync(front, ct, from: Client));
 

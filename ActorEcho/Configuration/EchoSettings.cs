@@ -205,7 +205,7 @@ public sealed record EchoSettings
     };
 
     /// <summary>The HTTP endpoint: <c>off</c>, or <c>http://</c> with an IP address or <c>localhost</c> and a port,
-    /// and no path (its paths are fixed: /metrics, /ready, /live).</summary>
+    /// and no path (its paths are fixed: /metrics, /ready, /live, /connections, /sources).</summary>
     private static Uri? OptionalHttpRoot(Config section, string key)
     {
         if (IsOff(section, key))

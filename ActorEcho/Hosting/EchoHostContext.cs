@@ -34,6 +34,7 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
     /// <summary>The one bound on the echo bytes the whole server holds (<c>max-buffered-bytes</c>), made here and
     /// handed to the TCP and the TLS listener alike.</summary>
     public EchoBudget Budget { get; } = new(settings.MaxBufferedBytes);
+    public ConnectionTable Connections { get; } = new();
 
     /// <summary>The TCP listener, also in the <see cref="ActorRegistry"/> as <see cref="EchoListener"/>; Nobody
     /// until bound.</summary>
@@ -78,14 +79,14 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
         if (Settings.Udp.BindAddress is not null)
             (UdpLocalEndpoint, UdpListener) = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
-        var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget), "listener");
+        var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget, connections: Connections), "listener");
         registry.Register<EchoListener>(listener);
         LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, Timeouts.Bind,
             EndpointParser.Format(Endpoint)).ConfigureAwait(false);
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
         // TLS: a second listener beside the TCP one, sharing its budget; null when off.
-        if (await TlsListener.StartAsync(system, Settings, Budget, Timeouts).ConfigureAwait(false) is { } tls)
+        if (await TlsListener.StartAsync(system, Settings, Budget, Timeouts, Connections).ConfigureAwait(false) is { } tls)
         {
             TlsLocalEndpoint = tls.Endpoint;
             Tls = (tls.Listener, tls.Kind);
@@ -95,7 +96,7 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         if (Settings.HttpEndpoint is not null)
         {
             HttpAddress = HttpEndpoint.Address(provider);
-            system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", HttpAddress);
+            system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live, /connections, /sources)", HttpAddress);
         }
         listening?.Invoke();
         StartupLog.Release();

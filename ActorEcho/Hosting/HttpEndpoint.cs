@@ -25,7 +25,8 @@ namespace ActorEcho.Hosting;
 /// (OpenTelemetry's ASP.NET Core exporter);</item>
 /// <item><c>GET /ready</c>: 200 while the server is bound and not shutting down, 503 otherwise (lame duck and
 /// drain included) — what HAProxy's <c>option httpchk</c> and a Kubernetes readiness probe ask;</item>
-/// <item><c>GET /live</c>: 200 while the actor system runs, 503 otherwise — a liveness probe.</item>
+/// <item><c>GET /live</c>: 200 while the actor system runs, 503 otherwise — a liveness probe;</item>
+/// <item><c>GET /connections</c> and <c>GET /sources</c>: the live view (<see cref="ConnectionsEndpoint"/>).</item>
 /// </list>
 /// It has no authentication: keep it on loopback or a private network.
 /// </summary>
@@ -36,7 +37,7 @@ public static class HttpEndpoint
     public const string LivePath = "/live";
 
     /// <summary>Adds Kestrel, listening at <paramref name="url"/> (scheme, host and port are used), to the host
-    /// being built, with the three paths; <c>/ready</c> and <c>/live</c> are ASP.NET Core health checks fed by
+    /// being built, with its paths; <c>/ready</c> and <c>/live</c> are ASP.NET Core health checks fed by
     /// <paramref name="readiness"/>.</summary>
     public static void Configure(IWebHostBuilder web, Uri url, ServerReadiness readiness)
     {
@@ -61,14 +62,15 @@ public static class HttpEndpoint
             app.UseRouting();
             app.UseEndpoints(endpoints =>
             {
-                endpoints.MapPrometheusScrapingEndpoint(MetricsPath); // the host's MeterProvider
+                endpoints.MapPrometheusScrapingEndpoint(MetricsPath).WithMetadata(ReadOnly); // the host's MeterProvider
                 endpoints.MapHealthChecks(ReadyPath, Options(ReadyPath)).WithMetadata(ReadOnly);
                 endpoints.MapHealthChecks(LivePath, Options(LivePath)).WithMetadata(ReadOnly);
+                ConnectionsEndpoint.Map(endpoints, ReadOnly);
             });
         });
     }
 
-    /// <summary>Probes only read: anything but GET and HEAD is 405.</summary>
+    /// <summary>Every path only reads: anything but GET and HEAD is 405.</summary>
     private static readonly HttpMethodMetadata ReadOnly = new([HttpMethods.Get, HttpMethods.Head]);
 
     /// <summary>Where Kestrel listens, with the real port when the configured one was 0.</summary>

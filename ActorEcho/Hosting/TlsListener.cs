@@ -21,8 +21,9 @@ public static class TlsListener
     /// <exception cref="BindFailedException">the address cannot be bound, or the bind did not answer within
     /// <see cref="ServerTimeouts.Bind"/>.</exception>
     /// <param name="budget">The server's budget, the one the main listener has.</param>
+    /// <param name="connections">The server's live view, the one the main listener publishes to.</param>
     public static async Task<(IPEndPoint Endpoint, IActorRef Listener, TlsEchoKind Kind)?> StartAsync(ActorSystem system,
-        EchoSettings settings, EchoBudget budget, ServerTimeouts timeouts)
+        EchoSettings settings, EchoBudget budget, ServerTimeouts timeouts, ConnectionTable connections)
     {
         var tls = settings.Tls;
         if (tls.BindAddress is not { } address)
@@ -32,7 +33,7 @@ public static class TlsListener
         if (tls.Certificate == TlsSettings.SelfSigned)
             system.Log.Info("TLS: self-signed certificate made at start, SHA-256 fingerprint {0}", credentials.Fingerprint);
         var kind = new TlsEchoKind(credentials, tls.HandshakeTimeout);
-        var listener = system.ActorOf(EchoListener.Props(settings, endpoint, kind, budget), "tls-listener");
+        var listener = system.ActorOf(EchoListener.Props(settings, endpoint, kind, budget, connections: connections), "tls-listener");
         var bound = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, timeouts.Bind,
             EndpointParser.Format(endpoint), prefix: "tls: ").ConfigureAwait(false);
         EchoServer.RegisterShutdownTasks(system, listener, timeouts, taskPrefix: "tls-");

@@ -28,12 +28,13 @@ public abstract record ConnectionKind
     /// <summary>The <c>listener</c> tag, cached: recording it allocates nothing.</summary>
     public KeyValuePair<string, object?> ListenerTag { get; }
 
-    /// <summary>The actor for one accepted connection (see <see cref="EchoConnection.Props(IActorRef, EndPoint, EndPoint, EchoSettings, EchoBudget, ConnectionKind, bool)"/>).</summary>
+    /// <summary>The actor for one accepted connection (see <see cref="EchoConnection.Props(IActorRef, EndPoint, EndPoint, EchoSettings, EchoBudget, ConnectionKind, bool, ConnectionTable?)"/>).</summary>
     /// <param name="local">The listener's address the client reached.</param>
     /// <param name="expectProxyHeader">The peer is a trusted balancer whose PROXY header comes first.</param>
+    /// <param name="connections">The live view the connection publishes itself in (null: one of its own).</param>
     public Props ConnectionProps(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings,
-        EchoBudget budget, bool expectProxyHeader) =>
-        EchoConnection.Props(connection, remote, local, settings, budget, this, expectProxyHeader);
+        EchoBudget budget, bool expectProxyHeader, ConnectionTable? connections = null) =>
+        EchoConnection.Props(connection, remote, local, settings, budget, this, expectProxyHeader, connections);
 
     /// <summary>The transport beneath one connection actor (<paramref name="context"/>'s), made in its constructor.</summary>
     /// <param name="keepOpenOnPeerClosed">The connection finishes the client's half-close itself (a PROXY client).</param>

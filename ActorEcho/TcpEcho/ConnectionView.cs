@@ -14,6 +14,9 @@ public sealed class ConnectionView
     private static readonly string[] StateTexts =
         ["proxy-header", "handshaking", "echoing", "paused-by-window", "paused-by-budget", "draining", "closing"];
 
+    /// <summary>The last <see cref="Sequence"/> given, process-wide.</summary>
+    private static long _lastSequence;
+
     private long _bytesIn;
     private long _bytesOut;
     private long _lastActivityMs;
@@ -39,6 +42,10 @@ public sealed class ConnectionView
         StartedAtMs = Environment.TickCount64;
         _lastActivityMs = StartedAtMs;
     }
+
+    /// <summary>The order in which the views were made, process-wide: oldest first without the ties of a
+    /// millisecond clock (<c>?sort=age</c>).</summary>
+    public long Sequence { get; } = Interlocked.Increment(ref _lastSequence);
 
     public string Id { get; }
     public string Listener { get; }

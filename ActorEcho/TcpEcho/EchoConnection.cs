@@ -78,18 +78,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private readonly EchoTransport _transport;
     /// <summary>The <c>listener</c> tag of this connection's metrics.</summary>
     private readonly KeyValuePair<string, object?> _listenerTag;
-    /// <summary>The client's address as logged (see <see cref="Remote"/>); with PROXY, the header's client.</summary>
-    private string? _remote;
-    /// <summary>The socket's peer: the client, or the balancer when a PROXY header is expected.</summary>
-    private readonly EndPoint _peer;
     private readonly EndPoint _local;
     /// <summary>Until the client is admitted: the PROXY header step (docs/edge.md). Null otherwise.</summary>
     private ProxyHeaderStep? _proxyHeader;
-    /// <summary>With PROXY, the balancer, for the access log ("via"); null for a direct client.</summary>
-    private string? _via;
-    // For the access log: data bytes only (a PROXY header is neither).
-    private long _bytesIn;
-    private long _bytesOut;
+    /// <summary>What the live view shows of this connection: also the logs' client and via, and the access log's
+    /// byte counts.</summary>
+    private readonly ConnectionView _view;
+    private readonly ConnectionTable _connections;
     private readonly long _startedAt = Stopwatch.GetTimestamp();
     /// <summary>Replaced by a reload (<see cref="SettingsChanged"/>, <see cref="Adopt"/>).</summary>
     private EchoSettings _settings;
@@ -160,13 +155,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// <param name="expectProxyHeader">The peer is a trusted balancer: read its PROXY header first.</param>
     /// <param name="keepOpenOnPeerClosed">Plain TCP: finish the client's half-close here rather than in Akka.IO (what a
     /// PROXY client needs; specs of that path ask for it without a header). Null: as the PROXY header says.</param>
+    /// <param name="connections">The live view this connection publishes itself in while its actor runs.</param>
     internal EchoConnection(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
-        ConnectionKind kind, bool expectProxyHeader, bool? keepOpenOnPeerClosed = null)
+        ConnectionKind kind, bool expectProxyHeader, ConnectionTable connections, bool? keepOpenOnPeerClosed = null)
     {
         _transport = kind.CreateTransport(connection, Context, settings, keepOpenOnPeerClosed ?? expectProxyHeader);
         _keepOpenOnPeerClosed = _transport.KeepOpenOnPeerClosed;
         _listenerTag = kind.ListenerTag;
-        _peer = remote;
         _local = local;
         if (expectProxyHeader)
             _proxyHeader = new ProxyHeaderStep(settings.Edge.ProxyProtocol, (IPEndPoint)remote, Context.Parent, Self);
@@ -175,6 +170,20 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _window = new EchoWindow(settings.WriteHighWatermark, settings.WriteLowWatermark, budget);
         _scheduler = Context.System.Scheduler;
         _realTime = _scheduler is IDateTimeOffsetNowTimeProvider;
+        _connections = connections;
+        _view = new ConnectionView(ViewId(kind.ListenerName, Self.Path.Name), EndpointParser.Format(local), kind.ListenerName,
+            remote as IPEndPoint ?? (IPEndPoint)UnknownLocal,
+            expectProxyHeader ? ConnectionState.ProxyHeader
+            : _transport.HandshakeTimeout is not null ? ConnectionState.Handshaking
+            : ConnectionState.Echoing);
+    }
+
+    /// <summary>The listener's name and the number of the listener's child, <c>connection-17</c> of TLS's being
+    /// <c>tls-17</c>: unique among the server's open connections.</summary>
+    private static string ViewId(string listenerName, string actorName)
+    {
+        const string prefix = "connection-";
+        return listenerName + "-" + (actorName.StartsWith(prefix, StringComparison.Ordinal) ? actorName[prefix.Length..] : actorName);
     }
 
     /// <summary>A plain TCP connection of a direct client (no PROXY header), as specs and the README's example make it.</summary>
@@ -184,15 +193,17 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// <summary>Made by a <see cref="Producer"/>: an expression (<c>() => new EchoConnection(...)</c>) is compiled
     /// for every actor, about 1 ms of CPU each in Akka 1.5.74, and <c>Props.Create&lt;T&gt;(args)</c> finds the
     /// constructor by reflection for every actor; a reconnect storm of thousands pays either in full.</summary>
+    /// <param name="connections">The live view to publish in (null: a table of its own, as a lone connection in a spec).</param>
     public static Props Props(IActorRef connection, EndPoint remote, EndPoint local, EchoSettings settings, EchoBudget budget,
-        ConnectionKind kind, bool expectProxyHeader) =>
-        Akka.Actor.Props.CreateBy(new Producer(() => new EchoConnection(connection, remote, local, settings, budget, kind, expectProxyHeader)));
+        ConnectionKind kind, bool expectProxyHeader, ConnectionTable? connections = null) =>
+        Akka.Actor.Props.CreateBy(new Producer(() => new EchoConnection(connection, remote, local, settings, budget, kind, expectProxyHeader,
+            connections ?? new ConnectionTable())));
 
     /// <summary>For specs of the half-close finished here (<see cref="_keepOpenOnPeerClosed"/>) without a PROXY header.</summary>
     internal static Props PropsKeepingOpen(IActorRef connection, EndPoint remote, EchoSettings settings, EchoBudget budget) =>
         Akka.Actor.Props.CreateBy(new Producer(() =>
             new EchoConnection(connection, remote, UnknownLocal, settings, budget, ConnectionKind.PlainEcho, expectProxyHeader: false,
-                keepOpenOnPeerClosed: true)));
+                new ConnectionTable(), keepOpenOnPeerClosed: true)));
 
     /// <summary>Makes the actor with a plain constructor call.</summary>
     private sealed class Producer(Func<EchoConnection> create) : IIndirectActorProducer
@@ -212,11 +223,12 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     /// then neither makes the adapter nor evaluates its arguments.</summary>
     private ILoggingAdapter? DebugLog => Context.System.EventStream.LogLevel <= LogLevel.DebugLevel ? Log : null;
 
-    /// <summary>The client's address as logged, formatted on first use (see <see cref="_logger"/>).</summary>
-    private string Remote => _remote ??= EndpointParser.Format(_peer);
+    /// <summary>The client's address as logged: the socket's peer, or the client a PROXY header named.</summary>
+    private string Remote => _view.Client;
 
     protected override void PreStart()
     {
+        _connections.Add(_view);
         // Akka.IO tells the handler how its connection ended, whatever ends it, once the Register below is in; the
         // one silent end is a registration that comes after akka.io.tcp.register-timeout. The idle clock ends that
         // case too (see Closing), so the connection actor is watched, a measurable share of a reconnect storm's CPU,
@@ -247,6 +259,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         {
             _history |= History.Handshaking;
             Become(Handshaking);
+            _view.MoveTo(ConnectionState.Handshaking);
             Timers.StartSingleTimer(HandshakeTimedOut.Instance, HandshakeTimedOut.Instance, handshakeTimeout);
             _transport.Open(received, peerClosed);
             return;
@@ -273,11 +286,13 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     private void StartEchoing()
     {
         Become(Has(History.DrainRequested) ? Draining : Echoing);
+        _view.MoveTo(ServingState);
         _lastArrival = Now();
     }
 
     protected override void PostStop()
     {
+        _connections.Remove(_view);
         _window.Release();
         if (!Has(History.ConnectionClosed))
         {
@@ -291,7 +306,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         var reason = ReportedReason();
         EchoMetrics.ConnectionsClosed.Add(1, CloseReasonTags.Tag(reason), _listenerTag);
         if (_settings.Edge.AccessLog)
-            AccessLog.Write(Log, Remote, _via, _local, _startedAt, _bytesIn, _bytesOut, reason, _transport.AccessLogFields);
+            AccessLog.Write(Log, Remote, _view.Via, _local, _startedAt, _view.BytesIn, _view.BytesOut, reason, _transport.AccessLogFields);
     }
 
     private CloseReason ReportedReason() =>
@@ -341,8 +356,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 RequestRead();
                 break;
             case ProxyStepOutcome.HeaderRead:
-                _remote = EndpointParser.Format(step.Client!);
-                _via = EndpointParser.Format(step.Balancer);
+                _view.ClientNamed(step.Client!, step.Balancer);
                 break;
             case ProxyStepOutcome.Close:
                 DebugLog?.Debug("Connection from {0}: {1}; closing", Remote, step.Why);
@@ -394,6 +408,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 Timers.Cancel(HandshakeTimedOut.Instance);
                 _history &= ~History.Handshaking;
                 EchoMetrics.TlsHandshakesCompleted.Add(1);
+                if (_transport.AccessLogFields is { } negotiated)
+                    _view.Negotiated(negotiated);
                 DebugLog?.Debug("Handshake with {0} completed ({1})", Remote, opened.Protocol);
                 StartEchoing();
                 RequestReadIfAllowed();
@@ -464,6 +480,8 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
             case Drain:
                 _history |= History.DrainRequested;
                 Become(Draining);
+                if (!_window.IsPaused && !_window.IsPausedByBudget)
+                    _view.MoveTo(ConnectionState.Draining);
                 CloseIfQuiet();
                 break;
             case DrainTimeoutReached:
@@ -573,7 +591,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
                 // Pull mode: reading must go on after a ConfirmedClose so that the peer's FIN is seen; what the
                 // peer sends after our FIN is discarded, as there is no way left to echo it.
                 EchoMetrics.BytesReceived.Add(received.Data.Count, _listenerTag);
-                _bytesIn += received.Data.Count;
+                _view.Received(received.Data.Count);
                 _transport.ResumeReading();
                 break;
             case Tcp.PeerClosed when _keepOpenOnPeerClosed:
@@ -690,7 +708,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         if (data.Count == 0)
             return;
         EchoMetrics.BytesReceived.Add(data.Count, _listenerTag);
-        _bytesIn += data.Count;
+        _view.Received(data.Count);
         if (_bytesLeft is { } left)
         {
             // max-bytes-per-connection: Akka.IO reads whole frames, so a read may cross the cap; the rest is dropped.
@@ -708,7 +726,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         _idle.Touch();
         var acked = _window.Acked();
-        _bytesOut += acked;
+        _view.Sent(acked);
         EchoMetrics.BytesSent.Add(acked, _listenerTag);
     }
 
@@ -720,18 +738,23 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         switch (_window.NextRead())
         {
             case ReadGate.StillPaused:
+                // Paused by both, one may end first: show the one still holding reads.
+                _view.MoveTo(_window.IsPaused ? ConnectionState.PausedByWindow : ConnectionState.PausedByBudget);
                 return;
             case ReadGate.Paused:
                 EchoMetrics.ReadsSuspended.Add(1);
+                _view.MoveTo(ConnectionState.PausedByWindow);
                 DebugLog?.Debug("Pausing reads from {0}: {1} unacked bytes", Remote, _window.UnackedBytes);
                 return;
             case ReadGate.PausedByBudget:
+                _view.MoveTo(ConnectionState.PausedByBudget);
                 DebugLog?.Debug("Pausing reads from {0}: the server holds max-buffered-bytes ({1} unacked here)", Remote, _window.UnackedBytes);
                 return;
             case ReadGate.Resumed:
                 DebugLog?.Debug("Resuming reads from {0}: {1} unacked bytes", Remote, _window.UnackedBytes);
                 // While paused, nothing could arrive: the quiet period starts again from now.
                 _lastArrival = Now();
+                _view.MoveTo(ServingState);
                 break;
         }
 
@@ -784,6 +807,10 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         Timers.StartSingleTimer(DrainLingerElapsed.Instance, DrainLingerElapsed.Instance, _settings.DrainLinger);
     }
 
+    /// <summary>What the live view shows while <see cref="Echoing"/> or <see cref="Draining"/> reads: in those two
+    /// states the drain was asked for exactly when draining.</summary>
+    private ConnectionState ServingState => Has(History.DrainRequested) ? ConnectionState.Draining : ConnectionState.Echoing;
+
     /// <summary>Now, on the scheduler's clock (see <see cref="_realTime"/>).</summary>
     private TimeSpan Now() => _realTime ? _scheduler.MonotonicClock : TimeSpan.FromTicks(_scheduler.Now.UtcTicks);
 
@@ -792,6 +819,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
     {
         _finishAs = finishAs;
         Become(Finishing);
+        _view.MoveTo(ConnectionState.Closing);
         CloseIfFinished();
     }
 
@@ -826,6 +854,7 @@ public sealed class EchoConnection : UntypedActor, IWithTimers
         _closeReason = reason;
         _idle.Touch();
         Become(Closing);
+        _view.MoveTo(ConnectionState.Closing);
     }
 
     /// <summary>In <see cref="Closing"/>: the abort, too, gets a whole idle period to be confirmed.</summary>

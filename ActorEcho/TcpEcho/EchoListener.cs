@@ -82,6 +82,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <summary>What this listener's connections are: plain echo or TLS (<see cref="ConnectionKind"/>); a reload gives
     /// the TLS listener's new connections new credentials.</summary>
     private ConnectionKind _kind;
+    /// <summary>The live view every connection publishes itself in, shared with the other listener.</summary>
+    private readonly ConnectionTable _connections;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -104,6 +106,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <summary>The source key of every admitted connection, table or not, released when it ends: a reload that
     /// switches per-source limits on counts the connections already open from here (<see cref="Reconfigured"/>).</summary>
     private readonly Dictionary<IActorRef, IPAddress> _sourceOf = [];
+    /// <summary>Refusals by source and reason, for <c>GET /sources</c>.</summary>
+    private readonly SourceRefusalTable _refusalsBySource;
     /// <summary>Refused clients, logged at most once per <see cref="RefusalLogInterval"/>.</summary>
     private readonly DropLog _refusalLog;
     private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
@@ -115,17 +119,20 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <param name="budget">The budget to share with another listener; null: a budget of its own.</param>
     /// <param name="tcpManager">Akka.IO's TCP manager, to which the binds go; null: the system's. Specs give a probe,
     /// and drive the drain in virtual time.</param>
+    /// <param name="connections">The live view to share with another listener; null: a table of its own.</param>
     public EchoListener(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget? budget,
-        IActorRef? tcpManager = null)
+        IActorRef? tcpManager = null, ConnectionTable? connections = null)
     {
         _settings = settings;
         _tcpManager = tcpManager;
         _endpoint = endpoint;
         _kind = kind;
         _budget = budget ?? new EchoBudget(settings.MaxBufferedBytes);
+        _connections = connections ?? new ConnectionTable();
         var edge = settings.Edge;
         if (edge.LimitsPerSource)
             _sources = new SourceTable(edge.PerSourceMaxConnections, edge.PerSourceConnectRate, edge.MaxSources, TimeProvider.System);
+        _refusalsBySource = new SourceRefusalTable(edge.MaxSources);
         _refusalLog = new DropLog(RefusalLogInterval, TimeProvider.System, line => _log.Warning(line), "Refused connections:");
         Binding();
     }
@@ -133,11 +140,12 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     public static Props Props(EchoSettings settings, IPEndPoint endpoint) =>
         Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint));
 
-    /// <summary>A listener whose connections are of <paramref name="kind"/>, sharing <paramref name="budget"/>; its
-    /// binds go to <paramref name="tcpManager"/> (null: Akka.IO's).</summary>
+    /// <summary>A listener whose connections are of <paramref name="kind"/>, sharing <paramref name="budget"/> and
+    /// <paramref name="connections"/> (null: a table of its own); its binds go to <paramref name="tcpManager"/> (null:
+    /// Akka.IO's).</summary>
     public static Props Props(EchoSettings settings, IPEndPoint endpoint, ConnectionKind kind, EchoBudget budget,
-        IActorRef? tcpManager = null) =>
-        Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint, kind, budget, tcpManager));
+        IActorRef? tcpManager = null, ConnectionTable? connections = null) =>
+        Akka.Actor.Props.Create(() => new EchoListener(settings, endpoint, kind, budget, tcpManager, connections));
 
     /// <summary>Refusals counted since the last summary line still get their line.</summary>
     protected override void PostStop() => _refusalLog.Flush();
@@ -279,7 +287,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     private void DrainTimedOut()
     {
         // Past drain-timeout nobody is served any more; the socket goes within drain-linger.
-        Receive<Tcp.Connected>(_ => Reject(Sender, Refusal.ShuttingDown));
+        Receive<Tcp.Connected>(connected => Reject(Sender, connected.RemoteAddress, Refusal.ShuttingDown));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainConnections>(_ => _drainWaiters.Add(Sender));
         Receive<Reconfigure>(_ => Sender.Tell(Akka.Done.Instance));
@@ -323,6 +331,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         Receive<GetStats>(_ => Sender.Tell(new ListenerStats(_active, _accepted, _rejected, _closed)));
         Receive<GetAcceptQueues>(_ => Sender.Tell(new AcceptQueueListeners(_tcpListeners.ToArray())));
+        Receive<GetSourceRefusals>(_ => Sender.Tell(new SourceRefusals(_refusalsBySource.Snapshot())));
     }
 
     private bool IsAcceptQueue(IActorRef actor) => _tcpListeners.Contains(actor);
@@ -334,7 +343,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             return AcceptOrRefuse(connection, connected);
         _log.Warning("Rejecting connection from {0}: max-connections ({1}) reached",
             EndpointParser.Format(connected.RemoteAddress), _settings.MaxConnections);
-        Reject(connection);
+        Reject(connection, connected.RemoteAddress);
         return null;
     }
 
@@ -415,7 +424,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <summary>Closes a client refused at accept (FIN, nothing read or echoed), counted and logged by reason.</summary>
     private void Refuse(IActorRef connection, string refusal, IPEndPoint peer)
     {
-        Reject(connection, refusal);
+        Reject(connection, peer, refusal);
         _refusalLog.Dropped(refusal, EndpointParser.Format(peer));
     }
 
@@ -423,6 +432,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         _rejected++;
         EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal), _kind.ListenerTag);
+        _refusalsBySource.Refused(client.Address, refusal);
         _refusalLog.Dropped(refusal, EndpointParser.Format(client));
     }
 
@@ -434,7 +444,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         if (!expectProxyHeader && _log.IsInfoEnabled)
             _log.Info("Accepting connection from {Remote}", EndpointParser.Format(connected.RemoteAddress));
         var child = Context.ActorOf(
-            _kind.ConnectionProps(connection, connected.RemoteAddress, connected.LocalAddress, _settings, _budget, expectProxyHeader),
+            _kind.ConnectionProps(connection, connected.RemoteAddress, connected.LocalAddress, _settings, _budget, expectProxyHeader,
+                _connections),
             $"connection-{++_nextChildId}");
         Context.Watch(child);
         _active++;
@@ -447,10 +458,12 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         return child;
     }
 
-    private void Reject(IActorRef connection, string refusal = Refusal.MaxConnections)
+    private void Reject(IActorRef connection, EndPoint peer, string refusal = Refusal.MaxConnections)
     {
         _rejected++;
         EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal), _kind.ListenerTag);
+        if (peer is IPEndPoint address)
+            _refusalsBySource.Refused(address.Address, refusal);
         // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
         connection.Tell(new Tcp.Register(Self));
         connection.Tell(Tcp.Close.Instance);
@@ -566,7 +579,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     /// <summary>What <see cref="Unbinding"/> and <see cref="Released"/> handle alike: no client is served any more.</summary>
     private void Closed()
     {
-        Receive<Tcp.Connected>(_ => Reject(Sender, Refusal.ShuttingDown));
+        Receive<Tcp.Connected>(connected => Reject(Sender, connected.RemoteAddress, Refusal.ShuttingDown));
         Receive<StopAccepting>(_ => Sender.Tell(Akka.Done.Instance));
         Receive<DrainTimeoutElapsed>(_ => { });
         Receive<DrainAbandoned>(_ => { });

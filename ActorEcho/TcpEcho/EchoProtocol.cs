@@ -84,6 +84,17 @@ public static class EchoProtocol
     /// a listener that is draining or released ignores it.</summary>
     public sealed record Reconfigure(EchoSettings Settings, ConnectionKind Kind);
 
+    /// <summary>Asks for the listener's refusals by source (<c>GET /sources</c>); answered with <see cref="SourceRefusals"/>.</summary>
+    public sealed class GetSourceRefusals
+    {
+        public static readonly GetSourceRefusals Instance = new();
+        private GetSourceRefusals() { }
+    }
+
+    /// <summary>A copy of the listener's refusals by source and reason (at most <c>per-source.max-sources</c> sources,
+    /// the most recently refused first).</summary>
+    public sealed record SourceRefusals(IReadOnlyList<SourceRefusalCount> Sources);
+
     // Listener → connection: the drain.
 
     /// <summary>Sent by the listener at shutdown (and to each client it accepts during the drain): serve the

@@ -26,7 +26,7 @@ internal sealed class CiphertextAck : Tcp.Event
     private CiphertextAck() { }
 }
 
-/// <summary>The handshake completed; <paramref name="Negotiated"/> when the access log wants it.</summary>
+/// <summary>The handshake completed; <paramref name="Negotiated"/>: what it settled, for the access log and the live view.</summary>
 internal sealed record HandshakeSucceeded(SslProtocols Protocol, NegotiatedTls? Negotiated) : IDeadLetterSuppression;
 
 /// <summary>The handshake failed; <paramref name="Reason"/> is one of <see cref="Diagnostics.EchoMetrics.HandshakeFailures"/>.</summary>

@@ -43,7 +43,6 @@ public sealed class TlsTransport : EchoTransport
 
     private readonly IActorContext _context;
     private readonly TlsEchoKind _kind;
-    private readonly bool _recordNegotiated;
 
     private Phase _phase = Phase.BeforeHandshake;
     private CiphertextStream? _stream;
@@ -85,7 +84,6 @@ public sealed class TlsTransport : EchoTransport
     {
         _context = context;
         _kind = kind;
-        _recordNegotiated = settings.Edge.AccessLog;
     }
 
     public override TimeSpan? HandshakeTimeout => _kind.HandshakeTimeout;
@@ -314,7 +312,8 @@ public sealed class TlsTransport : EchoTransport
                 self.Tell(new HandshakeFailed(reason, rejection.Reason ?? OneLine.Of(e.InnerException?.Message ?? e.Message)));
                 return;
             }
-            self.Tell(new HandshakeSucceeded(ssl.SslProtocol, _recordNegotiated ? NegotiatedTls.Of(ssl) : null));
+            // Always: the live view shows it (GET /connections), not only the access log.
+            self.Tell(new HandshakeSucceeded(ssl.SslProtocol, NegotiatedTls.Of(ssl)));
             var writing = WriteLoopAsync(ssl, _writes.Reader, self);
             await ReadLoopAsync(ssl, _readPermits.Reader, self).ConfigureAwait(false);
             await writing.ConfigureAwait(false);
