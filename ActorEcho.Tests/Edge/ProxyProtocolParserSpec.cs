@@ -165,6 +165,9 @@ public sealed class ProxyProtocolParserSpec
         { "length shorter than IPv6's addresses", V2(1, 0x21, new byte[35]) },
         { "length shorter than AF_UNIX's addresses", V2(1, 0x31, new byte[100]) },
         { "damaged signature", Patch(V2(1, 0x11, Addresses(Client4, Server4)), 7, 0x00) },
+        // The TLV claims one byte more than the header's length leaves it (HAProxy's proxy_protocol_tlv_validation).
+        { "a TLV running past the header's end", Patch(V2(1, 0x11, Addresses(Client4, Server4, tlvBytes: 10)), 16 + 12 + 2, 8) },
+        { "two bytes after the addresses: less than a TLV's type and length", V2(1, 0x21, Addresses(Client6, Server6, tlvBytes: 2)) },
     };
 
     private static byte[] Patch(byte[] bytes, int index, byte value)

@@ -179,9 +179,27 @@ public static class ProxyProtocolParser
         var destination = new IPAddress(addresses[size..(2 * size)]);
         var sourcePort = BinaryPrimitives.ReadUInt16BigEndian(addresses[(2 * size)..]);
         var destinationPort = BinaryPrimitives.ReadUInt16BigEndian(addresses[(2 * size + 2)..]);
-        // The TLVs after the addresses (up to the length) are skipped: nothing here needs them.
+        // The TLVs after the addresses are skipped (nothing here needs them) but must fit the length exactly, as
+        // HAProxy checks: a TLV running past it means the two lengths disagree on where the client's data begins.
+        if (!TlvsFit(addresses[(2 * size + 4)..addressLength]))
+            return Invalid("PROXY v2 TLV runs past the header's end", out error);
         header = new ProxyHeader(2, new IPEndPoint(source, sourcePort), new IPEndPoint(destination, destinationPort));
         return ProxyParseStatus.Complete;
+    }
+
+    /// <summary>True when <paramref name="tlvs"/> is a whole number of TLVs: type, 16-bit length, that many bytes.</summary>
+    private static bool TlvsFit(ReadOnlySpan<byte> tlvs)
+    {
+        while (!tlvs.IsEmpty)
+        {
+            if (tlvs.Length < 3)
+                return false;
+            var next = 3 + BinaryPrimitives.ReadUInt16BigEndian(tlvs[1..3]);
+            if (next > tlvs.Length)
+                return false;
+            tlvs = tlvs[next..];
+        }
+        return true;
     }
 
     /// <summary>Why bytes 12 and 13 (those received) cannot start a v2 header, or null if they can: byte 12 is
