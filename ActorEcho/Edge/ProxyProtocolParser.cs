@@ -31,6 +31,7 @@ public static class ProxyProtocolParser
 
     private static ReadOnlySpan<byte> V2Signature => [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A];
     private static ReadOnlySpan<byte> V1Prefix => "PROXY "u8;
+    private static ReadOnlySpan<byte> UnknownPrefix => "PROXY UNKNOWN "u8;
 
     /// <param name="received">Everything the connection has received so far.</param>
     /// <param name="mode">The versions accepted; <see cref="ProxyProtocolMode.Off"/> accepts none.</param>
@@ -85,6 +86,10 @@ public static class ProxyProtocolParser
         {
             if (received.Length >= MaxV1Length)
                 return Invalid("PROXY v1 line longer than 107 bytes", out error);
+            // After "PROXY UNKNOWN " anything before the CRLF is ignored (as the complete line is read below), so
+            // no byte of it can refuse the line early: the verdict must not depend on how the line was split.
+            if (received.StartsWith(UnknownPrefix))
+                return ProxyParseStatus.NeedMore;
             // A bare LF, or any byte outside printable ASCII, can never become a valid line.
             foreach (var b in received)
                 if (b is not (>= 0x20 and < 0x7F) and not (byte)'\r')
