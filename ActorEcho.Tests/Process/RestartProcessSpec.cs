@@ -26,7 +26,7 @@ public sealed class RestartProcessSpec
             first.Signal(SigKill);
             Assert.NotEqual(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
             // The kernel closed the dead server's sockets: each client reads the FIN. The clients stay open, so the
-            // server's side of each connection lingers on the port (FIN_WAIT2): the bind must not mind them.
+            // server's side of each connection lingers on the port (FIN_WAIT): the bind must not mind them.
             foreach (var client in clients)
                 Assert.Equal((ConnectionEnd.Eof, 0L), await client.ReadToEndAsync(ct));
 
