@@ -165,6 +165,9 @@ public sealed class ProxyProtocolParserSpec
         { "length shorter than IPv6's addresses", V2(1, 0x21, new byte[35]) },
         { "length shorter than AF_UNIX's addresses", V2(1, 0x31, new byte[100]) },
         { "damaged signature", Patch(V2(1, 0x11, Addresses(Client4, Server4)), 7, 0x00) },
+        // The TLV claims one byte more than the header's length leaves it (HAProxy's proxy_protocol_tlv_validation).
+        { "a TLV running past the header's end", Patch(V2(1, 0x11, Addresses(Client4, Server4, tlvBytes: 10)), 16 + 12 + 2, 8) },
+        { "two bytes after the addresses: less than a TLV's type and length", V2(1, 0x21, Addresses(Client6, Server6, tlvBytes: 2)) },
     };
 
     private static byte[] Patch(byte[] bytes, int index, byte value)
@@ -245,6 +248,55 @@ public sealed class ProxyProtocolParserSpec
                 // What the reader calls data, plus every later read, is exactly the data sent after the header.
                 Assert.Equal(data, read[reader.DataStart..].Concat(stream[offset..]).ToArray());
             }, iter: 2000);
+    }
+
+    [Theory]
+    [InlineData((byte)0x7F)]
+    [InlineData((byte)0x80)]
+    [InlineData((byte)0x00)]
+    [InlineData((byte)'\n')]
+    [InlineData((byte)'\r')]
+    public void An_UNKNOWN_line_with_any_byte_before_its_CRLF_is_read_alike_whole_and_a_byte_at_a_time(byte odd)
+    {
+        // Found by ProxyFuzzSpec: the line was read whole but refused at the odd byte when it came alone.
+        byte[] line = [.. Ascii("PROXY UNKNOWN ffff:"), odd, .. Ascii(":1 ::2 1 2\r\nhello")];
+        Assert.Equal(ProxyParseStatus.Complete, Parse(line, out _, out var length));
+        var reader = new ProxyHeaderReader(ProxyProtocolMode.Any);
+        var status = ProxyParseStatus.NeedMore;
+        for (var i = 0; i < line.Length && status == ProxyParseStatus.NeedMore; i++)
+            status = reader.Append(line.AsSpan(i, 1));
+        Assert.Equal(ProxyParseStatus.Complete, status);
+        Assert.Equal(length, line.Length - "hello".Length);
+    }
+
+    /// <summary>Valid headers (and UNKNOWN lines) with up to three bytes set to anything, then data.</summary>
+    private static readonly Gen<byte[]> DamagedHeader = Gen.Select(
+        Gen.OneOf(AnyHeader.Select(h => h.Bytes), Gen.Const(Ascii("PROXY UNKNOWN 2001:db8::7 2001:db8::1 51000 2000\r\n"))),
+        Gen.Select(Gen.Int[0, 1000], Gen.Byte).Array[0, 3],
+        Gen.Byte.Array[0, 40],
+        (header, damage, data) =>
+        {
+            var bytes = header.Concat(data).ToArray();
+            foreach (var (at, value) in damage)
+                bytes[at % header.Length] = value;
+            return bytes;
+        });
+
+    [Fact]
+    public void A_verdict_on_the_bytes_so_far_stands_whatever_arrives_after_them()
+    {
+        // The server decides on each read's bytes so far: a refusal or a header there must be the whole stream's too.
+        DamagedHeader.Sample(bytes =>
+        {
+            var whole = Parse(bytes, out _, out var wholeLength);
+            for (var n = 1; n < bytes.Length; n++)
+            {
+                var early = Parse(bytes[..n], out _, out var earlyLength);
+                Assert.True(early == ProxyParseStatus.NeedMore || early == whole
+                    && (early != ProxyParseStatus.Complete || earlyLength == wholeLength),
+                    $"{early} at {n} of {bytes.Length} bytes, {whole} on all of them");
+            }
+        }, iter: 5000);
     }
 
     [Fact]

@@ -31,6 +31,7 @@ public static class ProxyProtocolParser
 
     private static ReadOnlySpan<byte> V2Signature => [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A];
     private static ReadOnlySpan<byte> V1Prefix => "PROXY "u8;
+    private static ReadOnlySpan<byte> UnknownPrefix => "PROXY UNKNOWN "u8;
 
     /// <param name="received">Everything the connection has received so far.</param>
     /// <param name="mode">The versions accepted; <see cref="ProxyProtocolMode.Off"/> accepts none.</param>
@@ -85,6 +86,10 @@ public static class ProxyProtocolParser
         {
             if (received.Length >= MaxV1Length)
                 return Invalid("PROXY v1 line longer than 107 bytes", out error);
+            // After "PROXY UNKNOWN " anything before the CRLF is ignored (as the complete line is read below), so
+            // no byte of it can refuse the line early: the verdict must not depend on how the line was split.
+            if (received.StartsWith(UnknownPrefix))
+                return ProxyParseStatus.NeedMore;
             // A bare LF, or any byte outside printable ASCII, can never become a valid line.
             foreach (var b in received)
                 if (b is not (>= 0x20 and < 0x7F) and not (byte)'\r')
@@ -179,9 +184,27 @@ public static class ProxyProtocolParser
         var destination = new IPAddress(addresses[size..(2 * size)]);
         var sourcePort = BinaryPrimitives.ReadUInt16BigEndian(addresses[(2 * size)..]);
         var destinationPort = BinaryPrimitives.ReadUInt16BigEndian(addresses[(2 * size + 2)..]);
-        // The TLVs after the addresses (up to the length) are skipped: nothing here needs them.
+        // The TLVs after the addresses are skipped (nothing here needs them) but must fit the length exactly, as
+        // HAProxy checks: a TLV running past it means the two lengths disagree on where the client's data begins.
+        if (!TlvsFit(addresses[(2 * size + 4)..addressLength]))
+            return Invalid("PROXY v2 TLV runs past the header's end", out error);
         header = new ProxyHeader(2, new IPEndPoint(source, sourcePort), new IPEndPoint(destination, destinationPort));
         return ProxyParseStatus.Complete;
+    }
+
+    /// <summary>True when <paramref name="tlvs"/> is a whole number of TLVs: type, 16-bit length, that many bytes.</summary>
+    private static bool TlvsFit(ReadOnlySpan<byte> tlvs)
+    {
+        while (!tlvs.IsEmpty)
+        {
+            if (tlvs.Length < 3)
+                return false;
+            var next = 3 + BinaryPrimitives.ReadUInt16BigEndian(tlvs[1..3]);
+            if (next > tlvs.Length)
+                return false;
+            tlvs = tlvs[next..];
+        }
+        return true;
     }
 
     /// <summary>Why bytes 12 and 13 (those received) cannot start a v2 header, or null if they can: byte 12 is
