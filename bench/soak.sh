@@ -6,6 +6,8 @@
 #
 #   bench/soak.sh                       # 100,000 cycles, 16 clients at a time, at most 600 s
 #   CYCLES=20000 CONCURRENCY=8 bench/soak.sh
+#   SECONDS_TO_RUN=1800 bench/soak.sh   # 30 minutes of churn, a sample a minute (RSS, descriptors, GC counts,
+#                                       # heap), judged flat: the last third of the minutes against the first
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,9 +15,11 @@ CYCLES=${CYCLES:-100000}
 CONCURRENCY=${CONCURRENCY:-16}
 PAYLOAD=${PAYLOAD:-64}
 MAX_SECONDS=${MAX_SECONDS:-600}
+SECONDS_TO_RUN=${SECONDS_TO_RUN:-0}
+if (( SECONDS_TO_RUN > 0 && MAX_SECONDS < SECONDS_TO_RUN + 120 )); then MAX_SECONDS=$((SECONDS_TO_RUN + 120)); fi
 
 dotnet build bench/Soak -c Release --nologo -v quiet
 # The tool enforces MAX_SECONDS itself; the outer timeout is a backstop for a hang in start-up or shutdown.
 exec timeout --kill-after=10 $((MAX_SECONDS + 60)) \
   dotnet bench/Soak/bin/Release/net10.0/Soak.dll \
-  --cycles "$CYCLES" --concurrency "$CONCURRENCY" --payload "$PAYLOAD" --max-seconds "$MAX_SECONDS"
+  --cycles "$CYCLES" --concurrency "$CONCURRENCY" --payload "$PAYLOAD" --max-seconds "$MAX_SECONDS" --seconds "$SECONDS_TO_RUN"
