@@ -51,6 +51,19 @@ public static class EchoMetrics
     public static readonly UpDownCounter<long> BytesBuffered = Meter.CreateUpDownCounter<long>(
         "actorecho.bytes.buffered", "By", "Echo bytes held by the server now (read, not yet handed to the kernel): the use of max-buffered-bytes");
 
+    /// <summary><c>max-buffered-bytes</c>, the bound on <see cref="BytesBuffered"/>: set by the host at start (one
+    /// server per process; with several, as in the specs, the last one started).</summary>
+    public static long BufferedBytesLimit
+    {
+        get => Volatile.Read(ref _bufferedBytesLimit);
+        set => Volatile.Write(ref _bufferedBytesLimit, value);
+    }
+
+    private static long _bufferedBytesLimit;
+
+    public static readonly ObservableGauge<long> BytesBufferedLimit = Meter.CreateObservableGauge(
+        "actorecho.bytes.buffered.limit", () => BufferedBytesLimit, "By", "max-buffered-bytes: the bound on actorecho.bytes.buffered");
+
     public static readonly UpDownCounter<long> ConnectionsPausedByBudget = Meter.CreateUpDownCounter<long>(
         "actorecho.connections.paused_by_budget", "{connection}", "Connections not read now because the server holds max-buffered-bytes (not those paused by their own watermark)");
 
@@ -59,6 +72,8 @@ public static class EchoMetrics
 
     public static readonly Counter<long> TlsHandshakesFailed = Meter.CreateCounter<long>(
         "actorecho.tls.handshakes.failed", "{handshake}", "TLS handshakes that failed, by reason: timeout, protocol, certificate");
+
+    public static readonly Counter<long> Reloads = Meter.CreateCounter<long>("actorecho.reloads", "{reload}", "Configuration reloads (SIGHUP), by result: ok, rejected");
 
     /// <summary>The <c>reason</c> tag of <see cref="ConnectionsRejected"/>: one of the edge's refusals (<c>Refusal</c>, in Edge/).</summary>
     public static KeyValuePair<string, object?> RefusalTag(string refusal) => new("reason", refusal);

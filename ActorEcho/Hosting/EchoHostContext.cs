@@ -33,6 +33,7 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
     /// <summary>The one bound on the echo bytes the whole server holds (<c>max-buffered-bytes</c>), made here and
     /// handed to the TCP and the TLS listener alike.</summary>
     public EchoBudget Budget { get; } = new(settings.MaxBufferedBytes);
+    public ConnectionTable Connections { get; } = new();
 
     /// <summary>The TCP listener, also in the <see cref="ActorRegistry"/> as <see cref="EchoListener"/>; Nobody
     /// until bound.</summary>
@@ -83,7 +84,7 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         if (Settings.HttpEndpoint is not null)
         {
             HttpAddress = HttpEndpoint.Address(provider);
-            system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", HttpAddress);
+            system.Log.Info("Serving HTTP on {0} (/ status page, /metrics, /ready, /live)", HttpAddress);
         }
         listening?.Invoke();
         StartupLog.Release();
