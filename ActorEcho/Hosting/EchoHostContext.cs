@@ -84,7 +84,7 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         if (Settings.HttpEndpoint is not null)
         {
             HttpAddress = HttpEndpoint.Address(provider);
-            system.Log.Info("Serving HTTP on {0} (/ status page, /metrics, /ready, /live)", HttpAddress);
+            system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live)", HttpAddress);
         }
         listening?.Invoke();
         StartupLog.Release();

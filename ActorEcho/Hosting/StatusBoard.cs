@@ -194,8 +194,19 @@ public sealed class StatusBoard(EchoHostContext echo, StatusSampler sampler, ISe
         json.WriteNumber("byBudget", echo.Budget.PausedConnections);
         json.WriteEndObject();
 
+        // The most open connections first: a heap of TopSources, not a sort of every source.
+        var top = new PriorityQueue<IPAddress, int>(TopSources + 1);
+        foreach (var (source, count) in sources)
+            if (top.Count < TopSources)
+                top.Enqueue(source, count);
+            else
+                top.EnqueueDequeue(source, count);
+        var ranked = new List<(IPAddress Source, int Open)>(top.Count);
+        while (top.TryDequeue(out var source, out var count))
+            ranked.Add((source, count));
+        ranked.Reverse();
         json.WriteStartArray("topSources");
-        foreach (var (source, count) in sources.OrderByDescending(entry => entry.Value).Take(TopSources))
+        foreach (var (source, count) in ranked)
         {
             json.WriteStartObject();
             json.WriteString("source", source.ToString());
