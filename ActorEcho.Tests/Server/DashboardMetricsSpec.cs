@@ -9,7 +9,8 @@ namespace ActorEcho.Tests.Server;
 
 /// <summary>The Grafana dashboard (<c>deploy/grafana/actor-echo.json</c>) and <c>/metrics</c> cannot drift apart:
 /// every metric name any panel's query uses is exported by a fresh server (its series are created at zero at
-/// start), with every listener on.</summary>
+/// start), with every listener on. Isolated: the budget's limit is read from the process-wide meter.</summary>
+[Collection(IsolatedCollection.Name)]
 public sealed partial class DashboardMetricsSpec(ITestOutputHelper output)
 {
     /// <summary>PromQL words that are not metric names.</summary>
@@ -36,6 +37,8 @@ public sealed partial class DashboardMetricsSpec(ITestOutputHelper output)
 
         var missing = names.Where(name => !new[] { name, $"{name}_bucket", $"{name}_sum", $"{name}_count" }.Any(exported.Contains));
         Assert.Empty(missing);
+        // The budget panel's line: this server's max-buffered-bytes.
+        Assert.Equal(server.Settings.MaxBufferedBytes, PrometheusText.Sample(exposition, "actorecho_bytes_buffered_limit_bytes"));
     }
 
     /// <summary>The metric names in every panel target's <c>expr</c>: label matchers, ranges and groupings removed,

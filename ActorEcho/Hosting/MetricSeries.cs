@@ -10,7 +10,7 @@ namespace ActorEcho.Hosting;
 /// Creates, at zero, every series the Grafana dashboard (<c>deploy/grafana/actor-echo.json</c>) reads, once the HTTP
 /// endpoint's exporter listens: a series should exist before its first event (Prometheus' advice), or a rate over it
 /// misses that event and a panel says "No data" where the truth is 0. Only for what is on: the TLS listener's and the
-/// UDP echo's series when they serve. Also sets the limit that <c>actorecho.bytes.buffered.limit</c> reports.
+/// UDP echo's series when they serve. Also points <c>actorecho.bytes.buffered.limit</c> at this server's budget.
 /// </summary>
 public static class MetricSeries
 {
@@ -29,7 +29,8 @@ public static class MetricSeries
     /// <summary>Adds zero to each series; the exporter (the host's MeterProvider) must already listen.</summary>
     public static void Initialise(EchoHostContext echo)
     {
-        EchoMetrics.BufferedBytesLimit = echo.Settings.MaxBufferedBytes;
+        var budget = echo.Budget;
+        EchoMetrics.BufferedBytesLimit = () => budget.LimitBytes;
         EchoMetrics.BytesBuffered.Add(0);
         EchoMetrics.ConnectionsPausedByBudget.Add(0);
         EchoMetrics.ReadsSuspended.Add(0);
