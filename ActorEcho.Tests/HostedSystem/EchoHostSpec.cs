@@ -35,7 +35,7 @@ public abstract class EchoHostSpec : TestKit
     protected override void ConfigureHostBuilder(IHostBuilder builder)
     {
         if (Echo.Settings.HttpEndpoint is { } url)
-            builder.ConfigureWebHost(web => HttpEndpoint.Configure(web, url, Echo.Readiness));
+            builder.ConfigureWebHost(web => HttpEndpoint.Configure(web, url, Echo));
     }
 
     protected override void ConfigureServices(HostBuilderContext context, IServiceCollection services) =>

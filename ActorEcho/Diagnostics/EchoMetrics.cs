@@ -51,6 +51,14 @@ public static class EchoMetrics
     public static readonly UpDownCounter<long> BytesBuffered = Meter.CreateUpDownCounter<long>(
         "actorecho.bytes.buffered", "By", "Echo bytes held by the server now (read, not yet handed to the kernel): the use of max-buffered-bytes");
 
+    /// <summary>Reads <c>max-buffered-bytes</c>, the bound on <see cref="BytesBuffered"/>, as it is now (the budget's,
+    /// which a reload may change): set by the host at start (one server per process; with several, as in the specs,
+    /// the last one started). Read only when the gauge is observed (a scrape).</summary>
+    public static Func<long> BufferedBytesLimit { get; set; } = () => 0;
+
+    public static readonly ObservableGauge<long> BytesBufferedLimit = Meter.CreateObservableGauge(
+        "actorecho.bytes.buffered.limit", () => BufferedBytesLimit(), "By", "max-buffered-bytes: the bound on actorecho.bytes.buffered");
+
     public static readonly UpDownCounter<long> ConnectionsPausedByBudget = Meter.CreateUpDownCounter<long>(
         "actorecho.connections.paused_by_budget", "{connection}", "Connections not read now because the server holds max-buffered-bytes (not those paused by their own watermark)");
 

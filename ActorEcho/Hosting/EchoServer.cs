@@ -128,7 +128,7 @@ public sealed class EchoServer : IAsyncDisposable
         var builder = new HostBuilder();
         // Kestrel first: the host stops its services in reverse, so /ready and /live answer through the drain.
         if (echo.Settings.HttpEndpoint is { } url)
-            builder.ConfigureWebHost(web => HttpEndpoint.Configure(web, url, echo.Readiness));
+            builder.ConfigureWebHost(web => HttpEndpoint.Configure(web, url, echo));
         builder.ConfigureLogging(logging => HostLogging.Configure(logging, echo.Settings.LogFormat));
         builder.ConfigureServices(services =>
         {

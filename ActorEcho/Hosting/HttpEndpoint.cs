@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using ActorEcho.Configuration;
@@ -27,20 +28,26 @@ namespace ActorEcho.Hosting;
 /// drain included) — what HAProxy's <c>option httpchk</c> and a Kubernetes readiness probe ask;</item>
 /// <item><c>GET /live</c>: 200 while the actor system runs, 503 otherwise — a liveness probe;</item>
 /// <item><c>GET /connections</c> and <c>GET /sources</c>: the live view (<see cref="ConnectionsEndpoint"/>).</item>
+/// <item><c>GET /</c>: the status page (<see cref="StatusPage"/>), which reads <c>GET /status.json</c>
+/// (<see cref="StatusBoard"/>).</item>
 /// </list>
-/// It has no authentication: keep it on loopback or a private network.
+/// Every path answers GET and HEAD only (405 otherwise), and none changes the server. It has no authentication: keep
+/// it on loopback or a private network.
 /// </summary>
 public static class HttpEndpoint
 {
     public const string MetricsPath = "/metrics";
     public const string ReadyPath = "/ready";
     public const string LivePath = "/live";
+    public const string StatusPagePath = "/";
+    public const string StatusJsonPath = "/status.json";
 
     /// <summary>Adds Kestrel, listening at <paramref name="url"/> (scheme, host and port are used), to the host
     /// being built, with its paths; <c>/ready</c> and <c>/live</c> are ASP.NET Core health checks fed by
-    /// <paramref name="readiness"/>.</summary>
-    public static void Configure(IWebHostBuilder web, Uri url, ServerReadiness readiness)
+    /// <paramref name="echo"/>'s readiness, the status page reads the rest of <paramref name="echo"/>.</summary>
+    public static void Configure(IWebHostBuilder web, Uri url, EchoHostContext echo)
     {
+        var readiness = echo.Readiness;
         var endpoint = new IPEndPoint(HostAddress(url), url.Port);
         web.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
@@ -53,6 +60,10 @@ public static class HttpEndpoint
                 .ConfigureResource(resource => resource.AddService("actor-echo"))
                 .WithMetrics(metrics => metrics.AddMeter(EchoMetrics.MeterName).AddPrometheusExporter());
             services.AddRoutingCore();
+            // The status page's samples; its start also creates the metrics' series at zero (MetricSeries).
+            services.AddSingleton(provider => new StatusSampler(echo, provider));
+            services.AddHostedService(provider => provider.GetRequiredService<StatusSampler>());
+            services.AddSingleton(provider => new StatusBoard(echo, provider.GetRequiredService<StatusSampler>(), provider));
             services.AddHealthChecks()
                 .AddCheck(ReadyPath, () => Check(readiness.IsReady, readiness.Current), tags: [ReadyPath])
                 .AddCheck(LivePath, () => Check(readiness.IsLive, readiness.Current), tags: [LivePath]);
@@ -66,12 +77,24 @@ public static class HttpEndpoint
                 endpoints.MapHealthChecks(ReadyPath, Options(ReadyPath)).WithMetadata(ReadOnly);
                 endpoints.MapHealthChecks(LivePath, Options(LivePath)).WithMetadata(ReadOnly);
                 ConnectionsEndpoint.Map(endpoints, ReadOnly);
+                endpoints.Map(StatusPagePath, StatusPage.WriteAsync).WithMetadata(ReadOnly);
+                endpoints.Map(StatusJsonPath, WriteStatusAsync).WithMetadata(ReadOnly);
             });
         });
     }
 
     /// <summary>Every path only reads: anything but GET and HEAD is 405.</summary>
     private static readonly HttpMethodMetadata ReadOnly = new([HttpMethods.Get, HttpMethods.Head]);
+
+    private static async Task WriteStatusAsync(HttpContext context)
+    {
+        var body = new ArrayBufferWriter<byte>(16 * 1024);
+        await context.RequestServices.GetRequiredService<StatusBoard>().WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.ContentLength = body.WrittenCount;
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.Body.WriteAsync(body.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
 
     /// <summary>Where Kestrel listens, with the real port when the configured one was 0.</summary>
     public static Uri Address(IServiceProvider services) =>
