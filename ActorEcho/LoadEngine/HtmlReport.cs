@@ -122,7 +122,7 @@ public static class HtmlReport
         {
             (X: i == 0 ? 0 : r.Throughput[i - 1].Seconds, Y: s.MessagesPerSecond), (X: s.Seconds, Y: s.MessagesPerSecond),
         }).ToArray()).ToArray();
-        var xMax = NiceCeiling(Math.Max(series.SelectMany(s => s).Select(p => p.X).DefaultIfEmpty(0).Max(),
+        var xMax = TickCeiling(Math.Max(series.SelectMany(s => s).Select(p => p.X).DefaultIfEmpty(0).Max(),
             runs.Select(r => r.WarmupSeconds).DefaultIfEmpty(0).Max()));
         var yMax = NiceCeiling(series.SelectMany(s => s).Select(p => p.Y).DefaultIfEmpty(0).Max());
         var plot = new Plot(0, xMax, yMax);
@@ -190,11 +190,26 @@ public static class HtmlReport
     /// <summary>About five round ticks from 0 to <paramref name="max"/> (a nice number).</summary>
     private static IEnumerable<double> Ticks(double max)
     {
-        var step = max / 5;
-        var power = Math.Pow(10, Math.Floor(Math.Log10(step)));
-        step = new[] { 1, 2, 2.5, 5, 10 }.Select(s => s * power).First(s => s >= step * 0.999);
+        var step = TickStep(max);
         for (var tick = 0.0; tick <= max * 1.0001; tick += step)
             yield return Math.Round(tick, 9);
+    }
+
+    /// <summary>A round step (1, 2, 2.5, 5 x 10^n) that cuts 0 to <paramref name="max"/> into about five.</summary>
+    private static double TickStep(double max)
+    {
+        var rough = max / 5;
+        var power = Math.Pow(10, Math.Floor(Math.Log10(rough)));
+        return new[] { 1, 2, 2.5, 5, 10 }.Select(s => s * power).First(s => s >= rough * 0.999);
+    }
+
+    /// <summary>The first tick at or above <paramref name="value"/>: the time axis ends soon after the run.</summary>
+    private static double TickCeiling(double value)
+    {
+        if (value <= 0)
+            return 1;
+        var step = TickStep(value);
+        return Math.Ceiling(value / step - 1e-9) * step;
     }
 
     /// <summary>One SVG plot area: data coordinates to pixels, axes, grid, series.</summary>
