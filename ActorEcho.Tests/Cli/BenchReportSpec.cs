@@ -34,6 +34,8 @@ public sealed class BenchReportSpec : IDisposable
         using var json = JsonDocument.Parse(stdout);
         Assert.True(json.RootElement.GetProperty("throughput").GetArrayLength() >= 2, stdout);
         Assert.True(json.RootElement.GetProperty("latencyPercentiles").GetArrayLength() >= 2, stdout);
+        // The samples' names are their own: bench/tls.sh and bench/udp.sh pick result fields out of the line by name.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(stdout, "\"messagesPerSecond\":"));
         await AssertDrawnAsync(report, runs: 1, warmup: true);
         Assert.Contains(server.Address(), await File.ReadAllTextAsync(report)); // the server's address is in it
     }

@@ -120,7 +120,7 @@ public static class HtmlReport
         // Each sample is the rate over its interval, drawn as a step across it (from the previous sample's end).
         var series = runs.Select(r => r.Throughput.SelectMany((s, i) => new[]
         {
-            (X: i == 0 ? 0 : r.Throughput[i - 1].Seconds, Y: s.MessagesPerSecond), (X: s.Seconds, Y: s.MessagesPerSecond),
+            (X: i == 0 ? 0 : r.Throughput[i - 1].Seconds, Y: s.MessageRate), (X: s.Seconds, Y: s.MessageRate),
         }).ToArray()).ToArray();
         var xMax = TickCeiling(Math.Max(series.SelectMany(s => s).Select(p => p.X).DefaultIfEmpty(0).Max(),
             runs.Select(r => r.WarmupSeconds).DefaultIfEmpty(0).Max()));
