@@ -3,7 +3,8 @@
 # path from that folder alone (a nuget.config with <clear/> and the folder, the network cut off with `unshare -n`
 # where it can be), then runs the installed `actor-echo` from an empty directory, with no settings file anywhere:
 #   --version            must print the csproj's Version, alone;
-#   127.0.0.1:0          must serve (the embedded defaults), echo through `actor-echo client`, exit 0 on SIGTERM;
+#   127.0.0.1:0          must serve (the embedded defaults), echo through `actor-echo client`, carry a 1 s
+#                        `actor-echo bench`, and exit 0 on SIGTERM;
 #   --config FILE        a relative path is read from the working directory.
 # Exit 0 when all of that holds. Bounded (every wait has a limit); removes what it made.
 set -uo pipefail
@@ -83,8 +84,11 @@ start_server "$work/serve.out" 127.0.0.1:0
 say "serving on $listening (embedded defaults, no akka.hocon anywhere)"
 echo=$(timeout 30 "$tool" client "$listening" 'hello through the tool') || fail "actor-echo client exited non-zero"
 [ "$echo" = 'hello through the tool' ] || fail "actor-echo client printed '$echo'"
+timeout 60 "$tool" bench "$listening" -c 2 -d 1 --json >"$work/bench.json" 2>"$work/bench.err" \
+  || { cat "$work/bench.err"; fail "actor-echo bench exited non-zero"; }
+grep -q '"errors":0' "$work/bench.json" || fail "actor-echo bench printed no result: $(head -c 300 "$work/bench.json")"
 stop_server
-say "client echo and SIGTERM exit 0"
+say "client echo, a 1 s bench, and SIGTERM exit 0"
 
 # A relative --config path is the working directory's file.
 echo 'actor-echo.bind-address = "127.0.0.1:0"' >relative.hocon
