@@ -67,13 +67,20 @@ public sealed class BenchCommand : Command
         Description = "Print the result as one JSON object on stdout (and nothing else there)",
     };
 
+    private readonly Option<string?> _report = new("--report")
+    {
+        Description = "Also write an HTML report to FILE: latency by percentile, throughput over the run, the run's " +
+                      "parameters (one self-contained file, works offline); see also 'bench compare'",
+        HelpName = "FILE",
+    };
+
     private readonly UdpBenchCommand _udp;
     private readonly TlsBenchCommand _tls;
 
     public BenchCommand() : base("bench", "Load an echo server (any, not only this one) and report throughput and latency")
     {
         Arguments.Add(_address);
-        foreach (var option in new Option[] { _connections, _size, _duration, _warmup, _mode, _window, _timeout, _json })
+        foreach (var option in new Option[] { _connections, _size, _duration, _warmup, _mode, _window, _timeout, _json, _report })
             Options.Add(option);
 
         _mode.AcceptOnlyFromAmong([.. BenchModes.Names]);
@@ -100,7 +107,12 @@ public sealed class BenchCommand : Command
         });
         _udp = new UdpBenchCommand(this);
         _tls = new TlsBenchCommand(this);
-        SetAction((result, _) => _udp.IsRequested(result) ? _udp.RunAsync(UdpRequest(result))
+        Subcommands.Add(new BenchCompareCommand());
+        SetAction((result, _) =>
+            // A report that could not be saved is known before the load, not after a long run.
+            result.GetValue(_report) is { } report && ReportFile.Check(report) is { } unwritable
+                ? Task.FromResult(ExitCodes.Report(ExitCodes.BadInput, unwritable))
+            : _udp.IsRequested(result) ? _udp.RunAsync(UdpRequest(result))
             : _tls.IsRequested(result) ? _tls.RunAsync(result, TlsRequest(result))
             : RunAsync(result));
     }
@@ -117,12 +129,14 @@ public sealed class BenchCommand : Command
     /// <summary>The same options, for <c>--udp</c>: connections are sockets and the timeout is the loss timeout.</summary>
     private UdpBenchCommand.Request UdpRequest(ParseResult result) => new(
         result.GetRequiredValue(_address), result.GetValue(_mode), result.GetValue(_connections), result.GetValue(_size),
-        result.GetValue(_duration), result.GetValue(_warmup), result.GetValue(_timeout), result.GetValue(_json));
+        result.GetValue(_duration), result.GetValue(_warmup), result.GetValue(_timeout), result.GetValue(_json),
+        result.GetValue(_report));
 
     /// <summary>The same options, for <c>--tls</c> (<see cref="TlsBenchCommand"/>).</summary>
     private TlsBenchCommand.Request TlsRequest(ParseResult result) => new(
         result.GetRequiredValue(_address), result.GetValue(_mode), result.GetValue(_connections), result.GetValue(_size),
-        result.GetValue(_duration), result.GetValue(_warmup), result.GetValue(_timeout), result.GetValue(_json));
+        result.GetValue(_duration), result.GetValue(_warmup), result.GetValue(_timeout), result.GetValue(_json),
+        result.GetValue(_report));
 
     private async Task<int> RunAsync(ParseResult result)
     {
@@ -146,6 +160,8 @@ public sealed class BenchCommand : Command
             var outcome = await BenchRunner.RunAsync(options, progress is null ? null : progress.Show, cancellationToken);
             progress?.Clear();
 
+            if (result.GetValue(_report) is { } report)
+                HtmlReport.Write(report, "bench " + options.Target, [ReportRun.From(outcome, options.Target)]);
             if (result.GetValue(_json))
                 BenchReport.WriteJson(Console.Out, outcome);
             else

@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Text.Json;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.LoadEngine;
@@ -41,7 +40,7 @@ internal sealed class TlsBenchCommand
 
     /// <summary>What the bench command's options asked for; nulls take the defaults.</summary>
     public sealed record Request(string Address, BenchMode Mode, int Connections, int Size, TimeSpan? Duration,
-        TimeSpan? Warmup, TimeSpan? ConnectTimeout, bool Json);
+        TimeSpan? Warmup, TimeSpan? ConnectTimeout, bool Json, string? ReportPath);
 
     public async Task<int> RunAsync(ParseResult result, Request request)
     {
@@ -58,18 +57,39 @@ internal sealed class TlsBenchCommand
             {
                 return ExitCodes.Report(ExitCodes.BadInput, e.Message);
             }
-            var run = new Run(endpoint, options, request.ConnectTimeout ?? BenchOptions.DefaultConnectTimeout, cancellationToken);
+            var started = DateTimeOffset.UtcNow;
+            using var latency = new LatencyRecorder();
+            var run = new Run(endpoint, options, request.ConnectTimeout ?? BenchOptions.DefaultConnectTimeout, latency, cancellationToken);
             var duration = request.Duration ?? BenchOptions.DefaultDuration;
             var warmup = request.Warmup ?? BenchOptions.DefaultWarmup;
-            var handshakes = await run.MeasureAsync(request.Connections, warmup, duration, run.HandshakeLoopAsync);
+            var (handshakes, _) = await run.MeasureAsync(request.Connections, warmup, duration, run.HandshakeLoopAsync);
             var size = Math.Max(1, request.Size);
-            var echoes = await run.MeasureAsync(request.Connections, warmup, duration,
-                request.Mode == BenchMode.Stream ? (c, m) => run.StreamLoopAsync(c, m, size) : (c, m) => run.PingPongLoopAsync(c, m, size));
-            var report = new Report(Dialer.Describe(endpoint), request.Mode.Name(), request.Connections, size, duration.TotalSeconds,
-                handshakes.Count / duration.TotalSeconds, echoes.Count / duration.TotalSeconds,
-                echoes.Bytes / duration.TotalSeconds / 1_000_000, run.Protocol);
+            var (echoes, throughput) = await run.MeasureAsync(request.Connections, warmup, duration,
+                request.Mode == BenchMode.Stream ? (c, m) => run.StreamLoopAsync(c, m, size) : (c, m) => run.PingPongLoopAsync(c, m, size),
+                sample: true);
+            var histogram = latency.Merge();
+            var report = new TlsBenchResult
+            {
+                Target = Dialer.Describe(endpoint),
+                Mode = request.Mode.Name(),
+                Connections = request.Connections,
+                Size = size,
+                Seconds = duration.TotalSeconds,
+                WarmupSeconds = warmup.TotalSeconds,
+                HandshakesPerSecond = handshakes.Count / duration.TotalSeconds,
+                MessagesPerSecond = echoes.Count / duration.TotalSeconds,
+                MegabytesPerSecond = echoes.Bytes / duration.TotalSeconds / 1_000_000,
+                Protocol = run.Protocol,
+                Address = Dialer.Describe(endpoint),
+                StartedAt = started,
+                LatencyMicroseconds = histogram.TotalCount > 0 ? LatencyDistribution.Summarise(histogram) : null,
+                LatencyPercentiles = LatencyDistribution.Percentiles(histogram),
+                Throughput = throughput,
+            };
+            if (request.ReportPath is { } reportPath)
+                HtmlReport.Write(reportPath, "bench --tls " + request.Address.Trim(), [ReportRun.From(report, request.Address.Trim())]);
             if (request.Json)
-                Console.Out.WriteLine(JsonSerializer.Serialize(report, JsonOptions));
+                report.WriteJson(Console.Out);
             else
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
                     tls {report.Target}: {report.Connections} connections, {report.Mode} {report.Size} B, {report.Seconds:0.#} s each phase ({report.Protocol})
@@ -80,11 +100,6 @@ internal sealed class TlsBenchCommand
         });
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    private sealed record Report(string Target, string Mode, int Connections, int Size, double Seconds,
-        double HandshakesPerSecond, double MessagesPerSecond, double MegabytesPerSecond, string Protocol);
-
     /// <summary>Counts of one phase's measured period.</summary>
     private sealed class Tally
     {
@@ -92,19 +107,29 @@ internal sealed class TlsBenchCommand
         public long Bytes;
     }
 
-    private sealed class Run(IPEndPoint endpoint, SslClientAuthenticationOptions options, TimeSpan connectTimeout, CancellationToken stop)
+    private sealed class Run(IPEndPoint endpoint, SslClientAuthenticationOptions options, TimeSpan connectTimeout,
+        LatencyRecorder latency, CancellationToken stop)
     {
+        /// <summary>The current phase's counts, warmup included (for the throughput over the run).</summary>
+        private Tally _all = new();
+
         public string Protocol { get; private set; } = "?";
 
-        /// <summary>Runs <paramref name="connections"/> loops for warmup + duration; counts only after the warmup.</summary>
-        public async Task<Tally> MeasureAsync(int connections, TimeSpan warmup, TimeSpan duration,
-            Func<CancellationToken, Func<Tally?>, Task> loop)
+        /// <summary>Runs <paramref name="connections"/> loops for warmup + duration; counts only after the warmup.
+        /// With <paramref name="sample"/>, also the throughput of every second, warmup included.</summary>
+        public async Task<(Tally Measured, IReadOnlyList<ThroughputSample> Throughput)> MeasureAsync(int connections,
+            TimeSpan warmup, TimeSpan duration, Func<CancellationToken, Func<Tally?>, Task> loop, bool sample = false)
         {
             using var end = CancellationTokenSource.CreateLinkedTokenSource(stop);
             var measured = new Tally();
+            var all = _all = new Tally();
             var started = Stopwatch.GetTimestamp();
             Tally? Current() => Stopwatch.GetElapsedTime(started) >= warmup ? measured : null;
             end.CancelAfter(warmup + duration);
+            var sampler = sample
+                ? new ThroughputSampler(() => (Interlocked.Read(ref all.Count), Interlocked.Read(ref all.Bytes)),
+                    started + BenchClock.Ticks(warmup))
+                : null;
             var loops = Enumerable.Range(0, connections).Select(_ => Task.Run(() => loop(end.Token, Current))).ToArray();
             try
             {
@@ -113,8 +138,20 @@ internal sealed class TlsBenchCommand
             catch (OperationCanceledException) when (end.IsCancellationRequested)
             {
             }
+            IReadOnlyList<ThroughputSample> throughput = [];
+            if (sampler is not null)
+            {
+                throughput = await sampler.StopAsync();
+                await sampler.DisposeAsync();
+            }
             stop.ThrowIfCancellationRequested();
-            return measured;
+            return (measured, throughput);
+        }
+
+        private void CountAll(long count, long bytes)
+        {
+            Interlocked.Add(ref _all.Count, count);
+            Interlocked.Add(ref _all.Bytes, bytes);
         }
 
         private async Task<(Socket, SslStream)> ConnectAsync(CancellationToken ct)
@@ -146,6 +183,7 @@ internal sealed class TlsBenchCommand
                     await tls.ReadExactlyAsync(one, ct);
                     await TlsEchoClient.SendCloseNotifyAsync(tls, socket);
                 }
+                CountAll(1, 1);
                 if (tally() is { } counted)
                     Interlocked.Increment(ref counted.Count);
             }
@@ -160,12 +198,15 @@ internal sealed class TlsBenchCommand
             var echo = new byte[size];
             while (!ct.IsCancellationRequested)
             {
+                var sentAt = Stopwatch.GetTimestamp();
                 await tls.WriteAsync(message, ct);
                 await tls.ReadExactlyAsync(echo, ct);
                 if (!echo.AsSpan().SequenceEqual(message))
                     throw EchoFailureException.Mismatch("the TLS echo differs from the message");
+                CountAll(1, size);
                 if (tally() is { } counted)
                 {
+                    latency.Record(sentAt, Stopwatch.GetTimestamp());
                     Interlocked.Increment(ref counted.Count);
                     Interlocked.Add(ref counted.Bytes, size);
                 }
@@ -202,6 +243,7 @@ internal sealed class TlsBenchCommand
                         throw EchoFailureException.Mismatch($"the TLS echo differs at byte {received + i}");
                 received += read;
                 sinceMessage += read;
+                CountAll(sinceMessage / size, read);
                 if (tally() is { } counted)
                 {
                     Interlocked.Add(ref counted.Bytes, read);

@@ -27,7 +27,7 @@ internal sealed class UdpBenchCommand
 
     /// <summary>What the bench command's options asked for; nulls take the defaults.</summary>
     public sealed record Request(string Address, BenchMode Mode, int Sockets, int Size, TimeSpan? Duration,
-        TimeSpan? Warmup, TimeSpan? LossTimeout, bool Json);
+        TimeSpan? Warmup, TimeSpan? LossTimeout, bool Json, string? ReportPath);
 
     public async Task<int> RunAsync(Request request)
     {
@@ -43,6 +43,8 @@ internal sealed class UdpBenchCommand
             var result = await UdpBenchRunner.RunAsync(endpoint, request.Address.Trim(), request.Sockets, request.Size,
                 request.Duration ?? BenchOptions.DefaultDuration, request.Warmup ?? BenchOptions.DefaultWarmup,
                 request.LossTimeout ?? UdpBenchRunner.DefaultLossTimeout, cancellationToken);
+            if (request.ReportPath is { } report)
+                HtmlReport.Write(report, "bench --udp " + request.Address.Trim(), [ReportRun.From(result, request.Address.Trim())]);
             if (request.Json)
                 result.WriteJson(Console.Out);
             else

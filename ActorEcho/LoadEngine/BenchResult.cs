@@ -31,4 +31,16 @@ public sealed record BenchResult
 
     /// <summary>Always 0 in a result: any error ends the run with an error exit code instead.</summary>
     public int Errors { get; init; }
+
+    /// <summary>The server's resolved address (host and port), as dialled.</summary>
+    public string? Address { get; init; }
+
+    /// <summary>When the run started (UTC).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>Messages per second over the run, about one sample a second, warmup included (for --report).</summary>
+    public IReadOnlyList<ThroughputSample> Throughput { get; init; } = [];
+
+    /// <summary>Latency by percentile, HdrHistogram's distribution (for --report and bench compare).</summary>
+    public IReadOnlyList<PercentilePoint> LatencyPercentiles { get; init; } = [];
 }

@@ -31,6 +31,7 @@ public sealed class BenchRunner
 
     private async Task<BenchResult> RunAsync(CancellationToken interrupt)
     {
+        var started = DateTimeOffset.UtcNow;
         var setup = Stopwatch.StartNew();
         var sockets = await ConnectAllAsync(interrupt).ConfigureAwait(false);
         var connectTime = setup.Elapsed;
@@ -51,7 +52,13 @@ public sealed class BenchRunner
         }
         var allDone = Task.WhenAll(running);
 
-        await ReportProgressUntilAsync(clock, allDone, interrupt).ConfigureAwait(false);
+        var sampler = new ThroughputSampler(ReadTotals, clock.MeasureStart);
+        IReadOnlyList<ThroughputSample> throughput;
+        await using (sampler.ConfigureAwait(false))
+        {
+            await ReportProgressUntilAsync(clock, allDone, interrupt).ConfigureAwait(false);
+            throughput = await sampler.StopAsync().ConfigureAwait(false);
+        }
         var interrupted = interrupt.IsCancellationRequested;
         if (interrupted)
             clock.EndMeasurementAt(Stopwatch.GetTimestamp());
@@ -71,7 +78,24 @@ public sealed class BenchRunner
             throw AsEchoFailure(_firstFailure);
         if (interrupted && clock.MeasuredSpan <= TimeSpan.Zero)
             throw new OperationCanceledException(interrupt);
-        return Summarise(connectTime, latency.Merge(), clock.MeasuredSpan) with { Interrupted = interrupted };
+        var histogram = latency.Merge();
+        return Summarise(connectTime, histogram, clock.MeasuredSpan) with
+        {
+            Interrupted = interrupted,
+            Address = Dialer.Describe(_options.Endpoint),
+            StartedAt = started,
+            Throughput = throughput,
+            LatencyPercentiles = LatencyDistribution.Percentiles(histogram),
+        };
+    }
+
+    /// <summary>Messages echoed so far by every connection, warmup included, and their payload bytes.</summary>
+    private (long Messages, long Bytes) ReadTotals()
+    {
+        long messages = 0;
+        foreach (var connection in _connections)
+            messages += connection.Messages;
+        return (messages, messages * _options.MessageSize);
     }
 
     private async Task<Socket[]> ConnectAllAsync(CancellationToken interrupt)
@@ -208,23 +232,8 @@ public sealed class BenchRunner
             BytesReceived = received,
             SentMegabytesPerSecond = sent / seconds / 1e6,
             ReceivedMegabytesPerSecond = received / seconds / 1e6,
-            LatencyMicroseconds = Summarise(latency),
+            LatencyMicroseconds = LatencyDistribution.Summarise(latency),
         };
-    }
-
-    private static LatencySummary Summarise(LongHistogram nanoseconds)
-    {
-        if (nanoseconds.TotalCount == 0)
-            return new LatencySummary(0, 0, 0, 0, 0, 0, 0);
-        static double Micro(double ns) => Math.Round(ns / 1000, 1);
-        return new LatencySummary(
-            nanoseconds.TotalCount,
-            Micro(nanoseconds.GetMean()),
-            Micro(nanoseconds.GetValueAtPercentile(50)),
-            Micro(nanoseconds.GetValueAtPercentile(90)),
-            Micro(nanoseconds.GetValueAtPercentile(99)),
-            Micro(nanoseconds.GetValueAtPercentile(99.9)),
-            Micro(nanoseconds.GetMaxValue()));
     }
 
     /// <summary>What is left after <see cref="RunConnectionAsync"/> named socket errors: an abort seen first.</summary>

@@ -33,6 +33,18 @@ public sealed record UdpBenchResult
     public required LatencySummary LatencyMicroseconds { get; init; }
     public bool Interrupted { get; init; }
 
+    /// <summary>The server's resolved address (host and port), as dialled.</summary>
+    public string? Address { get; init; }
+
+    /// <summary>When the run started (UTC).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>Messages per second over the run, about one sample a second, warmup included (for --report).</summary>
+    public IReadOnlyList<ThroughputSample> Throughput { get; init; } = [];
+
+    /// <summary>Latency by percentile, HdrHistogram's distribution (for --report and bench compare).</summary>
+    public IReadOnlyList<PercentilePoint> LatencyPercentiles { get; init; } = [];
+
     /// <summary>The result as one line of JSON (camelCase names), like <see cref="BenchReport.WriteJson"/>.</summary>
     public void WriteJson(TextWriter output) =>
         output.WriteLine(JsonSerializer.Serialize(this, UdpBenchJsonContext.Default.UdpBenchResult));

@@ -30,6 +30,8 @@ public static class UdpBenchRunner
         if (size is < HeaderSize or > MaxDatagramSize)
             throw new ArgumentOutOfRangeException(nameof(size), $"a UDP bench datagram must be {HeaderSize} to {MaxDatagramSize} bytes");
         DescriptorBudget.EnsureRoomFor(sockets);
+        var started = DateTimeOffset.UtcNow;
+        IReadOnlyList<ThroughputSample> throughput = [];
         using var latency = new LatencyRecorder();
         var clock = BenchClock.StartingNow(warmup, duration);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(interrupt);
@@ -50,7 +52,19 @@ public static class UdpBenchRunner
 
             var all = Task.WhenAll(running);
             var end = Task.Delay(warmup + duration, interrupt);
-            var first = await Task.WhenAny(all, end).ConfigureAwait(false);
+            var sampler = new ThroughputSampler(() =>
+            {
+                long echoes = 0;
+                foreach (var c in counters)
+                    echoes += Volatile.Read(ref c.AllEchoed);
+                return (echoes, echoes * size);
+            }, clock.MeasureStart);
+            Task first;
+            await using (sampler.ConfigureAwait(false))
+            {
+                first = await Task.WhenAny(all, end).ConfigureAwait(false);
+                throughput = await sampler.StopAsync().ConfigureAwait(false);
+            }
             if (interrupt.IsCancellationRequested)
                 clock.EndMeasurementAt(Stopwatch.GetTimestamp());
             clock.RequestStop();
@@ -100,20 +114,13 @@ public static class UdpBenchRunner
             LossPercent = sent == 0 ? 0 : 100.0 * lost / sent,
             EchoesPerSecond = measured > 0 ? echoed / measured : 0,
             EchoMegabytesPerSecond = measured > 0 ? echoed * (double)size / measured / 1e6 : 0,
-            LatencyMicroseconds = Summarise(histogram),
+            LatencyMicroseconds = LatencyDistribution.Summarise(histogram),
+            LatencyPercentiles = LatencyDistribution.Percentiles(histogram),
+            Address = Dialer.Describe(server),
+            StartedAt = started,
+            Throughput = throughput,
             Interrupted = interrupt.IsCancellationRequested,
         };
-    }
-
-    private static LatencySummary Summarise(LongHistogram nanoseconds)
-    {
-        if (nanoseconds.TotalCount == 0)
-            return new LatencySummary(0, 0, 0, 0, 0, 0, 0);
-        static double Micro(double ns) => Math.Round(ns / 1000, 1);
-        return new LatencySummary(nanoseconds.TotalCount, Micro(nanoseconds.GetMean()),
-            Micro(nanoseconds.GetValueAtPercentile(50)), Micro(nanoseconds.GetValueAtPercentile(90)),
-            Micro(nanoseconds.GetValueAtPercentile(99)), Micro(nanoseconds.GetValueAtPercentile(99.9)),
-            Micro(nanoseconds.GetMaxValue()));
     }
 
     private sealed class Counters
@@ -122,6 +129,9 @@ public static class UdpBenchRunner
         public long Echoed;
         public long Lost;
         public long Late;
+
+        /// <summary>Echoes received in time, warmup included (for the throughput over the run).</summary>
+        public long AllEchoed;
     }
 
     private static async Task RunSocketAsync(Socket socket, int id, int size, BenchClock clock, TimeSpan lossTimeout,
@@ -168,6 +178,7 @@ public static class UdpBenchRunner
                         counters.Late++;
                     continue;
                 }
+                Volatile.Write(ref counters.AllEchoed, counters.AllEchoed + 1);
                 if (measured)
                 {
                     counters.Echoed++;
