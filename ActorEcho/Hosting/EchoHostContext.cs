@@ -96,7 +96,7 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         if (Settings.HttpEndpoint is not null)
         {
             HttpAddress = HttpEndpoint.Address(provider);
-            system.Log.Info("Serving HTTP on {0} (/metrics, /ready, /live, /connections, /sources)", HttpAddress);
+            system.Log.Info("Serving HTTP on {0} (/ the status page, /metrics, /ready, /live, /connections, /sources)", HttpAddress);
         }
         listening?.Invoke();
         StartupLog.Release();
