@@ -1,6 +1,7 @@
 using System.Net;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.Networking;
 using ActorEcho.TcpEcho;
 using Akka.Actor;
 using Akka.Configuration;
@@ -68,16 +69,19 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         // UDP first: it registers its own drain once bound, so a failed TCP bind still releases it cleanly, and
         // a failed UDP bind leaves no TCP listener behind (whose late log lines, written by Akka's stdout
         // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
+        var settings = WithinDescriptorLimit(system);
         if (Settings.Udp.BindAddress is not null)
             UdpLocalEndpoint = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
-        var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget), "listener");
+        var listener = system.ActorOf(EchoListener.Props(settings, Endpoint, ConnectionKind.PlainEcho, Budget), "listener");
         registry.Register<EchoListener>(listener);
         LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, Timeouts.Bind,
             EndpointParser.Format(Endpoint)).ConfigureAwait(false);
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
         // TLS: a second listener beside the TCP one, sharing its budget; null when off.
-        TlsLocalEndpoint = await TlsListener.StartAsync(system, Settings, Budget, Timeouts).ConfigureAwait(false);
+        TlsLocalEndpoint = await TlsListener.StartAsync(system,
+            settings with { MaxConnections = settings.Descriptors?.TlsMaxConnections ?? settings.MaxConnections },
+            Budget, Timeouts).ConfigureAwait(false);
         LameDuck.Register(system, Readiness, Settings.LameDuck);
         Readiness.MarkServing();
         if (Settings.HttpEndpoint is not null)
@@ -87,5 +91,21 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         }
         listening?.Invoke();
         StartupLog.Release();
+    }
+
+    /// <summary>The settings the listeners get: on Linux, with max-connections lowered (and one warning) when the
+    /// open-file limit cannot hold them beside the runtime (<see cref="DescriptorBound"/>), so that a client over it is
+    /// refused before the process runs out of descriptors. Computed before any listener opens a socket, once Kestrel
+    /// (if on) listens, so that <c>descriptor-reserve = auto</c> counts what the runtime holds by then.</summary>
+    /// <exception cref="SettingsException">the limit leaves too few connections.</exception>
+    private EchoSettings WithinDescriptorLimit(ActorSystem system)
+    {
+        if (OpenFiles.Limit() is not { } limit)
+            return Settings;
+        var reserve = Settings.DescriptorReserve ?? (OpenFiles.InUse() ?? 0) + DescriptorBound.AutoReserveMargin;
+        var bound = DescriptorBound.For(Settings, limit, reserve);
+        if (bound.Lowered)
+            system.Log.Warning(bound.LoweredWarning(Settings));
+        return Settings with { MaxConnections = bound.TcpMaxConnections, Descriptors = bound };
     }
 }
