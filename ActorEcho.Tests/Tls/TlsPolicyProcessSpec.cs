@@ -51,12 +51,26 @@ public sealed partial class TlsPolicyProcessSpec(ITestOutputHelper output) : IDi
             start.ArgumentList.Add(argument);
         using var client = System.Diagnostics.Process.Start(start)!;
         var errors = client.StandardError.ReadToEndAsync();
-        await client.StandardInput.WriteAsync("policy check\n");
-        await client.StandardInput.FlushAsync();
+        try
+        {
+            await client.StandardInput.WriteAsync("policy check\n");
+            await client.StandardInput.FlushAsync();
+        }
+        catch (IOException)
+        {
+            // A refused s_client may have exited already: its stdin is a broken pipe.
+        }
         var echo = client.StandardOutput.ReadLineAsync();
         var first = await Task.WhenAny(echo, client.WaitForExitAsync()).WaitAsync(Patience);
         var echoed = first == echo && await echo == "policy check";
-        client.StandardInput.Close();
+        try
+        {
+            client.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // As above: closing flushes into a pipe s_client no longer reads.
+        }
         await client.WaitForExitAsync().WaitAsync(Patience);
         output.WriteLine($"s_client {string.Join(' ', options)}: exit {client.ExitCode}, echoed {echoed}\n{await errors}");
         return echoed;

@@ -179,12 +179,15 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
             MemoryBound.ConnectionStateBytes / 1024, MemoryBound.Megabytes(_settings.MaxBufferedBytes),
             tls > 0 ? $" + tls {MemoryBound.Megabytes(tls)} (max-connections x (2 frames + {(MemoryBound.ConnectionStateBytes + MemoryBound.TlsConnectionBytes) / 1024} KiB))" : "",
             udp > 0 ? " + udp " + MemoryBound.Megabytes(udp) : "",
-            MemoryBound.Megabytes(bound.AvailableBytes))
-            + (_settings.Descriptors is { } descriptors ? "; " + descriptors.Describe() : "");
+            MemoryBound.Megabytes(bound.AvailableBytes));
+        if (!bound.Fits)
+            text += ": lower max-connections or akka.io.tcp.maximum-frame-size to stay within it";
+        if (_settings.Descriptors is { } descriptors)
+            text += "; " + descriptors.Describe();
         if (bound.Fits)
             _log.Info(text);
         else
-            _log.Warning(text + ": lower max-connections or akka.io.tcp.maximum-frame-size to stay within it");
+            _log.Warning(text);
     }
 
     /// <summary>Pull mode makes each accepted connection read only when its handler asks (ResumeReading): the
