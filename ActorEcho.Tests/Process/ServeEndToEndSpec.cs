@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 using ActorEcho.Tests.Cli;
 using ActorEcho.Tests.Support;
 
@@ -143,8 +144,9 @@ public sealed class ServeEndToEndSpec
 
     [Theory]
     [InlineData("", false)]
-    // 100 million connections x (2 frames + state): terabytes, more than any machine running this has.
-    [InlineData("actor-echo.max-connections = 100000000", true)]
+    // 100 million connections x (2 frames + state): terabytes, more than any machine running this has. The open-file
+    // limit lowers max-connections (to 823 at 1,024): 64 MiB frames keep even that far above the memory available.
+    [InlineData("actor-echo.max-connections = 100000000\nakka.io.tcp { maximum-frame-size = 64 MiB, send-buffer-size = 128 MiB, receive-buffer-size = 128 MiB }", true)]
     // With TLS on, the TLS listener's connections are in the one line.
     [InlineData("actor-echo.tls { bind-address = \"127.0.0.1:0\", certificate = self-signed }", false)]
     public async Task Logs_the_memory_bound_once_at_start_and_warns_when_it_is_above_the_memory_available(string hocon, bool warns)
@@ -158,7 +160,10 @@ public sealed class ServeEndToEndSpec
         var line = Assert.Single(lines);
         Assert.Contains("available to the process", line);
         Assert.Equal(warns, line.Contains("lower max-connections"));
-        Assert.Equal(hocon.Contains("tls"), line.Contains(" + tls ") && line.Contains(" for 20000 connections "));
+        // Both listeners' max-connections, each lowered where the open-file limit cannot hold them (DescriptorBound).
+        var lowered = Regex.Match(line, @"\+ connections (\d+) \+ tls (\d+)\)");
+        var connections = lowered.Success ? int.Parse(lowered.Groups[1].Value) + int.Parse(lowered.Groups[2].Value) : 20000;
+        Assert.Equal(hocon.Contains("tls"), line.Contains(" + tls ") && line.Contains($" for {connections} connections "));
         Assert.DoesNotContain("Memory bound", host.StandardOutput);
     }
 

@@ -32,6 +32,14 @@ public sealed record EchoSettings
     /// <summary>Connections served at once; a client over the limit is closed straight away.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
+    /// <summary>Descriptors kept for the runtime when the open-file limit bounds the connections
+    /// (<see cref="DescriptorBound"/>); <c>null</c>: <c>auto</c>, what is open at start plus a margin.</summary>
+    public int? DescriptorReserve { get; init; }
+
+    /// <summary>The open-file limit's bound, computed by the host before the listeners are made (not a key); its
+    /// connection limits are the ones the listeners use. <c>null</c>: not computed (not Linux, or an actor spec).</summary>
+    public DescriptorBound? Descriptors { get; init; }
+
     /// <summary>A connection with no traffic either way for this long is closed; <c>null</c> means never.</summary>
     public TimeSpan? IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -105,6 +113,7 @@ public sealed record EchoSettings
             AcceptQueues = Read(section, "accept-queues", PositiveInt),
             InlineSocketCompletions = Read(section, "inline-socket-completions", Boolean),
             MaxConnections = Read(section, "max-connections", PositiveInt),
+            DescriptorReserve = Read(section, "descriptor-reserve", ReserveOrAuto),
             IdleTimeout = Read(section, "idle-timeout", OptionalDuration),
             MaxConnectionDuration = Read(section, "max-connection-duration", OptionalDuration),
             MaxBytesPerConnection = Read(section, "max-bytes-per-connection", OptionalLongByteSize),
@@ -168,6 +177,16 @@ public sealed record EchoSettings
         if (value is null or < 1)
             throw new SettingsException($"{SectionName}.{key} must be 'auto' or a positive size such as '64 MiB', got '{section.GetString(key)}'");
         return value.Value;
+    }
+
+    /// <summary><c>auto</c>: measured at start (<see cref="DescriptorBound.AutoReserveMargin"/>); otherwise a
+    /// positive integer.</summary>
+    private static int? ReserveOrAuto(Config section, string key)
+    {
+        Require(section, key);
+        return string.Equals(section.GetString(key)?.Trim(), "auto", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : PositiveInt(section, key);
     }
 
     internal static TimeSpan Duration(Config section, string key) => SettingsSection.Duration(SectionName, section, key);

@@ -64,7 +64,7 @@ public sealed record MemoryBound(long WorstCaseBytes, long AvailableBytes)
     /// a plain connection's share (Akka.IO's frame and the read-ahead are the same) plus <see cref="TlsConnectionBytes"/>.
     /// The ciphertext it hands to Akka.IO is under the shared budget.</summary>
     public static long TlsBytes(EchoSettings settings, int maximumFrameSize) => settings.Tls.BindAddress is null ? 0
-        : settings.MaxConnections * (PlainConnectionBytes(maximumFrameSize) + TlsConnectionBytes);
+        : (settings.Descriptors?.TlsMaxConnections ?? settings.MaxConnections) * (PlainConnectionBytes(maximumFrameSize) + TlsConnectionBytes);
 
     /// <summary>The UDP echo, when on, holds at most its replies in flight and the datagrams waiting in its mailbox
     /// (each at most a datagram; Akka.IO copies each read), and its table of sources (about 200 bytes each).</summary>

@@ -21,7 +21,7 @@ public static class ReloadRules
     [
         "bind-address", "backlog", "accept-queues", "reuse-port", "inline-socket-completions",
         "socket-receive-buffer-size", "socket-send-buffer-size", "http-endpoint", "log-format",
-        "drain-timeout", "drain-linger", "drain-quiet", "lame-duck",
+        "drain-timeout", "drain-linger", "drain-quiet", "lame-duck", "descriptor-reserve",
         "udp.bind-address", "udp.socket-receive-buffer-size", "udp.max-datagram-size",
         "tls.bind-address",
     ];
@@ -68,6 +68,7 @@ public static class ReloadRules
             DrainLinger = inForce.DrainLinger,
             DrainQuiet = inForce.DrainQuiet,
             LameDuck = inForce.LameDuck,
+            DescriptorReserve = inForce.DescriptorReserve,
             Udp = loaded.Udp with
             {
                 BindAddress = inForce.Udp.BindAddress,

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using Akka.Configuration;
 
 namespace ActorEcho.Configuration;
@@ -37,6 +38,12 @@ public sealed record TlsSettings
     /// <summary>A client that has not finished its handshake this long after connecting is closed.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The versions and suites offered: Mozilla's intermediate profile unless set.</summary>
+    public TlsPolicy Policy { get; init; } = TlsPolicy.Intermediate;
+
+    /// <summary>With <see cref="TlsPolicy.Custom"/>: the suites offered, by IANA name; empty otherwise.</summary>
+    public IReadOnlyList<TlsCipherSuite> CipherSuites { get; init; } = [];
+
     public bool IsOn => BindAddress is not null;
 
     /// <summary>Reads <c>actor-echo.tls</c> and checks it (<see cref="Validate"/>).</summary>
@@ -53,6 +60,8 @@ public sealed record TlsSettings
             ClientCertificate = Read(section, "client-certificate", Mode),
             ClientCa = Read(section, "client-ca", OptionalString),
             HandshakeTimeout = Read(section, "handshake-timeout", Duration),
+            Policy = Read(section, "policy", PolicyOf),
+            CipherSuites = Read(section, "cipher-suites", SuiteNames),
         };
         settings.Validate();
         return settings;
@@ -72,8 +81,14 @@ public sealed record TlsSettings
     /// <exception cref="SettingsException">they do not fit.</exception>
     public void Validate()
     {
+        if (Policy != TlsPolicy.Custom && CipherSuites.Count > 0)
+            throw new SettingsException(
+                $"{SectionName}.cipher-suites is read only with {SectionName}.policy = custom, not {Policy.ToString().ToLowerInvariant()}: remove it or set the policy to custom");
         if (!IsOn)
             return;
+        if (Policy == TlsPolicy.Custom && CipherSuites.Count == 0)
+            throw new SettingsException(
+                $"{SectionName}.policy = custom needs {SectionName}.cipher-suites: a list of IANA names such as \"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\"");
         if (Certificate is null)
             throw new SettingsException(
                 $"{SectionName}.bind-address is set but {SectionName}.certificate is not: name a PEM or PKCS#12 file, or \"{SelfSigned}\"");
@@ -99,6 +114,24 @@ public sealed record TlsSettings
             "required" => ClientCertificateMode.Required,
             var other => throw new SettingsException($"{SectionName}.{key} must be off, optional or required, got '{other}'"),
         };
+
+    private static TlsPolicy PolicyOf(Config section, string key) =>
+        section.GetString(key)?.Trim().ToLowerInvariant() switch
+        {
+            "intermediate" => TlsPolicy.Intermediate,
+            "modern" => TlsPolicy.Modern,
+            "custom" => TlsPolicy.Custom,
+            var other => throw new SettingsException($"{SectionName}.{key} must be intermediate, modern or custom, got '{other}'"),
+        };
+
+    /// <summary>IANA names (<c>TLS_AES_128_GCM_SHA256</c>), as .NET's <see cref="TlsCipherSuite"/> spells them; a number
+    /// or an unknown name is refused.</summary>
+    private static TlsCipherSuite[] SuiteNames(Config section, string key) =>
+        section.GetStringList(key).Select(name => name.Trim()).Select(name =>
+            name.StartsWith("TLS_", StringComparison.Ordinal) && Enum.TryParse<TlsCipherSuite>(name, ignoreCase: false, out var suite) && Enum.IsDefined(suite)
+                ? suite
+                : throw new SettingsException($"{SectionName}.{key}: unknown cipher suite '{name}' (IANA names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)"))
+        .ToArray();
 
     private static TimeSpan Duration(Config section, string key) => SettingsSection.Duration(SectionName, section, key);
 }

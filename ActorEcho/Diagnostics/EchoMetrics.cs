@@ -69,6 +69,17 @@ public static class EchoMetrics
         "actorecho.tls.handshakes.failed", "{handshake}", "TLS handshakes that failed, by reason: timeout, protocol, certificate");
 
     public static readonly Counter<long> Reloads = Meter.CreateCounter<long>("actorecho.reloads", "{reload}", "Configuration reloads (SIGHUP), by result: ok, rejected");
+    /// <summary>Each listener's effective max-connections, by its <c>listener</c> tag: set when it starts.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> ConnectionsLimits = new();
+
+    public static readonly ObservableGauge<long> ConnectionsLimit = Meter.CreateObservableGauge(
+        "actorecho.connections.limit",
+        () => ConnectionsLimits.Select(limit => new Measurement<long>(limit.Value, new KeyValuePair<string, object?>("listener", limit.Key))),
+        "{connection}", "Connections each listener serves at most: max-connections, or less where the open-file limit cannot hold it");
+
+    /// <summary>Records a listener's effective max-connections for <see cref="ConnectionsLimit"/>.</summary>
+    public static void SetConnectionsLimit(KeyValuePair<string, object?> listenerTag, long limit) =>
+        ConnectionsLimits[(string)listenerTag.Value!] = limit;
 
     /// <summary>The <c>reason</c> tag of <see cref="ConnectionsRejected"/>: one of the edge's refusals (<c>Refusal</c>, in Edge/).</summary>
     public static KeyValuePair<string, object?> RefusalTag(string refusal) => new("reason", refusal);

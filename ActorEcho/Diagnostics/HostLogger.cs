@@ -1,3 +1,4 @@
+using ActorEcho.Limits;
 using Akka.Actor;
 using Akka.Dispatch;
 using Akka.Event;
@@ -19,10 +20,33 @@ namespace ActorEcho.Diagnostics;
 /// per-class categories and the template's fields (HostingEndToEndSpec reads <c>State.Remote</c>), and it cannot hold
 /// the log back during start-up (<see cref="StartupLog"/>).
 /// </summary>
-public sealed class HostLogger : ActorBase, IRequiresMessageQueue<ILoggerMessageQueueSemantics>
+/// <remarks>Akka.IO's listener warns once per failed accept, and retries each of its queued accepts every 10 ms: out
+/// of file descriptors, that was 1,180 lines in about a second. Those warnings are counted here instead and summed
+/// up in at most one line per <see cref="AcceptFailureInterval"/> (<see cref="DropLog"/>, as the refusals are).</remarks>
+public sealed class HostLogger : ActorBase, IRequiresMessageQueue<ILoggerMessageQueueSemantics>, IWithTimers
 {
+    /// <summary>Akka.IO 1.5.74's <c>TcpListener</c> warning for each retried accept; its reason follows.</summary>
+    private const string AcceptRetryPrefix = "Retriable socket error in TcpListener: ";
+    private const string AcceptRetryCategory = "Akka.IO.TcpListener";
+    private static readonly TimeSpan AcceptFailureInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>Timer: the accept failures counted since the last line get theirs.</summary>
+    private sealed class FlushAcceptFailures
+    {
+        public static readonly FlushAcceptFailures Instance = new();
+        private FlushAcceptFailures() { }
+    }
+
     private readonly HostLogSetup? _setup = Context.System.Settings.Setup.Get<HostLogSetup>().GetOrElse(null!);
     private readonly Dictionary<string, ILogger> _loggers = [];
+    private readonly DropLog _acceptFailures;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public HostLogger() => _acceptFailures = new DropLog(AcceptFailureInterval, TimeProvider.System, WriteAcceptFailures,
+        "Accept failed (Akka.IO retries in 10 ms):");
+
+    protected override void PostStop() => _acceptFailures.Flush();
 
     protected override bool Receive(object message)
     {
@@ -30,6 +54,14 @@ public sealed class HostLogger : ActorBase, IRequiresMessageQueue<ILoggerMessage
         {
             case InitializeLogger:
                 Sender.Tell(new LoggerInitialized());
+                return true;
+            case LogEvent logEvent when AcceptRetryReason(logEvent) is { } reason:
+                _acceptFailures.Dropped(reason, logEvent.LogSource);
+                if (!Timers.IsTimerActive(FlushAcceptFailures.Instance))
+                    Timers.StartSingleTimer(FlushAcceptFailures.Instance, FlushAcceptFailures.Instance, AcceptFailureInterval);
+                return true;
+            case FlushAcceptFailures:
+                _acceptFailures.Flush();
                 return true;
             case LogEvent logEvent when _setup is null:
                 Console.Error.WriteLine(logEvent.ToString());
@@ -42,6 +74,33 @@ public sealed class HostLogger : ActorBase, IRequiresMessageQueue<ILoggerMessage
             default:
                 return false;
         }
+    }
+
+    /// <summary>The socket error of Akka.IO's per-retry accept warning (<c>TooManyOpenSockets</c>), or null for any
+    /// other event.</summary>
+    private static string? AcceptRetryReason(LogEvent logEvent)
+    {
+        if (logEvent is not Warning || logEvent.LogClass?.FullName != AcceptRetryCategory)
+            return null;
+        var text = logEvent.Message?.ToString() ?? "";
+        if (!text.StartsWith(AcceptRetryPrefix, StringComparison.Ordinal))
+            return null;
+        var reason = text[AcceptRetryPrefix.Length..];
+        var end = reason.IndexOf(' ', StringComparison.Ordinal);
+        return end < 0 ? reason : reason[..end];
+    }
+
+    private void WriteAcceptFailures(string line)
+    {
+        if (_setup is null)
+        {
+            Console.Error.WriteLine(line);
+            return;
+        }
+        var logger = _setup.LoggerFactory.CreateLogger(AcceptRetryCategory);
+        // The plain state and formatter, as every other line: LogWarning's template formatter would load an assembly
+        // (System.Numerics.Vectors) at the first summary, when no descriptor may be left to open it with.
+        _setup.Startup.Write(() => logger.Log(LogLevel.Warning, default, line, null, static (text, _) => text));
     }
 
     /// <summary>One category per logging class (<c>ActorEcho.TcpEcho.EchoListener</c>), as .NET code logs.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
+using ActorEcho.Networking;
 using ActorEcho.TcpEcho;
 using ActorEcho.Tls;
 using Akka.Actor;
@@ -53,6 +54,10 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
     /// off; what a reload (<see cref="SettingsReload"/>) needs.</summary>
     public (IActorRef Listener, TlsEchoKind Kind)? Tls { get; private set; }
 
+    /// <summary>The open-file limit's bound on the connections, computed at start (null off Linux); a reload keeps its
+    /// limit and reserve and bounds the new max-connections by them.</summary>
+    public DescriptorBound? Descriptors { get; private set; }
+
     /// <summary>The UDP echo's listener, or null when it is off; what a reload needs.</summary>
     public IActorRef? UdpListener { get; private set; }
 
@@ -77,16 +82,19 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         // UDP first: it registers its own drain once bound, so a failed TCP bind still releases it cleanly, and
         // a failed UDP bind leaves no TCP listener behind (whose late log lines, written by Akka's stdout
         // logger while the system terminates, would reach stdout). The stdout lines still name TCP first.
+        var settings = WithinDescriptorLimit(system);
+        Descriptors = settings.Descriptors;
         if (Settings.Udp.BindAddress is not null)
             (UdpLocalEndpoint, UdpListener) = await UdpEchoService.StartAsync(system, Settings.Udp, Timeouts.Bind).ConfigureAwait(false);
-        var listener = system.ActorOf(EchoListener.Props(Settings, Endpoint, ConnectionKind.PlainEcho, Budget, connections: Connections), "listener");
+        var listener = system.ActorOf(EchoListener.Props(settings, Endpoint, ConnectionKind.PlainEcho, Budget, connections: Connections), "listener");
         registry.Register<EchoListener>(listener);
         LocalEndpoint = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, Timeouts.Bind,
             EndpointParser.Format(Endpoint)).ConfigureAwait(false);
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
         // TLS: a second listener beside the TCP one, sharing its budget; null when off.
-        if (await TlsListener.StartAsync(system, Settings, Budget, Timeouts, Connections).ConfigureAwait(false) is { } tls)
+        var tlsSettings = settings with { MaxConnections = settings.Descriptors?.TlsMaxConnections ?? settings.MaxConnections };
+        if (await TlsListener.StartAsync(system, tlsSettings, Budget, Timeouts, Connections).ConfigureAwait(false) is { } tls)
         {
             TlsLocalEndpoint = tls.Endpoint;
             Tls = (tls.Listener, tls.Kind);
@@ -100,5 +108,21 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         }
         listening?.Invoke();
         StartupLog.Release();
+    }
+
+    /// <summary>The settings the listeners get: on Linux, with max-connections lowered (and one warning) when the
+    /// open-file limit cannot hold them beside the runtime (<see cref="DescriptorBound"/>), so that a client over it is
+    /// refused before the process runs out of descriptors. Computed before any listener opens a socket, once Kestrel
+    /// (if on) listens, so that <c>descriptor-reserve = auto</c> counts what the runtime holds by then.</summary>
+    /// <exception cref="SettingsException">the limit leaves too few connections.</exception>
+    private EchoSettings WithinDescriptorLimit(ActorSystem system)
+    {
+        if (OpenFiles.Limit() is not { } limit)
+            return Settings;
+        var reserve = Settings.DescriptorReserve ?? (OpenFiles.InUse() ?? 0) + DescriptorBound.AutoReserveMargin;
+        var bound = DescriptorBound.For(Settings, limit, reserve);
+        if (bound.Lowered)
+            system.Log.Warning(bound.LoweredWarning(Settings));
+        return Settings with { MaxConnections = bound.TcpMaxConnections, Descriptors = bound };
     }
 }

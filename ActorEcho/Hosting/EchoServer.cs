@@ -94,6 +94,7 @@ public sealed class EchoServer : IAsyncDisposable
     public static async Task<EchoServer> StartAsync(Config config, EchoSettings settings, IPEndPoint endpoint,
         Action<EchoServer>? onListening = null)
     {
+        RefuseTooFewDescriptors(settings);
         IHost? host = null;
         EchoServer? server = null;
         EchoHostContext? echo = null;
@@ -121,6 +122,15 @@ public sealed class EchoServer : IAsyncDisposable
                 throw HttpEndpoint.BindFailed(url, e);
             throw;
         }
+    }
+
+    /// <summary>A limit on open files below what the runtime itself will hold (or the reserve set) and a few
+    /// connections is refused before anything starts: later, the runtime would abort for want of descriptors.</summary>
+    /// <exception cref="SettingsException">the limit is too low.</exception>
+    private static void RefuseTooFewDescriptors(EchoSettings settings)
+    {
+        if (OpenFiles.Limit() is { } limit)
+            _ = DescriptorBound.For(settings, limit, settings.DescriptorReserve ?? DescriptorBound.RuntimeEstimate(settings));
     }
 
     private static IHost BuildHost(EchoHostContext echo)

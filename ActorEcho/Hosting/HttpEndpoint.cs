@@ -52,6 +52,8 @@ public static class HttpEndpoint
         web.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Scrapes and probes need a handful; the open-file bound counts this many (DescriptorBound).
+            kestrel.Limits.MaxConcurrentConnections = DescriptorBound.HttpConnectionAllowance;
             kestrel.Listen(endpoint);
         });
         web.ConfigureServices(services =>

@@ -85,6 +85,7 @@ public sealed class SettingsReload
 
         Config loaded;
         EchoSettings effective;
+        (EchoSettings Tcp, EchoSettings Tls) bounds;
         IReadOnlyList<ConfigChange> changes;
         TlsEchoKind? tlsKind;
         LogLevel? logLevel;
@@ -92,6 +93,7 @@ public sealed class SettingsReload
         {
             loaded = ConfigLoader.Load(_configPath);
             effective = ReloadRules.Effective(EchoSettings.Create(loaded), Settings);
+            bounds = WithinDescriptorLimit(effective);
             changes = ReloadRules.Changes(_config, loaded);
             logLevel = changes.Any(change => change.Key == "akka.loglevel") ? LogLevelOf(loaded) : null;
             tlsKind = TlsKindFor(effective, changes);
@@ -112,7 +114,7 @@ public sealed class SettingsReload
 
         if (logLevel is { } level)
             _server.System.EventStream.SetLogLevel(level);
-        await ApplyAsync(effective, tlsKind).ConfigureAwait(false);
+        await ApplyAsync(effective, bounds, tlsKind).ConfigureAwait(false);
         _config = loaded;
         Settings = effective;
         _tlsKind = tlsKind;
@@ -127,18 +129,30 @@ public sealed class SettingsReload
     }
 
     /// <summary>The listeners' new settings: each answers once it serves with them (its open connections are told).</summary>
-    private async Task ApplyAsync(EchoSettings effective, TlsEchoKind? tlsKind)
+    private async Task ApplyAsync(EchoSettings effective, (EchoSettings Tcp, EchoSettings Tls) bounds, TlsEchoKind? tlsKind)
     {
         var echo = _server.Context;
         var answers = new List<Task>
         {
-            echo.Listener.Ask<Done>(new EchoProtocol.Reconfigure(effective, ConnectionKind.PlainEcho), AnswerTimeout),
+            echo.Listener.Ask<Done>(new EchoProtocol.Reconfigure(bounds.Tcp, ConnectionKind.PlainEcho), AnswerTimeout),
         };
         if (echo.Tls is { } tls && tlsKind is not null)
-            answers.Add(tls.Listener.Ask<Done>(new EchoProtocol.Reconfigure(effective, tlsKind), AnswerTimeout));
+            answers.Add(tls.Listener.Ask<Done>(new EchoProtocol.Reconfigure(bounds.Tls, tlsKind), AnswerTimeout));
         if (echo.UdpListener is { } udp)
             answers.Add(udp.Ask<Done>(new UdpEchoProtocol.ChangeSettings(effective.Udp), AnswerTimeout));
         await Task.WhenAll(answers).ConfigureAwait(false);
+    }
+
+    /// <summary>Each listener's settings under the open-file limit found at start (its limit and reserve kept): a
+    /// reload may lower max-connections, never raise it past what the descriptors hold.</summary>
+    /// <exception cref="SettingsException">the limit leaves too few connections for the new settings.</exception>
+    private (EchoSettings Tcp, EchoSettings Tls) WithinDescriptorLimit(EchoSettings effective)
+    {
+        if (_server.Context.Descriptors is not { } atStart)
+            return (effective, effective);
+        var bound = DescriptorBound.For(effective, atStart.Limit, atStart.Reserve);
+        return (effective with { MaxConnections = bound.TcpMaxConnections, Descriptors = bound },
+            effective with { MaxConnections = bound.TlsMaxConnections, Descriptors = bound });
     }
 
     /// <summary>The TLS listener's new kind: the files read again (a certificate renewed in place has the same path),

@@ -35,9 +35,13 @@ public sealed class DropLog(TimeSpan interval, TimeProvider time, Action<string>
             return;
         var line = new StringBuilder(subject).Append(' ');
         var first = true;
-        foreach (var (reason, count) in _counts.OrderBy(e => e.Key, StringComparer.Ordinal))
+        // Array.Sort, not LINQ's OrderBy: the line is written when descriptors may have run out, and OrderBy's first
+        // use loads an assembly (System.Numerics.Vectors), which then fails and takes the writing actor down.
+        var reasons = _counts.Keys.ToArray();
+        Array.Sort(reasons, StringComparer.Ordinal);
+        foreach (var reason in reasons)
         {
-            line.Append(CultureInfo.InvariantCulture, $"{(first ? "" : ", ")}{count} {reason}");
+            line.Append(CultureInfo.InvariantCulture, $"{(first ? "" : ", ")}{_counts[reason]} {reason}");
             first = false;
         }
         line.Append(CultureInfo.InvariantCulture, $" (last from {_lastSource}); at most one such line per {interval.TotalSeconds:0.###} s");

@@ -168,6 +168,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         if (_settings.ReusePort || _settings.AcceptQueues > 1)
             options.Add(ReusePortSocketOption.Instance);
         _bindOptions = options;
+        EchoMetrics.SetConnectionsLimit(_kind.ListenerTag, _settings.MaxConnections);
         // The main listener speaks for the server's bound, the TLS listener's connections included (MemoryBound).
         if (_kind == ConnectionKind.PlainEcho)
             LogMemoryBound();
@@ -185,15 +186,20 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         var udp = MemoryBound.UdpBytes(_settings);
         var text = string.Format(
             "Memory bound: at most {0} for {1} connections (max-connections x (2 frames + {2} KiB) + max-buffered-bytes {3}{4}{5}); {6} available to the process",
-            MemoryBound.Megabytes(bound.WorstCaseBytes), tls > 0 ? 2 * _settings.MaxConnections : _settings.MaxConnections,
+            MemoryBound.Megabytes(bound.WorstCaseBytes),
+            _settings.MaxConnections + (tls > 0 ? _settings.Descriptors?.TlsMaxConnections ?? _settings.MaxConnections : 0),
             MemoryBound.ConnectionStateBytes / 1024, MemoryBound.Megabytes(_settings.MaxBufferedBytes),
             tls > 0 ? $" + tls {MemoryBound.Megabytes(tls)} (max-connections x (2 frames + {(MemoryBound.ConnectionStateBytes + MemoryBound.TlsConnectionBytes) / 1024} KiB))" : "",
             udp > 0 ? " + udp " + MemoryBound.Megabytes(udp) : "",
             MemoryBound.Megabytes(bound.AvailableBytes));
+        if (!bound.Fits)
+            text += ": lower max-connections or akka.io.tcp.maximum-frame-size to stay within it";
+        if (_settings.Descriptors is { } descriptors)
+            text += "; " + descriptors.Describe();
         if (bound.Fits)
             _log.Info(text);
         else
-            _log.Warning(text + ": lower max-connections or akka.io.tcp.maximum-frame-size to stay within it");
+            _log.Warning(text);
     }
 
     /// <summary>Pull mode makes each accepted connection read only when its handler asks (ResumeReading): the
@@ -341,9 +347,8 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
     {
         if (_active < _settings.MaxConnections)
             return AcceptOrRefuse(connection, connected);
-        _log.Warning("Rejecting connection from {0}: max-connections ({1}) reached",
-            EndpointParser.Format(connected.RemoteAddress), _settings.MaxConnections);
-        Reject(connection, connected.RemoteAddress);
+        // One summary line per interval, not one per client: a flood at the limit must not flood the log.
+        Refuse(connection, Refusal.MaxConnections, (IPEndPoint)connected.RemoteAddress);
         return null;
     }
 

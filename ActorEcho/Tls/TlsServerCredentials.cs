@@ -33,6 +33,14 @@ public sealed class TlsServerCredentials
         _clientCa = clientCa;
     }
 
+    /// <summary>The versions and cipher suites offered (<c>tls.policy</c>): Mozilla's intermediate profile unless
+    /// <see cref="WithCipherPolicy"/> says otherwise.</summary>
+    public TlsCipherPolicy CipherPolicy { get; private init; } = TlsCipherPolicy.Intermediate;
+
+    /// <summary>The same credentials offering <paramref name="policy"/>'s versions and suites.</summary>
+    public TlsServerCredentials WithCipherPolicy(TlsCipherPolicy policy) =>
+        new(Certificate, _context, _clientMode, _clientCa) { CipherPolicy = policy };
+
     /// <summary>The server's own certificate (with its private key).</summary>
     public X509Certificate2 Certificate { get; }
 
@@ -51,7 +59,8 @@ public sealed class TlsServerCredentials
             : LoadCertificate(settings);
         var intermediates = settings.Certificate == TlsSettings.SelfSigned ? [] : LoadIntermediates(settings, certificate);
         var clientCa = settings.ClientCertificate == ClientCertificateMode.Off ? [] : LoadClientCa(settings.ClientCa!);
-        return FromCertificate(certificate, intermediates, settings.ClientCertificate, clientCa);
+        return FromCertificate(certificate, intermediates, settings.ClientCertificate, clientCa)
+            .WithCipherPolicy(TlsCipherPolicy.For(settings));
     }
 
     /// <summary>Credentials from certificates already in memory (specs).</summary>
@@ -65,7 +74,14 @@ public sealed class TlsServerCredentials
 
     /// <summary>The options for one connection's handshake. A client certificate that does not verify is recorded in
     /// <paramref name="rejection"/> so that the failure is counted as a certificate failure.</summary>
-    public SslServerAuthenticationOptions OptionsFor(CertificateRejection rejection) => new()
+    public SslServerAuthenticationOptions OptionsFor(CertificateRejection rejection)
+    {
+        var options = Options(rejection);
+        CipherPolicy.ApplyTo(options);
+        return options;
+    }
+
+    private SslServerAuthenticationOptions Options(CertificateRejection rejection) => new()
     {
         ServerCertificateContext = _context,
         EnabledSslProtocols = Protocols,
