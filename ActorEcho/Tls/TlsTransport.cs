@@ -57,11 +57,6 @@ public sealed class TlsTransport : EchoTransport
     private ByteString _unread = ByteString.Empty;
     /// <summary>A ResumeReading was sent to Akka.IO and its Received has not come yet.</summary>
     private bool _rawReadRequested;
-    /// <summary>The connection's <see cref="ResumeReading"/>s, and the plaintext reads delivered for them: while the
-    /// first is ahead, a read may ask Akka.IO for ciphertext; otherwise the read loop decrypts ahead only from what
-    /// was already received (<see cref="ReadLoopAsync"/>).</summary>
-    private long _permitsGiven;
-    private long _permitsUsed;
     /// <summary>The client's FIN came: once <see cref="_unread"/> is read, SslStream reads the end.</summary>
     private bool _ciphertextEnded;
 
@@ -143,7 +138,6 @@ public sealed class TlsTransport : EchoTransport
             case CiphertextAck:
                 return null;
             case Decrypted decrypted:
-                _permitsUsed++;
                 return decrypted.Data.IsEmpty ? Tcp.PeerClosed.Instance : new Tcp.Received(decrypted.Data);
             case DecryptFailed failed:
                 return OnDecryptFailed(failed.Fault);
@@ -174,9 +168,7 @@ public sealed class TlsTransport : EchoTransport
                 RequestRawRead();
                 break;
             case Phase.Session:
-                _permitsGiven++;
                 _readPermits.Writer.TryWrite(true);
-                ServeRead(); // a read ahead that waits for ciphertext may now ask Akka.IO for it
                 break;
         }
     }
@@ -259,14 +251,10 @@ public sealed class TlsTransport : EchoTransport
             return;
         if (read.Buffer.IsEmpty)
         {
-            // A zero-byte read: answered once there is something to read (or the end), which it leaves unread. After
-            // the handshake it starts each plaintext read, and asks Akka.IO for ciphertext only for a read the
-            // connection asked for: reading ahead of that uses only what was already received, so a closed window
-            // reads nothing.
+            // A zero-byte read: answered once there is something to read (or the end), which it leaves unread.
             if (_unread.IsEmpty && !_ciphertextEnded)
             {
-                if (!_opened || _permitsGiven > _permitsUsed)
-                    RequestRawRead();
+                RequestRawRead();
                 return;
             }
             _pendingRead = null;
@@ -336,15 +324,14 @@ public sealed class TlsTransport : EchoTransport
         }
     }
 
-    /// <summary>One plaintext read per permit, until the end or a fault, each decrypted one record ahead of its
-    /// permit: the next record is decrypted while the echo of the last one goes round, from ciphertext already
-    /// received (<see cref="ServeRead"/>), and handed over when the permit comes. The buffer is rented only once
-    /// ciphertext has arrived (a zero-byte read waits for it), so a waiting connection holds none, as SslStream itself
-    /// then holds no buffer either; one that waits for its permit holds one record's plaintext.</summary>
+    /// <summary>One plaintext read per permit, until the end or a fault. The buffer is rented only once ciphertext
+    /// has arrived (a zero-byte read waits for it), so a waiting connection holds none, as SslStream itself then holds
+    /// no buffer either.</summary>
     private static async Task ReadLoopAsync(SslStream ssl, ChannelReader<bool> permits, IActorRef self)
     {
-        while (true)
+        while (await permits.WaitToReadAsync().ConfigureAwait(false))
         {
+            permits.TryRead(out _);
             ByteString data;
             try
             {
@@ -365,9 +352,6 @@ public sealed class TlsTransport : EchoTransport
                 self.Tell(new DecryptFailed(e));
                 return;
             }
-            if (!await permits.WaitToReadAsync().ConfigureAwait(false))
-                return;
-            permits.TryRead(out _);
             self.Tell(new Decrypted(data));
             if (data.IsEmpty)
                 return;
