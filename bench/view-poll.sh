@@ -25,8 +25,9 @@ ACTOR_CONFIG=${ACTOR_CONFIG:-bench/bench.hocon}
 for tool in gcc curl; do
   command -v "$tool" >/dev/null || { echo "view-poll.sh: $tool is needed" >&2; exit 2; }
 done
-# The idle connections, the largest load and the server's side of each.
-needed=$(( 2 * (IDLE + 1000) + 100 ))
+# Per process (the limit is each process's own): the server holds every connection, the idle ones and the largest
+# load, plus its runtime's (about 250).
+needed=$(( IDLE + 1000 + 300 ))
 if (( $(ulimit -n) < needed )); then
   ulimit -n "$needed" 2>/dev/null || { echo "view-poll.sh: ulimit -n is $(ulimit -n); $needed needed for IDLE=$IDLE" >&2; exit 2; }
 fi

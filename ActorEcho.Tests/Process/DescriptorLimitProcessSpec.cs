@@ -51,7 +51,12 @@ public sealed partial class DescriptorLimitProcessSpec(ITestOutputHelper output)
         Assert.Matches($@"descriptors: limit 512, used at most \d+ \(reserve \d+ \+ listening and fixed \d+ \+ connections {limit}\)", host.StandardError);
         var metrics = new Uri(HttpLine().Match(host.StandardError).Groups[1].Value + "metrics");
         using (var http = new HttpClient())
+        {
             Assert.Equal(limit, PrometheusText.Sample(await http.GetStringAsync(metrics), "actorecho_connections_limit"));
+            // /ready says it too, in a header beside its one word.
+            using var ready = await http.GetAsync(new Uri(metrics, "/ready"));
+            Assert.Equal($"tcp={limit}", Assert.Single(ready.Headers.GetValues("Actor-Echo-Max-Connections")));
+        }
 
         var ct = Deadline.After(TimeSpan.FromSeconds(60));
         var clients = new List<Socket>();

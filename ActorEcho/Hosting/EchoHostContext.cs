@@ -58,6 +58,10 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
     /// limit and reserve and bounds the new max-connections by them.</summary>
     public DescriptorBound? Descriptors { get; private set; }
 
+    /// <summary>Each listener's max-connections in force (<c>tcp=N</c>, <c>, tls=M</c>): lowered by the open-file limit
+    /// at start, changed by a reload; what <c>/ready</c> reports. Null until the listeners are made.</summary>
+    public string? ConnectionLimits { get; internal set; }
+
     /// <summary>The UDP echo's listener, or null when it is off; what a reload needs.</summary>
     public IActorRef? UdpListener { get; private set; }
 
@@ -93,10 +97,12 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         Listener = listener;
         EchoServer.RegisterShutdownTasks(system, listener, Timeouts);
         // TLS: a second listener beside the TCP one, sharing its budget; null when off.
+        ConnectionLimits = DescribeLimits(settings.MaxConnections, null);
         var tlsSettings = settings with { MaxConnections = settings.Descriptors?.TlsMaxConnections ?? settings.MaxConnections };
         if (await TlsListener.StartAsync(system, tlsSettings, Budget, Timeouts, Connections).ConfigureAwait(false) is { } tls)
         {
             TlsLocalEndpoint = tls.Endpoint;
+            ConnectionLimits = DescribeLimits(settings.MaxConnections, tlsSettings.MaxConnections);
             Tls = (tls.Listener, tls.Kind);
         }
         LameDuck.Register(system, Readiness, Settings.LameDuck);
@@ -109,6 +115,9 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
         listening?.Invoke();
         StartupLog.Release();
     }
+
+    /// <summary>The value of <see cref="ConnectionLimits"/>: <c>tcp=N</c>, and <c>, tls=M</c> when TLS is on.</summary>
+    internal static string DescribeLimits(int tcp, int? tls) => tls is { } tlsLimit ? $"tcp={tcp}, tls={tlsLimit}" : $"tcp={tcp}";
 
     /// <summary>The settings the listeners get: on Linux, with max-connections lowered (and one warning) when the
     /// open-file limit cannot hold them beside the runtime (<see cref="DescriptorBound"/>), so that a client over it is

@@ -76,7 +76,7 @@ public static class HttpEndpoint
             app.UseEndpoints(endpoints =>
             {
                 endpoints.MapPrometheusScrapingEndpoint(MetricsPath).WithMetadata(ReadOnly); // the host's MeterProvider
-                endpoints.MapHealthChecks(ReadyPath, Options(ReadyPath)).WithMetadata(ReadOnly);
+                endpoints.MapHealthChecks(ReadyPath, Options(ReadyPath, echo)).WithMetadata(ReadOnly);
                 endpoints.MapHealthChecks(LivePath, Options(LivePath)).WithMetadata(ReadOnly);
                 ConnectionsEndpoint.Map(endpoints, ReadOnly);
                 endpoints.Map(StatusPagePath, StatusPage.WriteAsync).WithMetadata(ReadOnly);
@@ -113,12 +113,20 @@ public static class HttpEndpoint
         ok ? HealthCheckResult.Healthy("ok") : HealthCheckResult.Unhealthy(Describe(stage));
 
     /// <summary>One check per path; the body is the check's one word ("ok", "starting", "shutting down").</summary>
-    private static HealthCheckOptions Options(string path) => new()
+    /// <summary>The header on <c>/ready</c> that says how many connections each listener serves at most now:
+    /// max-connections, or less where the open-file limit cannot hold it (<c>tcp=9844, tls=9844</c>).</summary>
+    public const string MaxConnectionsHeader = "Actor-Echo-Max-Connections";
+
+    /// <summary>One check per path; the body is the check's one word ("ok", "starting", "shutting down"). With
+    /// <paramref name="echo"/> (<c>/ready</c>), also the connection limits in force (<see cref="MaxConnectionsHeader"/>).</summary>
+    private static HealthCheckOptions Options(string path, EchoHostContext? echo = null) => new()
     {
         Predicate = check => check.Tags.Contains(path),
         ResponseWriter = (context, report) =>
         {
             context.Response.ContentType = "text/plain; charset=utf-8";
+            if (echo?.ConnectionLimits is { } limits)
+                context.Response.Headers[MaxConnectionsHeader] = limits;
             return context.Response.WriteAsync($"{report.Entries[path].Description}\n");
         },
     };

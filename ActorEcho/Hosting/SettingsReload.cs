@@ -115,6 +115,8 @@ public sealed class SettingsReload
         if (logLevel is { } level)
             _server.System.EventStream.SetLogLevel(level);
         await ApplyAsync(effective, bounds, tlsKind).ConfigureAwait(false);
+        _server.Context.ConnectionLimits = EchoHostContext.DescribeLimits(bounds.Tcp.MaxConnections,
+            _server.Context.Tls is null ? null : bounds.Tls.MaxConnections);
         _config = loaded;
         Settings = effective;
         _tlsKind = tlsKind;

@@ -483,6 +483,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         _kind = reconfigure.Kind;
         _log = Context.GetLogger();
         _budget.LimitBytes = _settings.MaxBufferedBytes; // shared with the other listener, which sets the same
+        EchoMetrics.SetConnectionsLimit(_kind.ListenerTag, _settings.MaxConnections);
         var edge = _settings.Edge;
         if (!edge.LimitsPerSource)
             _sources = null;
