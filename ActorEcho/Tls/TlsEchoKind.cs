@@ -11,5 +11,5 @@ public sealed record TlsEchoKind(TlsServerCredentials Credentials, TimeSpan Hand
 {
     public override EchoTransport CreateTransport(IActorRef connection, IActorContext context, EchoSettings settings,
         bool keepOpenOnPeerClosed) =>
-        new TlsTransport(connection, context, settings, this);
+        new TlsTransport(connection, context, this);
 }

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Threading.Channels;
-using ActorEcho.Configuration;
 using ActorEcho.Diagnostics;
 using ActorEcho.TcpEcho;
 using Akka.Actor;
@@ -80,7 +79,7 @@ public sealed class TlsTransport : EchoTransport
         Closing,
     }
 
-    public TlsTransport(IActorRef connection, IActorContext context, EchoSettings settings, TlsEchoKind kind) : base(connection)
+    public TlsTransport(IActorRef connection, IActorContext context, TlsEchoKind kind) : base(connection)
     {
         _context = context;
         _kind = kind;
