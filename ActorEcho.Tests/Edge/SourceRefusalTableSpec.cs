@@ -40,4 +40,19 @@ public sealed class SourceRefusalTableSpec
         Assert.Equal(new[] { "192.0.2.1", "192.0.2.2" }, before.Select(source => source.Source.ToString()));
         Assert.Equal(2, before[0].ByReason[Refusal.Denied]);
     }
+
+    [Fact]
+    public void A_smaller_capacity_forgets_the_sources_refused_least_recently_and_a_larger_one_keeps_more()
+    {
+        var table = new SourceRefusalTable(3);
+        foreach (var last in new[] { 1, 2, 3 })
+            table.Refused(IPAddress.Parse($"192.0.2.{last}"), Refusal.Denied);
+
+        table.ChangeCapacity(1); // a reload lowered max-sources
+        Assert.Equal(new[] { "192.0.2.3" }, table.Snapshot().Select(source => source.Source.ToString()));
+
+        table.ChangeCapacity(2);
+        table.Refused(IPAddress.Parse("192.0.2.4"), Refusal.Denied);
+        Assert.Equal(new[] { "192.0.2.4", "192.0.2.3" }, table.Snapshot().Select(source => source.Source.ToString()));
+    }
 }

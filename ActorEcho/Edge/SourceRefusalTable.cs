@@ -19,12 +19,24 @@ public sealed class SourceRefusalTable
     private readonly Dictionary<IPAddress, LinkedListNode<Entry>> _entries = [];
     /// <summary>Most recently refused first.</summary>
     private readonly LinkedList<Entry> _recency = new();
-    private readonly int _maxSources;
+    private int _maxSources;
 
     public SourceRefusalTable(int maxSources)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSources);
         _maxSources = maxSources;
+    }
+
+    /// <summary>A reload's new <c>max-sources</c>: a smaller one forgets the sources refused least recently at once.</summary>
+    public void ChangeCapacity(int maxSources)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSources);
+        _maxSources = maxSources;
+        while (_entries.Count > _maxSources)
+        {
+            _entries.Remove(_recency.Last!.Value.Source);
+            _recency.RemoveLast();
+        }
     }
 
     /// <summary>Sources counted now.</summary>

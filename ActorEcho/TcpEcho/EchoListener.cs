@@ -485,6 +485,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         _budget.LimitBytes = _settings.MaxBufferedBytes; // shared with the other listener, which sets the same
         EchoMetrics.SetConnectionsLimit(_kind.ListenerTag, _settings.MaxConnections);
         var edge = _settings.Edge;
+        _refusalsBySource.ChangeCapacity(edge.MaxSources);
         if (!edge.LimitsPerSource)
             _sources = null;
         else if (_sources is not null)
