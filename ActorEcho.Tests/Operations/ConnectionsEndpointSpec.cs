@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using ActorEcho.Configuration;
+using Akka.Actor;
 using ActorEcho.Hosting;
 using ActorEcho.Tests.Support;
 using ActorEcho.Tests.Tls;
@@ -96,6 +97,35 @@ public sealed class ConnectionsEndpointSpec(ITestOutputHelper output) : IAsyncLi
         Assert.Equal("tls", row.GetProperty("transport").GetString());
         Assert.Equal("handshaking", row.GetProperty("state").GetString());
         Assert.Equal(JsonValueKind.Null, row.GetProperty("tls").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_balancer_that_has_not_sent_its_proxy_header_shows_as_proxy_header_with_its_own_address()
+    {
+        var ct = Deadline.After(Patience);
+        var server = await StartAsync(s => s with
+        {
+            Edge = s.Edge with { ProxyProtocol = ProxyProtocolMode.V2, TrustedSources = AddressList.Parse(["127.0.0.0/8"]) },
+        });
+        using var balancer = await LoopbackClient.ConnectAsync(server.LocalEndpoint, ct);
+        var row = Assert.Single(await WaitForConnectionsAsync(server, "", rows => rows.Count == 1, "the balancer's connection", ct));
+        Assert.Equal("proxy-header", row.GetProperty("state").GetString());
+        Assert.Equal($"127.0.0.1:{Port(balancer)}", Client(row));
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("via").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_connection_served_through_a_drain_shows_as_draining()
+    {
+        var ct = Deadline.After(Patience);
+        // A long quiet period keeps the drained connection open (and listed) until its client leaves.
+        var server = await StartAsync(s => s with { DrainQuiet = TimeSpan.FromMinutes(1), DrainTimeout = TimeSpan.FromMinutes(2) });
+        using var client = await ConnectEchoedAsync(server, IPAddress.Loopback, ct);
+        server.Listener.Tell(ActorEcho.TcpEcho.EchoProtocol.DrainConnections.Instance);
+        var row = Assert.Single(await WaitForConnectionsAsync(server, "",
+            rows => rows.Count == 1 && rows[0].GetProperty("state").GetString() == "draining", "the drained connection", ct));
+        Assert.Equal($"127.0.0.1:{Port(client)}", Client(row));
+        await client.AssertEchoesAsync(2, ct); // still served
     }
 
     /// <param name="budget">max-buffered-bytes: with less than the high watermark (128 KiB), the budget runs out
