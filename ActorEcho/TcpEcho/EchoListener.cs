@@ -435,9 +435,7 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
 
     private void CountRefusal(string refusal, IPEndPoint client)
     {
-        _rejected++;
-        EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal), _kind.ListenerTag);
-        _refusalsBySource.Refused(client.Address, refusal);
+        Count(refusal, client);
         _refusalLog.Dropped(refusal, EndpointParser.Format(client));
     }
 
@@ -463,15 +461,22 @@ public sealed class EchoListener : ReceiveActor, IWithTimers
         return child;
     }
 
-    private void Reject(IActorRef connection, EndPoint peer, string refusal = Refusal.MaxConnections)
+    /// <summary>Closes a client at accept (FIN, nothing read or echoed) and counts it; the log line is the caller's.</summary>
+    private void Reject(IActorRef connection, EndPoint peer, string refusal)
+    {
+        Count(refusal, peer);
+        // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
+        connection.Tell(new Tcp.Register(Self));
+        connection.Tell(Tcp.Close.Instance);
+    }
+
+    /// <summary>Every refusal, at accept or at admission: the listener's count, the meter, the source's row in /sources.</summary>
+    private void Count(string refusal, EndPoint peer)
     {
         _rejected++;
         EchoMetrics.ConnectionsRejected.Add(1, EchoMetrics.RefusalTag(refusal), _kind.ListenerTag);
         if (peer is IPEndPoint address)
             _refusalsBySource.Refused(address.Address, refusal);
-        // Registering this actor lets Akka.IO carry out the close; the client sees an immediate FIN.
-        connection.Tell(new Tcp.Register(Self));
-        connection.Tell(Tcp.Close.Instance);
     }
 
     /// <summary>A reload: new settings for admission and new connections, the per-source table's limits changed in
