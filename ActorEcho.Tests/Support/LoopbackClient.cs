@@ -86,7 +86,8 @@ public sealed class LoopbackClient : IDisposable
         return data;
     }
 
-    /// <summary>Reads until the server's FIN and returns everything read. A reset fails (a SocketException).</summary>
+    /// <summary>Reads until the server's FIN and returns everything read. A reset fails (a SocketException), unless
+    /// a send on this socket got the ECONNRESET first: Linux then reports end of stream here.</summary>
     public async Task<byte[]> ReceiveToEndAsync(CancellationToken ct) => Finished(await ReceiveUntilClosedAsync(ct));
 
     /// <summary>Reads until the connection ends, by FIN or by reset; returns how it ended and everything read
