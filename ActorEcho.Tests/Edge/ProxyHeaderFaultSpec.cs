@@ -115,8 +115,8 @@ public sealed class ProxyHeaderFaultSpec(ITestOutputHelper output) : ServerKit(o
         var headerTimeout = TimeSpan.FromMilliseconds(500);
         var (listener, endpoint) = await StartListenerAsync(Proxied(headerTimeout));
         var header = V2(1, 0x11, Addresses(Client4, Server4, HaproxyTlvs()));
+        var clock = Stopwatch.StartNew(); // before the connect: the server's timer cannot start earlier
         using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
-        var clock = Stopwatch.StartNew();
 
         // Everything but the last byte, then silence: the server can only wait.
         var (end, echoed) = await SendAndReadUntilClosedAsync(client, header[..^1], ct);

@@ -71,7 +71,7 @@ public sealed class ConnectionLimitsSpec(ITestOutputHelper output) : TlsKit(outp
         var lines = CaptureInfoLines();
         var (_, endpoint) = await StartListenerAsync(Settings(s => s with
         {
-            MaxConnectionDuration = TimeSpan.FromMilliseconds(500), Edge = s.Edge with { AccessLog = true },
+            MaxConnectionDuration = TimeSpan.FromSeconds(1), Edge = s.Edge with { AccessLog = true },
         }));
         using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
         var data = LoopbackClient.RandomBytes(1000, 9);
@@ -90,7 +90,7 @@ public sealed class ConnectionLimitsSpec(ITestOutputHelper output) : TlsKit(outp
     {
         var ct = Deadline.After(Patience);
         using var metrics = new MetricsCapture();
-        var (_, endpoint) = await StartTlsListenerAsync(Settings(s => s with { MaxConnectionDuration = TimeSpan.FromMilliseconds(500) }));
+        var (_, endpoint) = await StartTlsListenerAsync(Settings(s => s with { MaxConnectionDuration = TimeSpan.FromSeconds(1) }));
         await using var client = await TlsClient.ConnectAsync(endpoint, ct);
         await client.AssertEchoesAsync(10, ct);
         Assert.Empty(await client.ReceiveToEndAsync(ct));

@@ -15,9 +15,10 @@ public sealed class IdleSpec(ITestOutputHelper output) : ServerKit(output)
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = idleTimeout }));
 
         using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
+        // Started before the last exchange, so that it can only overstate the silence.
+        var silentSince = Stopwatch.StartNew();
         Assert.Equal("still here"u8.ToArray(), await client.EchoAsync("still here"u8.ToArray(), ct));
         var actor = await WatchConnectionActorAsync(listener, 1);
-        var silentSince = Stopwatch.StartNew();
 
         // The client neither sends nor closes (as if its host had gone): only the idle timeout can end this.
         Assert.Equal((ConnectionEnd.Eof, 0L), await client.ReadToEndAsync(ct));

@@ -24,7 +24,9 @@ public sealed class TlsHandshakeMetricsSpec(ITestOutputHelper output) : TlsKit(o
         using var completed = new MetricCollector<long>(EchoMetrics.TlsHandshakesCompleted);
         using var closed = new MetricCollector<long>(EchoMetrics.ConnectionsClosed);
         var (_, endpoint) = await StartTlsListenerAsync(Settings(), TestCertificates.ServerCredentials(ClientCertificateMode.Required),
-            handshakeTimeout: TimeSpan.FromMilliseconds(300));
+            // Long enough for the good and the expired client's handshakes on a loaded machine: only the silent
+            // client may time out.
+            handshakeTimeout: TimeSpan.FromSeconds(1));
 
         await using (var good = await TlsClient.ConnectAsync(endpoint, ct, TestCertificates.GoodClient()))
             await good.AssertEchoesAsync(seed: 1, ct);
@@ -70,7 +72,8 @@ public sealed class TlsHandshakeMetricsSpec(ITestOutputHelper output) : TlsKit(o
             {
                 ProxyProtocol = ProxyProtocolMode.Any,
                 TrustedSources = AddressList.Parse(["127.0.0.1"]),
-                HeaderTimeout = TimeSpan.FromMilliseconds(300),
+                // Long enough for the good and the garbage client to send at once on a loaded machine.
+                HeaderTimeout = TimeSpan.FromSeconds(1),
             },
         });
         var (_, endpoint) = await StartTlsListenerAsync(settings);

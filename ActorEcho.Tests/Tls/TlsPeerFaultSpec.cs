@@ -15,8 +15,8 @@ public sealed class TlsPeerFaultSpec(ITestOutputHelper output) : TlsKit(output)
         var ct = Deadline.After(TimeSpan.FromSeconds(30));
         var timeout = TimeSpan.FromMilliseconds(500);
         var (listener, endpoint) = await StartTlsListenerAsync(Settings(), handshakeTimeout: timeout);
+        var clock = Stopwatch.StartNew(); // before the connect: the server's timer cannot start earlier
         using var stalled = await LoopbackClient.ConnectAsync(endpoint, ct);
-        var clock = Stopwatch.StartNew();
 
         // A handshake record announcing a 512-byte ClientHello, and only its first 40 bytes: the server can only wait.
         byte[] truncated =
