@@ -11,7 +11,7 @@ public sealed class IdleSpec(ITestOutputHelper output) : ServerKit(output)
     public async Task A_client_that_goes_silent_without_FIN_is_reclaimed_by_the_idle_timeout()
     {
         var ct = Deadline.After(TimeSpan.FromSeconds(20));
-        var idleTimeout = TimeSpan.FromMilliseconds(700);
+        var idleTimeout = TimeSpan.FromSeconds(1);
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = idleTimeout }));
 
         using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
