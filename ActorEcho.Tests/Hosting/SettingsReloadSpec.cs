@@ -48,6 +48,7 @@ public sealed class SettingsReloadSpec : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        _reload?.Dispose();
         if (_server is not null)
             await _server.DisposeAsync();
         _reloads.Dispose();
@@ -128,6 +129,76 @@ public sealed class SettingsReloadSpec : IAsyncLifetime
         await _server.StopAsync();
         Assert.Equal(ReloadOutcome.Ignored, await _reload.ReloadAsync()); // and once the server has stopped
     }
+
+    [Fact]
+    public async Task A_certificate_and_key_renamed_over_the_old_ones_are_served_to_new_handshakes_without_a_signal()
+    {
+        var ct = Deadline.After(Patience);
+        _reload!.WatchCertificateFiles();
+        Assert.Equal([_directory], _reload.WatchedDirectories);
+        var settings = _reload.Settings;
+        var tlsEndpoint = _server!.TlsLocalEndpoint!;
+        await using var before = await TlsClient.ConnectAsync(tlsEndpoint, ct);
+        Assert.Equal(TestCertificates.Server.SerialNumber, SerialOf(before));
+
+        // As careful tools write: a new file beside, then renamed over the old one (one atomic step each).
+        var renewed = TestCertificates.Issue(TestCertificates.Ca, "CN=renewed", TestCertificates.ServerAuth);
+        var (certificate, key) = TestCertificates.Pem(renewed);
+        await File.WriteAllTextAsync(CertificatePath + ".new", certificate, ct);
+        await File.WriteAllTextAsync(KeyPath + ".new", key, ct);
+        File.Move(CertificatePath + ".new", CertificatePath, overwrite: true);
+        File.Move(KeyPath + ".new", KeyPath, overwrite: true);
+
+        await _reloads.WaitForMeasurementsAsync(1, ct);
+        Assert.Equal(1, Count("ok"));
+        await using (var after = await TlsClient.ConnectAsync(tlsEndpoint, ct))
+        {
+            Assert.Equal(renewed.SerialNumber, SerialOf(after));
+            await after.AssertEchoesAsync(seed: 2, ct);
+        }
+        await before.AssertEchoesAsync(seed: 3, ct); // open connections keep theirs
+        // Only the TLS files were read; the same files again change nothing.
+        Assert.Same(settings, _reload.Settings);
+        Assert.Equal(ReloadOutcome.Unchanged, await _reload.ReloadCertificatesAsync());
+    }
+
+    [Fact]
+    public async Task A_certificate_that_no_longer_matches_its_key_is_refused_by_the_watch_and_the_old_one_stays()
+    {
+        var ct = Deadline.After(Patience);
+        _reload!.WatchCertificateFiles();
+        var (other, _) = TestCertificates.Pem(TestCertificates.Issue(TestCertificates.Ca, "CN=other", TestCertificates.ServerAuth));
+        await File.WriteAllTextAsync(CertificatePath, other, ct);
+
+        await _reloads.WaitForMeasurementsAsync(1, ct);
+        Assert.Equal((0L, 1L), (Count("ok"), Count("rejected")));
+        await using var client = await TlsClient.ConnectAsync(_server!.TlsLocalEndpoint!, ct);
+        Assert.Equal(TestCertificates.Server.SerialNumber, SerialOf(client));
+        await client.AssertEchoesAsync(seed: 4, ct);
+    }
+
+    [Fact]
+    public async Task Files_whose_content_did_not_change_are_not_read_again_and_with_the_watch_off_nothing_is_watched()
+    {
+        Assert.Equal(ReloadOutcome.Unchanged, await _reload!.ReloadCertificatesAsync());
+        Assert.Empty(_reload.WatchedDirectories); // not asked to watch yet
+
+        await File.WriteAllTextAsync(ConfigPath, FileText("tls.watch-certificates = off"));
+        Assert.Equal(ReloadOutcome.Applied, await _reload.ReloadAsync());
+        _reload.WatchCertificateFiles();
+        Assert.Empty(_reload.WatchedDirectories);
+
+        // Switched on by a reload, with the certificate moved to another directory: the watch follows the files.
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_directory, "renewed")).FullName;
+        File.Copy(CertificatePath, Path.Combine(elsewhere, "server.pem"));
+        File.Copy(KeyPath, Path.Combine(elsewhere, "server.key"));
+        await File.WriteAllTextAsync(ConfigPath, FileText("").Replace(_directory + "/server.", elsewhere + "/server.", StringComparison.Ordinal));
+        Assert.Equal(ReloadOutcome.Applied, await _reload.ReloadAsync());
+        Assert.Equal([elsewhere], _reload.WatchedDirectories);
+        Assert.Equal(0, Count("rejected"));
+    }
+
+    private static string? SerialOf(TlsClient client) => client.Stream.RemoteCertificate?.GetSerialNumberString();
 
     private async Task AssertRejectedAsync(string what)
     {

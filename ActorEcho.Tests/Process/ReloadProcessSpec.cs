@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using ActorEcho.Tests.Support;
 using ActorEcho.Tests.Tls;
@@ -27,7 +28,8 @@ public sealed partial class ReloadProcessSpec : IDisposable
     private Task WriteConfigAsync(string perSource) => File.WriteAllTextAsync(ConfigPath, $$"""
         actor-echo {
           {{perSource}}
-          tls { bind-address = "127.0.0.1:0", certificate = "{{CertificatePath}}", private-key = "{{KeyPath}}" }
+          # The files change only with the signal here; the watch has its own spec below.
+          tls { bind-address = "127.0.0.1:0", certificate = "{{CertificatePath}}", private-key = "{{KeyPath}}", watch-certificates = off }
         }
         """);
 
@@ -94,6 +96,56 @@ public sealed partial class ReloadProcessSpec : IDisposable
             client.Dispose();
     }
 
+    [Fact]
+    public async Task A_Kubernetes_secret_updated_by_its_symlink_swap_is_served_to_new_handshakes_without_a_signal()
+    {
+        var ct = Deadline.After(Patience * 3);
+        var first = TestCertificates.Issue(TestCertificates.Ca, "CN=first secret", TestCertificates.ServerAuth);
+        var second = TestCertificates.Issue(TestCertificates.Ca, "CN=second secret", TestCertificates.ServerAuth);
+        // A Secret volume as the kubelet lays it out: tls.crt -> ..data/tls.crt, ..data -> ..<timestamp>/.
+        var secret = Directory.CreateDirectory(Path.Combine(_directory, "secret")).FullName;
+        await WriteSecretVersionAsync(secret, "..2026_12_06_01", first);
+        File.CreateSymbolicLink(Path.Combine(secret, "..data"), "..2026_12_06_01");
+        File.CreateSymbolicLink(Path.Combine(secret, "tls.crt"), "..data/tls.crt");
+        File.CreateSymbolicLink(Path.Combine(secret, "tls.key"), "..data/tls.key");
+        await File.WriteAllTextAsync(ConfigPath, $$"""
+            actor-echo.tls { bind-address = "127.0.0.1:0", certificate = "{{secret}}/tls.crt", private-key = "{{secret}}/tls.key" }
+            """, ct);
+        await using var host = HostProcess.Start(["serve", "127.0.0.1:0", "--config", ConfigPath]);
+        await host.WaitListeningAsync(Patience);
+        await host.WaitForLineAsync("Listening on tls ", Patience);
+        var tlsEndpoint = IPEndPoint.Parse(TlsListeningLine().Match(host.StandardOutput).Groups[1].Value);
+        await using var before = await TlsClient.ConnectAsync(tlsEndpoint, ct);
+        Assert.Equal(first.SerialNumber, SerialOf(before));
+
+        // The kubelet's update: the new version's directory, a temporary link to it renamed over ..data, the old
+        // version removed. No file the configuration names is written.
+        await WriteSecretVersionAsync(secret, "..2026_12_06_02", second);
+        File.CreateSymbolicLink(Path.Combine(secret, "..data_tmp"), "..2026_12_06_02");
+        // rename(2) itself: File.Move follows a link to a directory and refuses it.
+        Assert.Equal(0, rename(Path.Combine(secret, "..data_tmp"), Path.Combine(secret, "..data")));
+        Directory.Delete(Path.Combine(secret, "..2026_12_06_01"), recursive: true);
+
+        await host.WaitForLineAsync("Reload applied (certificate files changed): TLS certificate: ", Patience);
+        await using (var after = await TlsClient.ConnectAsync(tlsEndpoint, ct))
+        {
+            Assert.Equal(second.SerialNumber, SerialOf(after));
+            await after.AssertEchoesAsync(seed: 1, ct);
+        }
+        await before.AssertEchoesAsync(seed: 2, ct);
+        Assert.DoesNotContain("Exception", host.StandardError);
+        Assert.DoesNotContain("Reload rejected", host.StandardError);
+    }
+
+    private static async Task WriteSecretVersionAsync(string secret, string version,
+        System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(secret, version)).FullName;
+        var (pem, key) = TestCertificates.Pem(certificate);
+        await File.WriteAllTextAsync(Path.Combine(directory, "tls.crt"), pem);
+        await File.WriteAllTextAsync(Path.Combine(directory, "tls.key"), key);
+    }
+
     private static string? SerialOf(TlsClient client) => client.Stream.RemoteCertificate?.GetSerialNumberString();
 
     private static async Task AssertRefusedAsync(IPEndPoint endpoint, CancellationToken ct)
@@ -107,6 +159,9 @@ public sealed partial class ReloadProcessSpec : IDisposable
         foreach (var client in clients)
             await client.AssertEchoesAsync(seed++, ct);
     }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int rename(string oldPath, string newPath);
 
     [GeneratedRegex(@"(?m)^Listening on tls (\S+)$")]
     private static partial Regex TlsListeningLine();

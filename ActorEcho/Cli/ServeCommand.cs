@@ -74,6 +74,7 @@ public sealed class ServeCommand : Command
             // SIGHUP from now on re-reads the same file, with the overrides above kept (until now it is only logged).
             reload = new SettingsReload(server, configPath, config, settings);
             signals.ReloadRequested += reload.Request;
+            reload.WatchCertificateFiles();
         }
         catch (SettingsException e)
         {
@@ -94,6 +95,7 @@ public sealed class ServeCommand : Command
             await server.StopAsync();
         await server.WhenTerminated;
         signals.ReloadRequested -= reload.Request;
+        reload.Dispose();
         var reason = server.ShutdownReason;
         await server.DisposeAsync(); // writes out the log still queued
         return reason is ListeningSocketLost lost

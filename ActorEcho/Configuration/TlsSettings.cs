@@ -35,6 +35,15 @@ public sealed record TlsSettings
     /// <summary>PEM bundle of the CAs a client certificate must chain to (and nothing else).</summary>
     public string? ClientCa { get; init; }
 
+    /// <summary>Whether a change to the files of <see cref="WatchedFiles"/> reloads them without a signal.</summary>
+    public bool WatchCertificates { get; init; } = true;
+
+    /// <summary>The files the credentials are read from: the certificate (unless made at start), its key, and the
+    /// client CA bundle when client certificates are asked for.</summary>
+    public IReadOnlyList<string> WatchedFiles =>
+        new[] { Certificate == SelfSigned ? null : Certificate, PrivateKey, ClientCertificate == ClientCertificateMode.Off ? null : ClientCa }
+            .OfType<string>().ToArray();
+
     /// <summary>A client that has not finished its handshake this long after connecting is closed.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -60,6 +69,7 @@ public sealed record TlsSettings
             ClientCertificate = Read(section, "client-certificate", Mode),
             ClientCa = Read(section, "client-ca", OptionalString),
             HandshakeTimeout = Read(section, "handshake-timeout", Duration),
+            WatchCertificates = Read(section, "watch-certificates", EchoSettings.Boolean),
             Policy = Read(section, "policy", PolicyOf),
             CipherSuites = Read(section, "cipher-suites", SuiteNames),
         };

@@ -8,6 +8,7 @@ using Akka;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
+using System.Security.Cryptography;
 
 namespace ActorEcho.Hosting;
 
@@ -19,8 +20,10 @@ namespace ActorEcho.Hosting;
 /// listeners (<see cref="EchoProtocol.Reconfigure"/>, <see cref="UdpEchoProtocol.ChangeSettings"/>), which tell their
 /// open connections what they adopt. A key that needs a restart (<see cref="ReloadRules"/>) keeps its value, with one
 /// WARN line each, and so do the command line's overrides. One reload at a time; a reload never ends the process.
+/// With <c>tls.watch-certificates</c> (<see cref="WatchCertificateFiles"/>), a change to the TLS files reads those
+/// files alone again (<see cref="ReloadCertificatesAsync"/>), with the rest of the settings as they are.
 /// </summary>
-public sealed class SettingsReload
+public sealed class SettingsReload : IDisposable
 {
     private static readonly KeyValuePair<string, object?> Ok = new("result", "ok");
     private static readonly KeyValuePair<string, object?> Rejected = new("result", "rejected");
@@ -28,11 +31,20 @@ public sealed class SettingsReload
     /// <summary>How long a listener may take to answer; a mailbox is never that far behind.</summary>
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The TLS keys whose change leaves the credentials as they are (a self-signed certificate is kept).</summary>
+    private static readonly HashSet<string> KeysBesideTheCredentials =
+        [TlsSettings.SectionName + ".handshake-timeout", TlsSettings.SectionName + ".watch-certificates"];
+
     private readonly EchoServer _server;
     private readonly string? _configPath;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private Config _config;
     private TlsEchoKind? _tlsKind;
+    private bool _watchAsked;
+    private CertificateFileWatcher? _watcher;
+    private IReadOnlyList<string> _watchedFiles = [];
+    /// <summary>What the TLS files held when last read (<see cref="FilesDigest"/>).</summary>
+    private byte[] _filesDigest = [];
 
     /// <param name="configPath">The <c>--config</c> path, or null for the default file (as at start).</param>
     /// <param name="config">The configuration the server started from.</param>
@@ -44,13 +56,53 @@ public sealed class SettingsReload
         _config = config;
         Settings = settings;
         _tlsKind = server.Context.Tls?.Kind;
+        _filesDigest = _tlsKind is null ? [] : FilesDigest(settings.Tls);
     }
 
     /// <summary>The settings in force.</summary>
     public EchoSettings Settings { get; private set; }
 
+    /// <summary>The directories watched for the TLS files (empty: none; <see cref="WatchCertificateFiles"/>).</summary>
+    public IReadOnlyList<string> WatchedDirectories => _watcher?.Directories ?? [];
+
     /// <summary>Reloads in the background (the signal's handler must return at once); failures are logged, never thrown.</summary>
     public void Request() => _ = Task.Run(ReloadAsync);
+
+    /// <summary>From now on, and after every reload, watches the TLS files in force when <c>tls.watch-certificates</c>
+    /// is on (and TLS is, with files); a change reads them again (<see cref="ReloadCertificatesAsync"/>).</summary>
+    public void WatchCertificateFiles()
+    {
+        _watchAsked = true;
+        Rewatch(Settings.Tls);
+    }
+
+    public void Dispose()
+    {
+        _watchAsked = false;
+        _watcher?.Dispose();
+        _watcher = null;
+    }
+
+    /// <summary>Reads the TLS files in force again, their paths and every other setting unchanged, and gives them to
+    /// new handshakes if their content changed; refused like a reload's if they do not load or do not match. Waits
+    /// for a reload under way first.</summary>
+    public async Task<ReloadOutcome> ReloadCertificatesAsync()
+    {
+        await _oneAtATime.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return await ReloadCertificatesOnceAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogFor().Error("Certificate reload failed: {0}: {1}", e.GetType().Name, OneLine.Of(e.Message));
+            return ReloadOutcome.Rejected;
+        }
+        finally
+        {
+            _oneAtATime.Release();
+        }
+    }
 
     /// <summary>Reads the file again and puts it in force, or refuses it; waits for a reload under way first.</summary>
     public async Task<ReloadOutcome> ReloadAsync()
@@ -72,16 +124,43 @@ public sealed class SettingsReload
         }
     }
 
+    private async Task<ReloadOutcome> ReloadCertificatesOnceAsync()
+    {
+        if (!IsServing())
+            return ReloadOutcome.Ignored;
+        if (_tlsKind is not { } before || _server.Context.Tls is not { } tls || !HasCertificateFiles(Settings.Tls))
+            return ReloadOutcome.Unchanged;
+        var digest = FilesDigest(Settings.Tls);
+        if (digest.AsSpan().SequenceEqual(_filesDigest))
+            return ReloadOutcome.Unchanged; // touched, or a neighbour changed: nothing to read
+        TlsEchoKind? kind;
+        try
+        {
+            kind = TlsKindFor(Settings, []);
+        }
+        catch (SettingsException e)
+        {
+            LogFor().Error("Certificate reload rejected: {0}", e.Message);
+            EchoMetrics.Reloads.Add(1, Rejected);
+            return ReloadOutcome.Rejected;
+        }
+
+        if (kind is null)
+            return ReloadOutcome.Unchanged;
+        await tls.Listener.Ask<Done>(new EchoProtocol.Reconfigure(WithinDescriptorLimit(Settings).Tls, kind), AnswerTimeout)
+            .ConfigureAwait(false);
+        _tlsKind = kind;
+        _filesDigest = digest;
+        EchoMetrics.Reloads.Add(1, Ok);
+        LogFor().Info("Reload applied (certificate files changed): TLS certificate: {0} -> {1}",
+            Describe(before.Credentials), Describe(kind.Credentials));
+        return ReloadOutcome.Applied;
+    }
+
     private async Task<ReloadOutcome> ReloadOnceAsync()
     {
-        if (_server.Readiness.Current != ServerReadiness.Stage.Serving)
-        {
-            if (_server.System.WhenTerminated.IsCompleted)
-                Console.Error.WriteLine("actor-echo: reload ignored: the server has stopped");
-            else
-                LogFor().Warning("Reload ignored: the server is shutting down");
+        if (!IsServing())
             return ReloadOutcome.Ignored;
-        }
 
         Config loaded;
         EchoSettings effective;
@@ -89,6 +168,7 @@ public sealed class SettingsReload
         IReadOnlyList<ConfigChange> changes;
         TlsEchoKind? tlsKind;
         LogLevel? logLevel;
+        byte[] filesDigest;
         try
         {
             loaded = ConfigLoader.Load(_configPath);
@@ -96,6 +176,8 @@ public sealed class SettingsReload
             bounds = WithinDescriptorLimit(effective);
             changes = ReloadRules.Changes(_config, loaded);
             logLevel = changes.Any(change => change.Key == "akka.loglevel") ? LogLevelOf(loaded) : null;
+            // Before the files are read: a change while they are read is then seen as one by the watch.
+            filesDigest = FilesDigest(effective.Tls);
             tlsKind = TlsKindFor(effective, changes);
         }
         catch (SettingsException e)
@@ -120,6 +202,8 @@ public sealed class SettingsReload
         _config = loaded;
         Settings = effective;
         _tlsKind = tlsKind;
+        _filesDigest = filesDigest;
+        Rewatch(effective.Tls);
         EchoMetrics.Reloads.Add(1, Ok);
         if (applied.Count == 0)
         {
@@ -128,6 +212,63 @@ public sealed class SettingsReload
         }
         LogFor().Info("Reload applied: {0}", string.Join(", ", applied));
         return ReloadOutcome.Applied;
+    }
+
+    /// <summary>Whether the server serves: before that, and from the first moment of shutdown, a reload is ignored.</summary>
+    private bool IsServing()
+    {
+        if (_server.Readiness.Current == ServerReadiness.Stage.Serving)
+            return true;
+        if (_server.System.WhenTerminated.IsCompleted)
+            Console.Error.WriteLine("actor-echo: reload ignored: the server has stopped");
+        else
+            LogFor().Warning("Reload ignored: the server is shutting down");
+        return false;
+    }
+
+    /// <summary>Watches <paramref name="tls"/>'s files if asked to and on, replacing a watch on other files; a
+    /// system that refuses the watch leaves SIGHUP as the way, with one WARN line.</summary>
+    private void Rewatch(TlsSettings tls)
+    {
+        var files = _watchAsked && HasCertificateFiles(tls) ? tls.WatchedFiles : [];
+        if (_watcher is not null && files.SequenceEqual(_watchedFiles))
+            return;
+        _watcher?.Dispose();
+        _watcher = null;
+        _watchedFiles = files;
+        if (files.Count == 0)
+            return;
+        try
+        {
+            _watcher = new CertificateFileWatcher(files, () => _ = Task.Run(ReloadCertificatesAsync));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            LogFor().Warning("The TLS files are not watched ({0}); SIGHUP still reloads them", OneLine.Of(e.Message));
+        }
+    }
+
+    /// <summary>TLS is on with a certificate read from a file (not made at start), and the files are to be watched.</summary>
+    private bool HasCertificateFiles(TlsSettings tls) =>
+        _tlsKind is not null && tls.WatchCertificates && tls.Certificate != TlsSettings.SelfSigned;
+
+    /// <summary>SHA-256 over the TLS files' contents, in order; a file that cannot be read counts as changed (its
+    /// reload then says why).</summary>
+    private static byte[] FilesDigest(TlsSettings tls)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in tls.WatchedFiles)
+        {
+            try
+            {
+                hash.AppendData(File.ReadAllBytes(file));
+            }
+            catch (Exception e) when (FileErrors.IsUnreadable(e))
+            {
+                hash.AppendData(Guid.NewGuid().ToByteArray());
+            }
+        }
+        return hash.GetHashAndReset();
     }
 
     /// <summary>The listeners' new settings: each answers once it serves with them (its open connections are told).</summary>
@@ -166,7 +307,7 @@ public sealed class SettingsReload
         if (tls.BindAddress is not { } address || _tlsKind is null)
             return null;
         var tlsKeysChanged = changes.Any(change => change.Key.StartsWith(TlsSettings.SectionName + ".", StringComparison.Ordinal)
-                                                   && change.Key != TlsSettings.SectionName + ".handshake-timeout");
+                                                   && !KeysBesideTheCredentials.Contains(change.Key));
         var credentials = tls.Certificate == TlsSettings.SelfSigned && !tlsKeysChanged
             ? _tlsKind.Credentials
             : TlsServerCredentials.Load(tls, EndpointParser.Split(address).Host);
