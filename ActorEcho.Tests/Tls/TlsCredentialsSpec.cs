@@ -88,6 +88,8 @@ public sealed class TlsCredentialsSpec(ITestOutputHelper output) : TlsKit(output
         AssertOneLine(() => TlsServerCredentials.Load(On(Path.Combine(_directory, "missing.crt")), null), "missing.crt");
         AssertOneLine(() => TlsServerCredentials.Load(On(pem), null), "private-key");
         AssertOneLine(() => TlsServerCredentials.Load(On(pem, Write("other.key", otherKey)), null), "only.crt");
+        var mismatch = Assert.Throws<SettingsException>(() => TlsServerCredentials.Load(On(pem, Write("other.key", otherKey)), null));
+        Assert.DoesNotContain("(Parameter '", mismatch.Message); // .NET's parameter name names no setting
         AssertOneLine(() => TlsServerCredentials.Load(On(Write("junk.p12", "not a certificate")), null), "junk.p12");
         AssertOneLine(() => TlsServerCredentials.Load(On(TlsSettings.SelfSigned) with
         {

@@ -123,6 +123,10 @@ public sealed class TlsServerCredentials
     /// <summary>The certificate with a private key that SslStream can use on every platform: one made or read in
     /// memory has an ephemeral key, which SslStream refuses on Windows; a round trip through PKCS#12 gives it a
     /// persisted one. (On Linux the ephemeral key works as it is; the round trip costs a few ms once, at start.)</summary>
+    /// <summary>The message without .NET's " (Parameter 'privateKey')", which names no setting.</summary>
+    private static string WithoutParameterName(Exception e) =>
+        e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
+
     internal static X509Certificate2 WithUsableKey(X509Certificate2 certificate) =>
         X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
 
@@ -148,7 +152,7 @@ public sealed class TlsServerCredentials
         }
         catch (Exception e) when (IsUnusableCertificate(e))
         {
-            throw new SettingsException($"{TlsSettings.SectionName}.certificate '{path}': cannot load it: {OneLine.Of(e.Message)}");
+            throw new SettingsException($"{TlsSettings.SectionName}.certificate '{path}': cannot load it: {OneLine.Of(WithoutParameterName(e))}");
         }
     }
 
