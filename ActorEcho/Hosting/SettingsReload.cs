@@ -40,6 +40,8 @@ public sealed class SettingsReload : IDisposable
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private Config _config;
     private TlsEchoKind? _tlsKind;
+    /// <summary>Guards the watch: started by <c>serve</c>, moved by a reload, ended by <see cref="Dispose"/>.</summary>
+    private readonly Lock _watchLock = new();
     private bool _watchAsked;
     private CertificateFileWatcher? _watcher;
     private IReadOnlyList<string> _watchedFiles = [];
@@ -72,15 +74,21 @@ public sealed class SettingsReload : IDisposable
     /// is on (and TLS is, with files); a change reads them again (<see cref="ReloadCertificatesAsync"/>).</summary>
     public void WatchCertificateFiles()
     {
-        _watchAsked = true;
-        Rewatch(Settings.Tls);
+        lock (_watchLock)
+        {
+            _watchAsked = true;
+            Rewatch(Settings.Tls);
+        }
     }
 
     public void Dispose()
     {
-        _watchAsked = false;
-        _watcher?.Dispose();
-        _watcher = null;
+        lock (_watchLock)
+        {
+            _watchAsked = false;
+            _watcher?.Dispose();
+            _watcher = null;
+        }
     }
 
     /// <summary>Reads the TLS files in force again, their paths and every other setting unchanged, and gives them to
@@ -203,7 +211,8 @@ public sealed class SettingsReload : IDisposable
         Settings = effective;
         _tlsKind = tlsKind;
         _filesDigest = filesDigest;
-        Rewatch(effective.Tls);
+        lock (_watchLock)
+            Rewatch(effective.Tls);
         EchoMetrics.Reloads.Add(1, Ok);
         if (applied.Count == 0)
         {
@@ -227,7 +236,7 @@ public sealed class SettingsReload : IDisposable
     }
 
     /// <summary>Watches <paramref name="tls"/>'s files if asked to and on, replacing a watch on other files; a
-    /// system that refuses the watch leaves SIGHUP as the way, with one WARN line.</summary>
+    /// system that refuses the watch leaves SIGHUP as the way, with one WARN line. Under <see cref="_watchLock"/>.</summary>
     private void Rewatch(TlsSettings tls)
     {
         var files = _watchAsked && HasCertificateFiles(tls) ? tls.WatchedFiles : [];
