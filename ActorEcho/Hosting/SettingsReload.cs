@@ -94,36 +94,23 @@ public sealed class SettingsReload : IDisposable
     /// <summary>Reads the TLS files in force again, their paths and every other setting unchanged, and gives them to
     /// new handshakes if their content changed; refused like a reload's if they do not load or do not match. Waits
     /// for a reload under way first.</summary>
-    public async Task<ReloadOutcome> ReloadCertificatesAsync()
-    {
-        await _oneAtATime.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            return await ReloadCertificatesOnceAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogFor().Error("Certificate reload failed: {0}: {1}", e.GetType().Name, OneLine.Of(e.Message));
-            return ReloadOutcome.Rejected;
-        }
-        finally
-        {
-            _oneAtATime.Release();
-        }
-    }
+    public Task<ReloadOutcome> ReloadCertificatesAsync() => OneAtATimeAsync(ReloadCertificatesOnceAsync, "Certificate reload");
 
     /// <summary>Reads the file again and puts it in force, or refuses it; waits for a reload under way first.</summary>
-    public async Task<ReloadOutcome> ReloadAsync()
+    public Task<ReloadOutcome> ReloadAsync() => OneAtATimeAsync(ReloadOnceAsync, "Reload");
+
+    /// <summary>Runs <paramref name="reload"/> once any reload under way has finished. Whatever goes wrong, the process
+    /// stays up: one ERROR line starting with <paramref name="what"/>.</summary>
+    private async Task<ReloadOutcome> OneAtATimeAsync(Func<Task<ReloadOutcome>> reload, string what)
     {
         await _oneAtATime.WaitAsync().ConfigureAwait(false);
         try
         {
-            return await ReloadOnceAsync().ConfigureAwait(false);
+            return await reload().ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Whatever went wrong, the process stays up.
-            LogFor().Error("Reload failed: {0}: {1}", e.GetType().Name, OneLine.Of(e.Message));
+            LogFor().Error("{0} failed: {1}: {2}", what, e.GetType().Name, OneLine.Of(e.Message));
             return ReloadOutcome.Rejected;
         }
         finally
