@@ -101,7 +101,9 @@ public sealed partial class ReloadProcessSpec : IDisposable
     {
         var ct = Deadline.After(Patience * 3);
         var first = TestCertificates.Issue(TestCertificates.Ca, "CN=first secret", TestCertificates.ServerAuth);
-        var second = TestCertificates.Issue(TestCertificates.Ca, "CN=second secret", TestCertificates.ServerAuth);
+        // Valid for longer than the first, as a renewal is: the expiry gauge must move.
+        var second = TestCertificates.Issue(TestCertificates.Ca, "CN=second secret", TestCertificates.ServerAuth,
+            notAfter: DateTimeOffset.UtcNow.AddMonths(3));
         // A Secret volume as the kubelet lays it out: tls.crt -> ..data/tls.crt, ..data -> ..<timestamp>/.
         var secret = Directory.CreateDirectory(Path.Combine(_directory, "secret")).FullName;
         await WriteSecretVersionAsync(secret, "..2026_12_06_01", first);
@@ -109,14 +111,19 @@ public sealed partial class ReloadProcessSpec : IDisposable
         File.CreateSymbolicLink(Path.Combine(secret, "tls.crt"), "..data/tls.crt");
         File.CreateSymbolicLink(Path.Combine(secret, "tls.key"), "..data/tls.key");
         await File.WriteAllTextAsync(ConfigPath, $$"""
+            actor-echo.http-endpoint = "http://127.0.0.1:0"
             actor-echo.tls { bind-address = "127.0.0.1:0", certificate = "{{secret}}/tls.crt", private-key = "{{secret}}/tls.key" }
             """, ct);
         await using var host = HostProcess.Start(["serve", "127.0.0.1:0", "--config", ConfigPath]);
         await host.WaitListeningAsync(Patience);
         await host.WaitForLineAsync("Listening on tls ", Patience);
+        await host.WaitForLineAsync("Serving HTTP on", Patience);
         var tlsEndpoint = IPEndPoint.Parse(TlsListeningLine().Match(host.StandardOutput).Groups[1].Value);
+        var metrics = new Uri(new Uri(HttpLine().Match(host.StandardError).Groups[1].Value), "/metrics");
+        using var http = new HttpClient();
         await using var before = await TlsClient.ConnectAsync(tlsEndpoint, ct);
         Assert.Equal(first.SerialNumber, SerialOf(before));
+        Assert.Equal(UnixSeconds(first), await NotAfterAsync(http, metrics, ct));
 
         // The kubelet's update: the new version's directory, a temporary link to it renamed over ..data, the old
         // version removed. No file the configuration names is written.
@@ -133,9 +140,16 @@ public sealed partial class ReloadProcessSpec : IDisposable
             await after.AssertEchoesAsync(seed: 1, ct);
         }
         await before.AssertEchoesAsync(seed: 2, ct);
+        Assert.Equal(UnixSeconds(second), await NotAfterAsync(http, metrics, ct)); // the expiry gauge follows
         Assert.DoesNotContain("Exception", host.StandardError);
         Assert.DoesNotContain("Reload rejected", host.StandardError);
     }
+
+    private static long UnixSeconds(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+        new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds();
+
+    private static async Task<long> NotAfterAsync(HttpClient http, Uri metrics, CancellationToken ct) =>
+        (long)PrometheusText.Sample(await http.GetStringAsync(metrics, ct), "actorecho_tls_certificate_not_after_seconds");
 
     private static async Task WriteSecretVersionAsync(string secret, string version,
         System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
@@ -162,6 +176,9 @@ public sealed partial class ReloadProcessSpec : IDisposable
 
     [DllImport("libc", SetLastError = true)]
     private static extern int rename(string oldPath, string newPath);
+
+    [GeneratedRegex(@"Serving HTTP on (http://\S+)")]
+    private static partial Regex HttpLine();
 
     [GeneratedRegex(@"(?m)^Listening on tls (\S+)$")]
     private static partial Regex TlsListeningLine();

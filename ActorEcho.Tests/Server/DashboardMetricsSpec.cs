@@ -25,6 +25,7 @@ public sealed partial class DashboardMetricsSpec(ITestOutputHelper output)
         Assert.Contains("actorecho_connections_active", names); // the parsing found the queries
 
         var ct = Deadline.After(TimeSpan.FromSeconds(30));
+        var started = DateTimeOffset.UtcNow;
         await using var server = await InProcessEchoServer.StartAsync(s => s with
         {
             HttpEndpoint = new Uri("http://127.0.0.1:0"),
@@ -39,6 +40,9 @@ public sealed partial class DashboardMetricsSpec(ITestOutputHelper output)
         Assert.Empty(missing);
         // The budget panel's line: this server's max-buffered-bytes.
         Assert.Equal(server.Settings.MaxBufferedBytes, PrometheusText.Sample(exposition, "actorecho_bytes_buffered_limit_bytes"));
+        // The expiry panel's: the certificate in force, here the one made at start (valid for a year).
+        var notAfter = DateTimeOffset.FromUnixTimeSeconds((long)PrometheusText.Sample(exposition, "actorecho_tls_certificate_not_after_seconds"));
+        Assert.InRange(notAfter, started.AddYears(1).AddMinutes(-1), DateTimeOffset.UtcNow.AddYears(1).AddMinutes(1));
     }
 
     /// <summary>The metric names in every panel target's <c>expr</c>: label matchers, ranges and groupings removed,

@@ -68,7 +68,20 @@ public static class EchoMetrics
     public static readonly Counter<long> TlsHandshakesFailed = Meter.CreateCounter<long>(
         "actorecho.tls.handshakes.failed", "{handshake}", "TLS handshakes that failed, by reason: timeout, protocol, certificate");
 
-    public static readonly Counter<long> Reloads = Meter.CreateCounter<long>("actorecho.reloads", "{reload}", "Configuration reloads (SIGHUP), by result: ok, rejected");
+    public static readonly Counter<long> Reloads = Meter.CreateCounter<long>("actorecho.reloads", "{reload}", "Configuration reloads (SIGHUP, or the TLS files changing), by result: ok, rejected");
+
+    /// <summary>The certificate new TLS handshakes get: its expiry in Unix seconds, 0 while there is none.</summary>
+    private static long _tlsCertificateNotAfter;
+
+    public static readonly ObservableGauge<long> TlsCertificateNotAfter = Meter.CreateObservableGauge<long>(
+        "actorecho.tls.certificate.not_after",
+        () => Interlocked.Read(ref _tlsCertificateNotAfter) is > 0 and var notAfter ? [new Measurement<long>(notAfter)] : Array.Empty<Measurement<long>>(),
+        "s", "When the certificate new TLS handshakes get expires, in seconds since the Unix epoch: alert on it minus time()");
+
+    /// <summary>Records the certificate now in force for <see cref="TlsCertificateNotAfter"/> (at start and on each reload).</summary>
+    public static void SetTlsCertificate(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate) =>
+        Interlocked.Exchange(ref _tlsCertificateNotAfter, new DateTimeOffset(certificate.NotAfter.ToUniversalTime()).ToUnixTimeSeconds());
+
     /// <summary>Each listener's effective max-connections, by its <c>listener</c> tag: set when it starts.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> ConnectionsLimits = new();
 

@@ -146,6 +146,7 @@ public sealed class SettingsReload : IDisposable
             .ConfigureAwait(false);
         _tlsKind = kind;
         _filesDigest = digest;
+        EchoMetrics.SetTlsCertificate(kind.Credentials.Certificate);
         EchoMetrics.Reloads.Add(1, Ok);
         LogFor().Info("Reload applied (certificate files changed): TLS certificate: {0} -> {1}",
             Describe(before.Credentials), Describe(kind.Credentials));
@@ -197,6 +198,8 @@ public sealed class SettingsReload : IDisposable
         _config = loaded;
         Settings = effective;
         _tlsKind = tlsKind;
+        if (tlsKind is not null)
+            EchoMetrics.SetTlsCertificate(tlsKind.Credentials.Certificate);
         _filesDigest = filesDigest;
         lock (_watchLock)
             Rewatch(effective.Tls);

@@ -1,5 +1,6 @@
 using System.Net;
 using ActorEcho.Configuration;
+using ActorEcho.Diagnostics;
 using ActorEcho.TcpEcho;
 using ActorEcho.Tls;
 using Akka.Actor;
@@ -33,6 +34,7 @@ public static class TlsListener
         if (tls.Certificate == TlsSettings.SelfSigned)
             system.Log.Info("TLS: self-signed certificate made at start, SHA-256 fingerprint {0}", credentials.Fingerprint);
         var kind = new TlsEchoKind(credentials, tls.HandshakeTimeout);
+        EchoMetrics.SetTlsCertificate(credentials.Certificate);
         var listener = system.ActorOf(EchoListener.Props(settings, endpoint, kind, budget, connections: connections), "tls-listener");
         var bound = await ListenerBind.AwaitAsync(listener, EchoProtocol.GetBindResult.Instance, timeouts.Bind,
             EndpointParser.Format(endpoint), prefix: "tls: ").ConfigureAwait(false);
