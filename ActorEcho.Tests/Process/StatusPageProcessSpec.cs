@@ -22,7 +22,10 @@ public sealed partial class StatusPageProcessSpec(ITestOutputHelper output) : ID
     {
         var ct = Deadline.After(TimeSpan.FromSeconds(120));
         var config = Path.Combine(_directory, "page.hocon");
-        await File.WriteAllTextAsync(config, "actor-echo.http-endpoint = \"http://127.0.0.1:0\"", ct);
+        await File.WriteAllTextAsync(config, """
+            actor-echo.http-endpoint = "http://127.0.0.1:0"
+            actor-echo.tls { bind-address = "127.0.0.1:0", certificate = self-signed }
+            """, ct);
         await using var host = HostProcess.Start(["127.0.0.1:0", "--config", config]);
         var endpoint = await host.WaitListeningAsync(Patience);
         await host.WaitForLineAsync("Serving HTTP on", Patience);
@@ -66,6 +69,15 @@ public sealed partial class StatusPageProcessSpec(ITestOutputHelper output) : ID
                 new WaitForFunctionOptions { Timeout = 20_000, PollingInterval = 100 });
             var listeners = await tab.EvaluateExpressionAsync<string>("document.getElementById('listeners').textContent");
             Assert.Contains(EndpointText(endpoint), listeners);
+            Assert.Matches(@"^TLS certificate: CN=ActorEcho self-signed, expires \d{4}-\d\d-\d\d \(in 36[45] days\)$",
+                await tab.EvaluateExpressionAsync<string>("document.getElementById('certificate').textContent"));
+
+            // A reload (SIGHUP) shows in the header at the next refresh.
+            host.Signal(1);
+            await host.WaitForLineAsync("Reload: no change", Patience);
+            await tab.WaitForFunctionAsync(
+                "() => /^reloaded \\d+s ago \\(signal\\)$/.test(document.getElementById('reload').textContent)",
+                new WaitForFunctionOptions { Timeout = 20_000, PollingInterval = 100 });
             Assert.DoesNotContain("stale", await tab.EvaluateExpressionAsync<string>("document.getElementById('updated').className"));
 
             if (Environment.GetEnvironmentVariable("ACTOR_ECHO_STATUS_SCREENSHOT") is { Length: > 0 } file)

@@ -50,9 +50,12 @@ public sealed class EchoHostContext(Config config, EchoSettings settings, IPEndP
     /// <summary>Where the TLS listener listens, or <c>null</c> when it is off (<see cref="TlsListener"/>).</summary>
     public IPEndPoint? TlsLocalEndpoint { get; private set; }
 
-    /// <summary>The TLS listener and the kind of connection it started with (its credentials), or null when TLS is
-    /// off; what a reload (<see cref="SettingsReload"/>) needs.</summary>
-    public (IActorRef Listener, TlsEchoKind Kind)? Tls { get; private set; }
+    /// <summary>The TLS listener and the kind of connection new handshakes get (its credentials), or null when TLS is
+    /// off; what a reload (<see cref="SettingsReload"/>) needs, and replaces.</summary>
+    public (IActorRef Listener, TlsEchoKind Kind)? Tls { get; internal set; }
+
+    /// <summary>The last reload that read anything (<see cref="SettingsReload"/>), or null: none yet.</summary>
+    public ReloadRecord? LastReload { get; internal set; }
 
     /// <summary>The open-file limit's bound on the connections, computed at start (null off Linux); a reload keeps its
     /// limit and reserve and bounds the new max-connections by them.</summary>

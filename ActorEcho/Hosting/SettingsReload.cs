@@ -136,21 +136,18 @@ public sealed class SettingsReload : IDisposable
         catch (SettingsException e)
         {
             LogFor().Error("Certificate reload rejected: {0}", e.Message);
-            EchoMetrics.Reloads.Add(1, Rejected);
-            return ReloadOutcome.Rejected;
+            return Counted(ReloadRecord.CertificateFiles, ReloadOutcome.Rejected);
         }
 
         if (kind is null)
             return ReloadOutcome.Unchanged;
         await tls.Listener.Ask<Done>(new EchoProtocol.Reconfigure(WithinDescriptorLimit(Settings).Tls, kind), AnswerTimeout)
             .ConfigureAwait(false);
-        _tlsKind = kind;
+        InForce(kind);
         _filesDigest = digest;
-        EchoMetrics.SetTlsCertificate(kind.Credentials.Certificate);
-        EchoMetrics.Reloads.Add(1, Ok);
         LogFor().Info("Reload applied (certificate files changed): TLS certificate: {0} -> {1}",
             Describe(before.Credentials), Describe(kind.Credentials));
-        return ReloadOutcome.Applied;
+        return Counted(ReloadRecord.CertificateFiles, ReloadOutcome.Applied);
     }
 
     private async Task<ReloadOutcome> ReloadOnceAsync()
@@ -179,8 +176,7 @@ public sealed class SettingsReload : IDisposable
         catch (SettingsException e)
         {
             LogFor().Error("Reload rejected: {0}", e.Message);
-            EchoMetrics.Reloads.Add(1, Rejected);
-            return ReloadOutcome.Rejected;
+            return Counted(ReloadRecord.Signal, ReloadOutcome.Rejected);
         }
 
         foreach (var change in changes.Where(change => change.NeedsRestart))
@@ -197,20 +193,37 @@ public sealed class SettingsReload : IDisposable
             _server.Context.Tls is null ? null : bounds.Tls.MaxConnections);
         _config = loaded;
         Settings = effective;
-        _tlsKind = tlsKind;
-        if (tlsKind is not null)
-            EchoMetrics.SetTlsCertificate(tlsKind.Credentials.Certificate);
+        InForce(tlsKind);
         _filesDigest = filesDigest;
         lock (_watchLock)
             Rewatch(effective.Tls);
-        EchoMetrics.Reloads.Add(1, Ok);
         if (applied.Count == 0)
         {
             LogFor().Info("Reload: no change");
-            return ReloadOutcome.Unchanged;
+            return Counted(ReloadRecord.Signal, ReloadOutcome.Unchanged);
         }
         LogFor().Info("Reload applied: {0}", string.Join(", ", applied));
-        return ReloadOutcome.Applied;
+        return Counted(ReloadRecord.Signal, ReloadOutcome.Applied);
+    }
+
+    /// <summary>Puts <paramref name="kind"/> in force for new handshakes' bookkeeping: here, in the host's context (the
+    /// status page) and on the expiry gauge. Null: TLS is off.</summary>
+    private void InForce(TlsEchoKind? kind)
+    {
+        _tlsKind = kind;
+        if (kind is null || _server.Context.Tls is not { } tls)
+            return;
+        _server.Context.Tls = (tls.Listener, kind);
+        EchoMetrics.SetTlsCertificate(kind.Credentials.Certificate);
+    }
+
+    /// <summary>Counts a reload that read the files (<c>actorecho.reloads</c>) and records it for the status page.</summary>
+    private ReloadOutcome Counted(string trigger, ReloadOutcome outcome)
+    {
+        var result = outcome == ReloadOutcome.Rejected ? Rejected : Ok;
+        EchoMetrics.Reloads.Add(1, result);
+        _server.Context.LastReload = new ReloadRecord(DateTimeOffset.UtcNow, trigger, (string)result.Value!);
+        return outcome;
     }
 
     /// <summary>Whether the server serves: before that, and from the first moment of shutdown, a reload is ignored.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using ActorEcho.Configuration;
 using ActorEcho.Edge;
@@ -28,8 +29,10 @@ public sealed class StatusBoard(EchoHostContext echo, StatusSampler sampler, ISe
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(1);
     private long _boundBytes = -1;
 
-    /// <summary>The listener's counters, with <see cref="EchoProtocol.ListenerStats"/>; null if it did not answer.</summary>
-    private sealed record ListenerRow(string Name, string Address, EchoProtocol.ListenerStats? Stats);
+    /// <summary>The listener's counters, with <see cref="EchoProtocol.ListenerStats"/>; null if it did not answer. TLS's
+    /// row has the certificate new handshakes get.</summary>
+    private sealed record ListenerRow(string Name, string Address, EchoProtocol.ListenerStats? Stats,
+        X509Certificate2? Certificate = null);
 
     /// <summary>Writes the status as JSON to <paramref name="output"/>.</summary>
     public async Task WriteAsync(IBufferWriter<byte> output, CancellationToken ct)
@@ -41,6 +44,7 @@ public sealed class StatusBoard(EchoHostContext echo, StatusSampler sampler, ISe
         json.WriteNumber("uptimeSeconds", (Environment.TickCount64 - sampler.StartedAtMs) / 1000);
         json.WriteString("readiness", echo.Readiness.Current.ToString());
         WriteListeners(json, listeners);
+        WriteLastReload(json, echo.LastReload);
         WriteConnections(json, listeners);
         var samples = sampler.Samples();
         WriteRates(json, samples);
@@ -57,7 +61,8 @@ public sealed class StatusBoard(EchoHostContext echo, StatusSampler sampler, ISe
             rows.Add(new("tcp", EndpointParser.Format(echo.LocalEndpoint),
                 await StatsAsync(echo.Listener, ct).ConfigureAwait(false)));
         if (echo.TlsLocalEndpoint is { } tls && echo.Tls is { } tlsListener)
-            rows.Add(new("tls", EndpointParser.Format(tls), await StatsAsync(tlsListener.Listener, ct).ConfigureAwait(false)));
+            rows.Add(new("tls", EndpointParser.Format(tls), await StatsAsync(tlsListener.Listener, ct).ConfigureAwait(false),
+                tlsListener.Kind.Credentials.Certificate));
         if (echo.UdpLocalEndpoint is { } udp)
             rows.Add(new("udp", EndpointParser.Format(udp), null));
         if (echo.HttpAddress is { } http)
@@ -92,9 +97,32 @@ public sealed class StatusBoard(EchoHostContext echo, StatusSampler sampler, ISe
                 json.WriteNumber("accepted", stats.Accepted);
                 json.WriteNumber("refused", stats.Rejected);
             }
+            if (row.Certificate is { } certificate)
+            {
+                json.WriteStartObject("certificate");
+                json.WriteString("subject", certificate.Subject);
+                json.WriteString("serial", certificate.SerialNumber);
+                json.WriteString("notAfter", certificate.NotAfter.ToUniversalTime());
+                json.WriteEndObject();
+            }
             json.WriteEndObject();
         }
         json.WriteEndArray();
+    }
+
+    /// <summary>The last reload that read anything, or null.</summary>
+    private static void WriteLastReload(Utf8JsonWriter json, ReloadRecord? last)
+    {
+        if (last is null)
+        {
+            json.WriteNull("lastReload");
+            return;
+        }
+        json.WriteStartObject("lastReload");
+        json.WriteString("at", last.At);
+        json.WriteString("trigger", last.Trigger);
+        json.WriteString("result", last.Result);
+        json.WriteEndObject();
     }
 
     /// <summary>Connections now: the TCP and TLS listeners' own counts (exact, this server's only).</summary>
