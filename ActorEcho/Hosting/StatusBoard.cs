@@ -12,7 +12,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ActorEcho.Hosting;
 
 /// <summary>
-/// <c>GET /status.json</c>, what the status page (<see cref="StatusPage"/>) shows: the listeners, connections now,
+/// <c>GET /status.json</c>, what the status page (<see cref="StatusPage"/>) shows: the listeners (TLS's with its
+/// certificate in force), the last reload (<see cref="ReloadRecord"/>), connections now,
 /// accepts and refusals per second by reason, bytes per second over the last five minutes, the memory bound's use,
 /// paused connections, the top sources and the first connections. Built on each request from the listeners'
 /// counters (one <see cref="EchoProtocol.GetStats"/> each), the <see cref="StatusSampler"/>'s samples, the budget and
