@@ -39,7 +39,6 @@ public sealed class SettingsReload : IDisposable
     private readonly string? _configPath;
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private Config _config;
-    private TlsEchoKind? _tlsKind;
     /// <summary>Guards the watch: started by <c>serve</c>, moved by a reload, ended by <see cref="Dispose"/>.</summary>
     private readonly Lock _watchLock = new();
     private bool _watchAsked;
@@ -57,12 +56,14 @@ public sealed class SettingsReload : IDisposable
         _configPath = configPath;
         _config = config;
         Settings = settings;
-        _tlsKind = server.Context.Tls?.Kind;
-        _filesDigest = _tlsKind is null ? [] : FilesDigest(settings.Tls);
+        _filesDigest = TlsKind is null ? [] : FilesDigest(settings.Tls);
     }
 
     /// <summary>The settings in force.</summary>
     public EchoSettings Settings { get; private set; }
+
+    /// <summary>The TLS listener's kind of connection in force (its credentials), or null when TLS is off.</summary>
+    private TlsEchoKind? TlsKind => _server.Context.Tls?.Kind;
 
     /// <summary>The directories watched for the TLS files (empty: none; <see cref="WatchCertificateFiles"/>).</summary>
     public IReadOnlyList<string> WatchedDirectories => _watcher?.Directories ?? [];
@@ -123,7 +124,7 @@ public sealed class SettingsReload : IDisposable
     {
         if (!IsServing())
             return ReloadOutcome.Ignored;
-        if (_tlsKind is not { } before || _server.Context.Tls is not { } tls || !HasCertificateFiles(Settings.Tls))
+        if (TlsKind is not { } before || _server.Context.Tls is not { } tls || !HasCertificateFiles(Settings.Tls))
             return ReloadOutcome.Unchanged;
         var digest = FilesDigest(Settings.Tls);
         if (digest.AsSpan().SequenceEqual(_filesDigest))
@@ -182,9 +183,9 @@ public sealed class SettingsReload : IDisposable
         foreach (var change in changes.Where(change => change.NeedsRestart))
             LogFor().Warning("Reload: {0} changed but needs a restart; keeping {1}", change.Key, change.OldText);
         var applied = changes.Where(change => !change.NeedsRestart).Select(change => change.ToString()).ToList();
-        if (tlsKind is not null && _tlsKind is not null && !tlsKind.Credentials.Certificate.RawData.AsSpan()
-                .SequenceEqual(_tlsKind.Credentials.Certificate.RawData))
-            applied.Add($"TLS certificate: {Describe(_tlsKind.Credentials)} -> {Describe(tlsKind.Credentials)}");
+        if (tlsKind is not null && TlsKind is { } inForce && !tlsKind.Credentials.Certificate.RawData.AsSpan()
+                .SequenceEqual(inForce.Credentials.Certificate.RawData))
+            applied.Add($"TLS certificate: {Describe(inForce.Credentials)} -> {Describe(tlsKind.Credentials)}");
 
         if (logLevel is { } level)
             _server.System.EventStream.SetLogLevel(level);
@@ -206,11 +207,10 @@ public sealed class SettingsReload : IDisposable
         return Counted(ReloadRecord.Signal, ReloadOutcome.Applied);
     }
 
-    /// <summary>Puts <paramref name="kind"/> in force for new handshakes' bookkeeping: here, in the host's context (the
-    /// status page) and on the expiry gauge. Null: TLS is off.</summary>
+    /// <summary>Records <paramref name="kind"/>, which the TLS listener now gives new handshakes, in the host's context
+    /// (<see cref="TlsKind"/>, the status page) and on the expiry gauge. Null: TLS is off.</summary>
     private void InForce(TlsEchoKind? kind)
     {
-        _tlsKind = kind;
         if (kind is null || _server.Context.Tls is not { } tls)
             return;
         _server.Context.Tls = (tls.Listener, kind);
@@ -262,7 +262,7 @@ public sealed class SettingsReload : IDisposable
 
     /// <summary>TLS is on with a certificate read from a file (not made at start), and the files are to be watched.</summary>
     private bool HasCertificateFiles(TlsSettings tls) =>
-        _tlsKind is not null && tls.WatchCertificates && tls.Certificate != TlsSettings.SelfSigned;
+        TlsKind is not null && tls.WatchCertificates && tls.Certificate != TlsSettings.SelfSigned;
 
     /// <summary>SHA-256 over the TLS files' contents, in order; a file that cannot be read counts as changed (its
     /// reload then says why).</summary>
@@ -316,12 +316,12 @@ public sealed class SettingsReload : IDisposable
     private TlsEchoKind? TlsKindFor(EchoSettings effective, IReadOnlyList<ConfigChange> changes)
     {
         var tls = effective.Tls;
-        if (tls.BindAddress is not { } address || _tlsKind is null)
+        if (tls.BindAddress is not { } address || TlsKind is not { } inForce)
             return null;
         var tlsKeysChanged = changes.Any(change => change.Key.StartsWith(TlsSettings.SectionName + ".", StringComparison.Ordinal)
                                                    && !KeysBesideTheCredentials.Contains(change.Key));
         var credentials = tls.Certificate == TlsSettings.SelfSigned && !tlsKeysChanged
-            ? _tlsKind.Credentials
+            ? inForce.Credentials
             : TlsServerCredentials.Load(tls, EndpointParser.Split(address).Host);
         return new TlsEchoKind(credentials, tls.HandshakeTimeout);
     }
