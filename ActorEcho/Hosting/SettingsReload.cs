@@ -124,7 +124,7 @@ public sealed class SettingsReload : IDisposable
     {
         if (!IsServing())
             return ReloadOutcome.Ignored;
-        if (TlsKind is not { } before || _server.Context.Tls is not { } tls || !HasCertificateFiles(Settings.Tls))
+        if (_server.Context.Tls is not { } tls || !HasCertificateFiles(Settings.Tls))
             return ReloadOutcome.Unchanged;
         var digest = FilesDigest(Settings.Tls);
         if (digest.AsSpan().SequenceEqual(_filesDigest))
@@ -147,7 +147,7 @@ public sealed class SettingsReload : IDisposable
         InForce(kind);
         _filesDigest = digest;
         LogFor().Info("Reload applied (certificate files changed): TLS certificate: {0} -> {1}",
-            Describe(before.Credentials), Describe(kind.Credentials));
+            Describe(tls.Kind.Credentials), Describe(kind.Credentials));
         return Counted(ReloadRecord.CertificateFiles, ReloadOutcome.Applied);
     }
 
