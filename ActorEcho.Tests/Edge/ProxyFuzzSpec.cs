@@ -98,7 +98,7 @@ public sealed class ProxyFuzzSpec(ITestOutputHelper output) : ServerKit(output)
     {
         var status = ProxyProtocolParser.Parse(mutation.Bytes, ProxyProtocolMode.Any, out _, out var length, out _);
         var what = $"{mutation.Kind} [{Convert.ToHexString(mutation.Bytes)}] in writes of {string.Join("+", mutation.Writes)}, {status}";
-        var clock = Stopwatch.StartNew(); // before the connect: the server's timer cannot start earlier
+        var clock = Stopwatch.StartNew(); // before the connect (docs/code-notes.md, "Specs against the clock")
         using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
         var sent = true;
         try

@@ -115,7 +115,7 @@ public sealed class ProxyHeaderFaultSpec(ITestOutputHelper output) : ServerKit(o
         var headerTimeout = TimeSpan.FromMilliseconds(500);
         var (listener, endpoint) = await StartListenerAsync(Proxied(headerTimeout));
         var header = V2(1, 0x11, Addresses(Client4, Server4, HaproxyTlvs()));
-        var clock = Stopwatch.StartNew(); // before the connect: the server's timer cannot start earlier
+        var clock = Stopwatch.StartNew(); // before the connect (docs/code-notes.md, "Specs against the clock")
         using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
 
         // Everything but the last byte, then silence: the server can only wait.

@@ -15,7 +15,7 @@ public sealed class IdleSpec(ITestOutputHelper output) : ServerKit(output)
         var (listener, endpoint) = await StartListenerAsync(Settings(s => s with { IdleTimeout = idleTimeout }));
 
         using var client = await LoopbackClient.ConnectAsync(endpoint, ct);
-        // Started before the last exchange, so that it can only overstate the silence.
+        // Before the last exchange (docs/code-notes.md, "Specs against the clock").
         var silentSince = Stopwatch.StartNew();
         Assert.Equal("still here"u8.ToArray(), await client.EchoAsync("still here"u8.ToArray(), ct));
         var actor = await WatchConnectionActorAsync(listener, 1);

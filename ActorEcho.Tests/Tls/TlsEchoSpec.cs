@@ -131,7 +131,7 @@ public sealed class TlsEchoSpec(ITestOutputHelper output) : TlsKit(output)
         var ct = Deadline.After(TimeSpan.FromSeconds(30));
         var timeout = TimeSpan.FromMilliseconds(500);
         var (listener, endpoint) = await StartTlsListenerAsync(Settings(), handshakeTimeout: timeout);
-        var clock = Stopwatch.StartNew(); // before the connect: the server's timer cannot start earlier
+        var clock = Stopwatch.StartNew(); // before the connect (docs/code-notes.md, "Specs against the clock")
         using var silent = await LoopbackClient.ConnectAsync(endpoint, ct);
 
         var (_, answer) = await silent.ReceiveUntilClosedAsync(ct);

@@ -15,7 +15,7 @@ public sealed class TlsPeerFaultSpec(ITestOutputHelper output) : TlsKit(output)
         var ct = Deadline.After(TimeSpan.FromSeconds(30));
         var timeout = TimeSpan.FromMilliseconds(500);
         var (listener, endpoint) = await StartTlsListenerAsync(Settings(), handshakeTimeout: timeout);
-        var clock = Stopwatch.StartNew(); // before the connect: the server's timer cannot start earlier
+        var clock = Stopwatch.StartNew(); // before the connect (docs/code-notes.md, "Specs against the clock")
         using var stalled = await LoopbackClient.ConnectAsync(endpoint, ct);
 
         // A handshake record announcing a 512-byte ClientHello, and only its first 40 bytes: the server can only wait.
